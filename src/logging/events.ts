@@ -1,0 +1,59 @@
+import type {Diagnostic} from '../pipeline/diagnostic.js';
+
+/**
+ * Everything the engine reports. The engine never prints: it hands these to
+ * a `Logger`, and only logging code decides what reaches the terminal.
+ */
+export type EngineEvent =
+  | {readonly type: 'diagnostics'; readonly diagnostics: readonly Diagnostic[]}
+  | {
+      readonly type: 'plan';
+      readonly jobs: number;
+      readonly steps: number;
+      readonly planMs: number;
+    }
+  | {readonly type: 'job-start'; readonly job: string; readonly attempt: number}
+  | {
+      readonly type: 'job-progress';
+      readonly job: string;
+      readonly done: number;
+      readonly total: number;
+      readonly message?: string | undefined;
+    }
+  | {
+      readonly type: 'job-done';
+      readonly job: string;
+      /** ran: executed; restored: copied from the store; fresh: untouched. */
+      readonly outcome: 'ran' | 'restored' | 'fresh';
+      readonly ms: number;
+      /** For `ran`: its outputs equal the previous ones (early cutoff). */
+      readonly unchanged?: boolean | undefined;
+    }
+  | {
+      readonly type: 'job-failed';
+      readonly job: string;
+      readonly reason: string;
+      readonly message: string;
+      readonly log: string | undefined;
+      readonly willRetry: boolean;
+    }
+  | {readonly type: 'job-skipped'; readonly job: string; readonly because: string}
+  | {readonly type: 'warning'; readonly job?: string | undefined; readonly message: string}
+  | {readonly type: 'info'; readonly message: string}
+  | {
+      readonly type: 'run-end';
+      readonly ran: number;
+      readonly restored: number;
+      readonly fresh: number;
+      readonly failed: number;
+      readonly skipped: number;
+      readonly ms: number;
+      readonly interrupted: boolean;
+    };
+
+/** Receives engine events. */
+export interface Logger {
+  log(event: EngineEvent): void;
+  /** Flushes and tears down any live view. */
+  close(): void;
+}

@@ -1,0 +1,93 @@
+/**
+ * The contract between the engine and a built-in task. A task module's
+ * default export is a `TaskDefinition`; it runs inside a worker thread of the
+ * shared pool, reads its inputs from disk and writes each output to the
+ * temporary path it is given (the engine renames it into place on success).
+ *
+ * Keep a task module's top-level imports light: the main thread imports every
+ * task to validate pipelines, so heavy libraries (onnxruntime) belong behind
+ * `await import()` inside `run`.
+ */
+export interface TaskDefinition {
+  /** Dotted name used in pipeline.yaml's `task:`, e.g. `fmri.mask`. */
+  readonly name: string;
+  readonly description: string;
+  readonly inputs: Readonly<Record<string, PortSpec>>;
+  readonly outputs: Readonly<Record<string, PortSpec>>;
+  readonly params: Readonly<Record<string, ParamSpec>>;
+  run(context: TaskContext): Promise<void>;
+}
+
+/** A declared input or output. */
+export interface PortSpec {
+  readonly description: string;
+  /** The input is a list of paths (a gather, or a YAML list). */
+  readonly list?: boolean;
+  /** The input may be left out. */
+  readonly optional?: boolean;
+}
+
+/** A declared parameter; a param without `default` is required. */
+export interface ParamSpec {
+  readonly type: 'number' | 'integer' | 'string' | 'boolean' | 'array' | 'object';
+  readonly description: string;
+  readonly default?: unknown;
+  /** For strings: the allowed values. */
+  readonly enum?: readonly string[];
+  readonly minimum?: number;
+  readonly maximum?: number;
+}
+
+/** What a running task sees. Paths are absolute. */
+export interface TaskContext {
+  readonly inputs: Readonly<Record<string, string | readonly string[]>>;
+  /** Temporary paths to write; renamed to their final names on success. */
+  readonly outputs: Readonly<Record<string, string>>;
+  /** Params after defaults and templates, validated against the spec. */
+  readonly params: Readonly<Record<string, unknown>>;
+  /** The job's id, e.g. `mask[subject=03,run=1]`. */
+  readonly jobId: string;
+  /** Reports progress to the live view. */
+  progress(done: number, total: number, message?: string): void;
+  /** Appends a line to the job's log file. */
+  log(message: string): void;
+  /** Surfaces a warning to the user (also logged). */
+  warn(message: string): void;
+  /** Aborted when the run is cancelled. */
+  readonly signal: AbortSignal;
+}
+
+/** Reads a string input, failing clearly when it is a list. */
+export function singleInput(context: TaskContext, name: string): string {
+  const value = context.inputs[name];
+  if (typeof value !== 'string') {
+    throw new TaskInputError(
+      `input "${name}" must be a single path, got ${value === undefined ? 'nothing' : 'a list'}`,
+    );
+  }
+  return value;
+}
+
+/** Reads a list input; a single path becomes a one-element list. */
+export function listInput(
+  context: TaskContext,
+  name: string,
+): readonly string[] {
+  const value = context.inputs[name];
+  if (value === undefined) return [];
+  return typeof value === 'string' ? [value] : value;
+}
+
+/** Reads a declared output path. */
+export function outputPath(context: TaskContext, name: string): string {
+  const value = context.outputs[name];
+  if (value === undefined) {
+    throw new TaskInputError(`output "${name}" is not declared by the step`);
+  }
+  return value;
+}
+
+/** A task's complaint about what it was given; reported without a stack. */
+export class TaskInputError extends Error {
+  override readonly name = 'TaskInputError';
+}
