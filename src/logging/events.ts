@@ -39,7 +39,20 @@ export type EngineEvent =
     }
   | {readonly type: 'job-skipped'; readonly job: string; readonly because: string}
   | {readonly type: 'warning'; readonly job?: string | undefined; readonly message: string}
-  | {readonly type: 'info'; readonly message: string}
+  | {
+      readonly type: 'info';
+      readonly message: string;
+      readonly job?: string | undefined;
+      /** Shown only with --verbose (e.g. why each job runs). */
+      readonly verbose?: boolean | undefined;
+    }
+  | {
+      /** A dry run's answer for one job that is not fresh. */
+      readonly type: 'job-planned';
+      readonly job: string;
+      readonly action: 'run' | 'restore';
+      readonly reasons: readonly string[];
+    }
   | {
       readonly type: 'run-end';
       readonly ran: number;

@@ -1,0 +1,66 @@
+import {constants} from 'node:fs';
+import {copyFile, mkdir, rename, rm, stat} from 'node:fs/promises';
+import {dirname, join} from 'node:path';
+
+import type {Sha256Hex} from '../util/hash.js';
+
+/**
+ * A content-addressed store of output files under .neuromake/store: each
+ * blob is named by its SHA-256, so equal outputs are kept once and a job
+ * whose key was seen before can restore its outputs by copying blobs back.
+ */
+export class ContentStore {
+  readonly #root: string;
+
+  constructor(root: string) {
+    this.#root = root;
+  }
+
+  /** Where the blob for `hash` lives. */
+  pathOf(hash: Sha256Hex): string {
+    return join(this.#root, hash.slice(0, 2), hash.slice(2));
+  }
+
+  async has(hash: Sha256Hex): Promise<boolean> {
+    try {
+      await stat(this.pathOf(hash));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * Copies `file` into the store under `hash`. The copy goes to a temporary
+   * name first, so a crash never leaves a truncated blob under a real hash.
+   */
+  async put(file: string, hash: Sha256Hex): Promise<void> {
+    const target = this.pathOf(hash);
+    if (await this.has(hash)) return;
+    await mkdir(dirname(target), {recursive: true});
+    const temp = `${target}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
+
+    // Note: FICLONE makes the copy a cheap reflink on file systems that
+    // support it, and falls back to a real copy elsewhere.
+    await copyFile(file, temp, constants.COPYFILE_FICLONE);
+    await rename(temp, target);
+  }
+
+  /** Copies the blob for `hash` to `destination` (a temporary path). */
+  async copyOut(hash: Sha256Hex, destination: string): Promise<void> {
+    await mkdir(dirname(destination), {recursive: true});
+    await copyFile(
+      this.pathOf(hash),
+      destination,
+      constants.COPYFILE_FICLONE,
+    );
+  }
+
+  async remove(hash: Sha256Hex): Promise<void> {
+    await rm(this.pathOf(hash), {force: true});
+  }
+
+  get root(): string {
+    return this.#root;
+  }
+}

@@ -1,0 +1,159 @@
+import type {Job} from '../graph/job.js';
+import type {PipelineSpec} from '../pipeline/spec.js';
+import {findTask} from '../tasks/registry.js';
+import type {Sha256Hex} from '../util/hash.js';
+import {NEUROMAKE_VERSION} from '../util/version.js';
+import {renderCommand, scriptsNamed} from '../execution/render-command.js';
+import {codeVersion} from './code-version.js';
+import {compareKeys} from './compare-keys.js';
+import type {ContentStore} from './content-store.js';
+import type {FileHasher} from './file-hasher.js';
+import {makeKey, type JobKey, type KeyRecord} from './job-key.js';
+import type {StaleReason} from './stale-reason.js';
+import type {CacheEntry, OutputRecord, StateStore} from './state-store.js';
+
+/** What to do with a job whose inputs are ready. */
+export type Verdict =
+  | {readonly kind: 'fresh'; readonly key: JobKey; readonly outputs: Readonly<Record<string, OutputRecord>>}
+  | {readonly kind: 'restore'; readonly key: JobKey; readonly reasons: readonly StaleReason[]; readonly entry: CacheEntry}
+  | {readonly kind: 'run'; readonly key: JobKey; readonly reasons: readonly StaleReason[]}
+  /** An upstream job has not produced its outputs yet (dry runs, `why`). */
+  | {readonly kind: 'waiting'; readonly reasons: readonly StaleReason[]}
+  | {readonly kind: 'input-missing'; readonly path: string};
+
+/** What evaluation reads. */
+export interface EvaluationContext {
+  readonly spec: PipelineSpec;
+  readonly store: StateStore;
+  readonly hasher: FileHasher;
+  readonly contentStore: ContentStore;
+  /** Output path → producing job, for every job in the graph. */
+  readonly producers: ReadonlyMap<string, Job>;
+  /** The hash an upstream job's output has in this run, once known. */
+  readonly producedHash: (path: string) => Sha256Hex | undefined;
+  readonly env: NodeJS.ProcessEnv;
+}
+
+/**
+ * Decides whether a job is fresh, can be restored from the store, or must
+ * run, and why. Compares the job's key now with the key it last succeeded
+ * with, then checks its outputs are still what that run wrote.
+ */
+export async function evaluateJob(
+  job: Job,
+  context: EvaluationContext,
+  forced: boolean,
+): Promise<Verdict> {
+  const inputs: Record<string, (readonly [string, string])[]> = {};
+  const waitingFor = new Set<string>();
+  for (const [name, input] of job.inputs) {
+    const pairs: (readonly [string, string])[] = [];
+    for (const path of input.paths) {
+      const producer = context.producers.get(path);
+      if (producer !== undefined) {
+        const hash = context.producedHash(path);
+        if (hash === undefined) waitingFor.add(producer.id);
+        else pairs.push([path, hash]);
+        continue;
+      }
+      const h = await context.hasher.hash(path);
+      if (!h.ok) return {kind: 'input-missing', path};
+      pairs.push([path, h.hash]);
+    }
+    inputs[name] = pairs;
+  }
+  if (waitingFor.size > 0) {
+    return {
+      kind: 'waiting',
+      reasons: [...waitingFor].map((id) => ({reason: 'upstream-stale', job: id})),
+    };
+  }
+
+  const key = makeKey({
+    neuromake: NEUROMAKE_VERSION,
+    action: await actionRecord(job, context),
+    params: job.params,
+    inputs,
+    outputs: Object.fromEntries(job.outputs),
+    env: Object.fromEntries(
+      job.step.env.map((name) => [name, context.env[name] ?? null]),
+    ),
+  });
+
+  const previous = context.store.job(job.id);
+  const reasons: StaleReason[] = [];
+  if (forced) reasons.push({reason: 'forced'});
+  if (previous === undefined) {
+    reasons.push({reason: 'never-ran'});
+  } else if (previous.key !== key.hash) {
+    const old = JSON.parse(previous.keyRecord) as KeyRecord;
+    reasons.push(...compareKeys(old, key.record));
+  } else {
+    reasons.push(...(await outputProblems(previous.outputs, context)));
+  }
+  if (reasons.length === 0 && previous !== undefined) {
+    return {kind: 'fresh', key, outputs: previous.outputs};
+  }
+
+  if (!forced) {
+    const entry = context.store.cacheEntry(key.hash);
+    if (entry !== undefined && (await blobsPresent(entry, context))) {
+      return {kind: 'restore', key, reasons, entry};
+    }
+  }
+  return {kind: 'run', key, reasons};
+}
+
+async function actionRecord(
+  job: Job,
+  context: EvaluationContext,
+): Promise<KeyRecord['action']> {
+  const action = job.step.action;
+  if (action.kind === 'task') {
+    const task = findTask(action.task.value);
+    if (task === undefined) {
+      throw new Error(`Internal error: unknown task ${action.task.value}`);
+    }
+    return {kind: 'task', name: action.task.value, version: codeVersion(task.moduleUrl)};
+  }
+  const command = renderCommand(job, context.spec.params, (name) =>
+    job.outputs.get(name),
+  );
+  const scripts: Record<string, string> = {};
+  for (const path of scriptsNamed(command, job, context.spec.workspace)) {
+    const h = await context.hasher.hash(path);
+    if (h.ok) scripts[path] = h.hash;
+  }
+  return {kind: 'shell', command, scripts};
+}
+
+/** Checks a fresh-looking job's outputs still hold what it wrote. */
+async function outputProblems(
+  outputs: Readonly<Record<string, OutputRecord>>,
+  context: EvaluationContext,
+): Promise<StaleReason[]> {
+  const problems: StaleReason[] = [];
+  for (const output of Object.values(outputs)) {
+    const h = await context.hasher.hash(output.path);
+    if (!h.ok) problems.push({reason: 'output-missing', path: output.path});
+    else if (h.hash !== output.hash) {
+      problems.push({
+        reason: 'output-modified',
+        path: output.path,
+        expected: output.hash,
+        actual: h.hash,
+      });
+    }
+  }
+  return problems;
+}
+
+async function blobsPresent(
+  entry: CacheEntry,
+  context: EvaluationContext,
+): Promise<boolean> {
+  for (const output of Object.values(entry.outputs)) {
+    if (!(await context.contentStore.has(output.hash))) return false;
+  }
+  return true;
+}

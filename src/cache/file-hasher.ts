@@ -1,0 +1,94 @@
+import {statSync, type Stats} from 'node:fs';
+import {resolve} from 'node:path';
+
+import {sha256File, type Sha256Hex} from '../util/hash.js';
+import type {FileStamp, StateStore} from './state-store.js';
+
+/** A workspace file's content hash, or why there is none. */
+export type FileHash =
+  | {readonly ok: true; readonly hash: Sha256Hex; readonly size: number}
+  | {readonly ok: false; readonly reason: 'missing' | 'not-a-file'};
+
+/**
+ * Content hashes of workspace files, memoized in the state store by
+ * (path, size, mtime, inode): an unchanged file is stat'ed, never reread,
+ * so a no-op rerun does not touch the bytes of large NIfTI files.
+ */
+export class FileHasher {
+  readonly #workspace: string;
+  readonly #store: StateStore;
+  /** Hashes computed in this process, by path, to share concurrent work. */
+  readonly #inFlight = new Map<string, Promise<FileHash>>();
+
+  constructor(workspace: string, store: StateStore) {
+    this.#workspace = workspace;
+    this.#store = store;
+  }
+
+  /** Hashes `path` (workspace-relative), reusing the memo when valid. */
+  hash(path: string): Promise<FileHash> | FileHash {
+    const stats = this.#stat(path);
+    if (stats === undefined) return {ok: false, reason: 'missing'};
+    if (!stats.isFile()) return {ok: false, reason: 'not-a-file'};
+    const stamp = stampOf(stats);
+    const memo = this.#store.file(path);
+    if (memo !== undefined && sameStamp(memo, stamp)) {
+      return {ok: true, hash: memo.hash, size: memo.size};
+    }
+    const running = this.#inFlight.get(path);
+    if (running !== undefined) return running;
+    const promise = this.#rehash(path, stamp);
+    this.#inFlight.set(path, promise);
+    return promise;
+  }
+
+  /**
+   * Records a hash we already know (an output we just wrote and hashed, or
+   * restored from the store), so the next run needs only a stat.
+   */
+  remember(path: string, hash: Sha256Hex): void {
+    const stats = this.#stat(path);
+    if (stats === undefined) return;
+    this.#store.putFile(path, {...stampOf(stats), hash});
+  }
+
+  /** Hashes the memo would accept right now, without reading: for `why`. */
+  memoized(path: string): Sha256Hex | undefined {
+    const stats = this.#stat(path);
+    if (stats === undefined) return undefined;
+    const memo = this.#store.file(path);
+    return memo !== undefined && sameStamp(memo, stampOf(stats))
+      ? memo.hash
+      : undefined;
+  }
+
+  async #rehash(path: string, stamp: FileStamp): Promise<FileHash> {
+    try {
+      const hash = await sha256File(resolve(this.#workspace, path));
+
+      // Note we must re-stat: a file edited while we read it would otherwise
+      // be memoized under the old stamp with a hash of mixed content.
+      const after = this.#stat(path);
+      if (after !== undefined && sameStamp(stampOf(after), stamp)) {
+        this.#store.putFile(path, {...stamp, hash});
+      }
+      return {ok: true, hash, size: stamp.size};
+    } catch {
+      return {ok: false, reason: 'missing'};
+    } finally {
+      this.#inFlight.delete(path);
+    }
+  }
+
+  #stat(path: string): Stats | undefined {
+    return statSync(resolve(this.#workspace, path), {throwIfNoEntry: false});
+  }
+}
+
+function stampOf(stats: Stats): FileStamp {
+  return {size: stats.size, mtimeMs: stats.mtimeMs, ino: stats.ino};
+}
+
+function sameStamp(a: FileStamp, b: FileStamp): boolean {
+  return a.size === b.size && a.mtimeMs === b.mtimeMs && a.ino === b.ino;
+}

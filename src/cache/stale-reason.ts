@@ -1,0 +1,69 @@
+import type {ParamValue} from '../pipeline/spec.js';
+import {unreachable} from '../util/unreachable.js';
+
+/** Why a job must run. Each variant is one thing that changed. */
+export type StaleReason =
+  | {readonly reason: 'never-ran'}
+  | {readonly reason: 'forced'}
+  | {readonly reason: 'engine-changed'; readonly old: string; readonly new: string}
+  | {readonly reason: 'code-changed'; readonly task: string; readonly old: string; readonly new: string}
+  | {readonly reason: 'action-changed'; readonly old: string; readonly new: string}
+  | {readonly reason: 'command-changed'; readonly old: string; readonly new: string}
+  | {readonly reason: 'script-changed'; readonly path: string; readonly old: string | undefined; readonly new: string | undefined}
+  | {readonly reason: 'param-changed'; readonly name: string; readonly old: ParamValue | undefined; readonly new: ParamValue | undefined}
+  | {readonly reason: 'input-changed'; readonly name: string; readonly path: string; readonly old: string; readonly new: string}
+  | {readonly reason: 'input-list-changed'; readonly name: string; readonly added: readonly string[]; readonly removed: readonly string[]}
+  | {readonly reason: 'output-moved'; readonly name: string; readonly old: string | undefined; readonly new: string | undefined}
+  | {readonly reason: 'env-changed'; readonly name: string; readonly old: string | null | undefined; readonly new: string | null | undefined}
+  | {readonly reason: 'output-missing'; readonly path: string}
+  | {readonly reason: 'output-modified'; readonly path: string; readonly expected: string; readonly actual: string}
+  | {readonly reason: 'upstream-stale'; readonly job: string};
+
+/** One line of English per reason, as `why` prints it. */
+export function describeReason(r: StaleReason): string {
+  switch (r.reason) {
+    case 'never-ran':
+      return 'it has never run successfully';
+    case 'forced':
+      return 'forced with --force';
+    case 'engine-changed':
+      return `neuromake changed (${r.old} → ${r.new})`;
+    case 'code-changed':
+      return `code of task ${r.task} changed (${short(r.old)} → ${short(r.new)})`;
+    case 'action-changed':
+      return `the step changed from ${r.old} to ${r.new}`;
+    case 'command-changed':
+      return `command changed:\n      was: ${r.old}\n      now: ${r.new}`;
+    case 'script-changed':
+      return `script ${r.path} changed (${short(r.old)} → ${short(r.new)})`;
+    case 'param-changed':
+      return `param ${r.name}: ${show(r.old)} → ${show(r.new)}`;
+    case 'input-changed':
+      return `input ${r.name} changed: ${r.path} (${short(r.old)} → ${short(r.new)})`;
+    case 'input-list-changed':
+      return `input ${r.name} lists other files (${[
+        ...r.added.map((p) => `+${p}`),
+        ...r.removed.map((p) => `-${p}`),
+      ].join(', ')})`;
+    case 'output-moved':
+      return `output ${r.name} moved: ${r.old ?? '(none)'} → ${r.new ?? '(none)'}`;
+    case 'env-changed':
+      return `environment ${r.name}: ${show(r.old)} → ${show(r.new)}`;
+    case 'output-missing':
+      return `output ${r.path} is missing`;
+    case 'output-modified':
+      return `output ${r.path} was modified outside neuromake (${short(r.expected)} → ${short(r.actual)})`;
+    case 'upstream-stale':
+      return `upstream ${r.job} will run first`;
+    default:
+      return unreachable(r);
+  }
+}
+
+function short(hash: string | undefined): string {
+  return hash === undefined ? '(none)' : hash.slice(0, 12);
+}
+
+function show(value: unknown): string {
+  return value === undefined ? '(unset)' : JSON.stringify(value);
+}

@@ -1,0 +1,285 @@
+import {mkdirSync} from 'node:fs';
+import {join} from 'node:path';
+
+import Database from 'better-sqlite3';
+
+import type {Sha256Hex} from '../util/hash.js';
+
+/** The stat fields a memoized file hash is valid for. */
+export interface FileStamp {
+  readonly size: number;
+  readonly mtimeMs: number;
+  readonly ino: number;
+}
+
+/** A memoized content hash. */
+export interface FileRecord extends FileStamp {
+  readonly hash: Sha256Hex;
+}
+
+/** One output of a finished job: where it lives and what it holds. */
+export interface OutputRecord {
+  readonly path: string;
+  readonly hash: Sha256Hex;
+  readonly size: number;
+}
+
+/** The last successful state of a job. */
+export interface JobRecord {
+  readonly key: Sha256Hex;
+  /** The key's printable record (JSON), for `why`. */
+  readonly keyRecord: string;
+  readonly outputs: Readonly<Record<string, OutputRecord>>;
+  readonly run: number;
+  readonly ms: number;
+}
+
+/** A cache entry: what a job with this key produced. */
+export interface CacheEntry {
+  readonly outputs: Readonly<Record<string, OutputRecord>>;
+  readonly run: number;
+}
+
+/** One job's line in a run's timeline (for reports). */
+export interface TimelineEntry {
+  readonly job: string;
+  readonly outcome: 'ran' | 'restored' | 'fresh' | 'failed';
+  readonly startMs: number;
+  readonly endMs: number;
+  readonly slot: number;
+}
+
+/**
+ * The workspace's state, in one SQLite file under .neuromake/. Reads happen
+ * once at start (everything is loaded into maps, since a no-op rerun of
+ * 10,000 jobs must not issue 10,000 queries); writes are queued and flushed
+ * in one transaction, so finishing many tiny jobs costs one commit, not one
+ * each. Every flush is atomic: a crash loses at most unflushed records, and
+ * the jobs behind them simply run again.
+ */
+export class StateStore {
+  readonly #db: Database.Database;
+  readonly #files = new Map<string, FileRecord>();
+  readonly #jobs = new Map<string, JobRecord>();
+  #pendingWrites: (() => void)[] = [];
+  readonly #statements;
+
+  private constructor(db: Database.Database) {
+    this.#db = db;
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('busy_timeout = 5000');
+    db.exec(SCHEMA);
+    this.#statements = {
+      putFile: db.prepare(
+        'INSERT OR REPLACE INTO files (path, size, mtime, ino, hash) VALUES (?, ?, ?, ?, ?)',
+      ),
+      putJob: db.prepare(
+        'INSERT OR REPLACE INTO jobs (id, key, record, outputs, run, ms) VALUES (?, ?, ?, ?, ?, ?)',
+      ),
+      putCache: db.prepare(
+        'INSERT OR REPLACE INTO cache (key, outputs, run) VALUES (?, ?, ?)',
+      ),
+      getCache: db.prepare('SELECT outputs, run FROM cache WHERE key = ?'),
+      touchCache: db.prepare('UPDATE cache SET run = ? WHERE key = ?'),
+      addPending: db.prepare('INSERT OR IGNORE INTO pending (path) VALUES (?)'),
+      dropPending: db.prepare('DELETE FROM pending WHERE path = ?'),
+      timeline: db.prepare(
+        'INSERT INTO timeline (run, job, outcome, start_ms, end_ms, slot) VALUES (?, ?, ?, ?, ?, ?)',
+      ),
+    };
+    for (const row of db
+      .prepare('SELECT path, size, mtime, ino, hash FROM files')
+      .all() as FileRow[]) {
+      this.#files.set(row.path, {
+        size: row.size,
+        mtimeMs: row.mtime,
+        ino: row.ino,
+        hash: row.hash as Sha256Hex,
+      });
+    }
+    for (const row of db
+      .prepare('SELECT id, key, record, outputs, run, ms FROM jobs')
+      .all() as JobRow[]) {
+      this.#jobs.set(row.id, {
+        key: row.key as Sha256Hex,
+        keyRecord: row.record,
+        outputs: JSON.parse(row.outputs) as Record<string, OutputRecord>,
+        run: row.run,
+        ms: row.ms,
+      });
+    }
+  }
+
+  /** Opens (creating if needed) the store in `stateDir`. */
+  static open(stateDir: string): StateStore {
+    mkdirSync(stateDir, {recursive: true});
+    return new StateStore(new Database(join(stateDir, 'state.db')));
+  }
+
+  file(path: string): FileRecord | undefined {
+    return this.#files.get(path);
+  }
+
+  putFile(path: string, record: FileRecord): void {
+    this.#files.set(path, record);
+    this.#queue(() =>
+      this.#statements.putFile.run(
+        path,
+        record.size,
+        record.mtimeMs,
+        record.ino,
+        record.hash,
+      ),
+    );
+  }
+
+  job(id: string): JobRecord | undefined {
+    return this.#jobs.get(id);
+  }
+
+  /** Records a job's success and makes its outputs restorable by key. */
+  putJob(id: string, record: JobRecord): void {
+    this.#jobs.set(id, record);
+    const outputs = JSON.stringify(record.outputs);
+    this.#queue(() => {
+      this.#statements.putJob.run(
+        id,
+        record.key,
+        record.keyRecord,
+        outputs,
+        record.run,
+        record.ms,
+      );
+      this.#statements.putCache.run(record.key, outputs, record.run);
+    });
+  }
+
+  /** Looks up what a key produced before, in any job. */
+  cacheEntry(key: Sha256Hex): CacheEntry | undefined {
+    const row = this.#statements.getCache.get(key) as
+      | {outputs: string; run: number}
+      | undefined;
+    if (row === undefined) return undefined;
+    return {
+      outputs: JSON.parse(row.outputs) as Record<string, OutputRecord>,
+      run: row.run,
+    };
+  }
+
+  /** Notes that a cache entry was used in `run`, for `gc --keep-runs`. */
+  touchCache(key: Sha256Hex, run: number): void {
+    this.#queue(() => this.#statements.touchCache.run(run, key));
+  }
+
+  /**
+   * Registers a temporary path before anything is written to it, and writes
+   * that immediately: if the runner dies, the next run deletes it.
+   */
+  addPending(path: string): void {
+    this.flush();
+    this.#statements.addPending.run(path);
+  }
+
+  dropPending(path: string): void {
+    this.#queue(() => this.#statements.dropPending.run(path));
+  }
+
+  /** Temporary paths a previous, interrupted run left registered. */
+  pendingPaths(): string[] {
+    return (
+      this.#db.prepare('SELECT path FROM pending').all() as {path: string}[]
+    ).map((r) => r.path);
+  }
+
+  addTimeline(run: number, entry: TimelineEntry): void {
+    this.#queue(() =>
+      this.#statements.timeline.run(
+        run,
+        entry.job,
+        entry.outcome,
+        entry.startMs,
+        entry.endMs,
+        entry.slot,
+      ),
+    );
+  }
+
+  /** Starts a run and returns its number. */
+  beginRun(command: string): number {
+    const info = this.#db
+      .prepare('INSERT INTO runs (started_at, command) VALUES (?, ?)')
+      .run(new Date().toISOString(), command);
+    return Number(info.lastInsertRowid);
+  }
+
+  endRun(run: number, status: string): void {
+    this.flush();
+    this.#db
+      .prepare('UPDATE runs SET ended_at = ?, status = ? WHERE id = ?')
+      .run(new Date().toISOString(), status, run);
+  }
+
+  /** The underlying database, for maintenance (gc) and reports. */
+  get db(): Database.Database {
+    return this.#db;
+  }
+
+  /** Every job record, for `status` and gc. */
+  jobs(): ReadonlyMap<string, JobRecord> {
+    return this.#jobs;
+  }
+
+  /** Writes every queued record in one transaction. */
+  flush(): void {
+    if (this.#pendingWrites.length === 0) return;
+    const writes = this.#pendingWrites;
+    this.#pendingWrites = [];
+    this.#db.transaction(() => {
+      for (const write of writes) write();
+    })();
+  }
+
+  close(): void {
+    this.flush();
+    this.#db.close();
+  }
+
+  #queue(write: () => void): void {
+    this.#pendingWrites.push(write);
+  }
+}
+
+interface FileRow {
+  path: string;
+  size: number;
+  mtime: number;
+  ino: number;
+  hash: string;
+}
+
+interface JobRow {
+  id: string;
+  key: string;
+  record: string;
+  outputs: string;
+  run: number;
+  ms: number;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS files (
+  path TEXT PRIMARY KEY, size INTEGER, mtime REAL, ino INTEGER, hash TEXT);
+CREATE TABLE IF NOT EXISTS jobs (
+  id TEXT PRIMARY KEY, key TEXT, record TEXT, outputs TEXT, run INTEGER,
+  ms REAL);
+CREATE TABLE IF NOT EXISTS cache (
+  key TEXT PRIMARY KEY, outputs TEXT, run INTEGER);
+CREATE TABLE IF NOT EXISTS pending (path TEXT PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS runs (
+  id INTEGER PRIMARY KEY AUTOINCREMENT, started_at TEXT, ended_at TEXT,
+  command TEXT, status TEXT);
+CREATE TABLE IF NOT EXISTS timeline (
+  run INTEGER, job TEXT, outcome TEXT, start_ms REAL, end_ms REAL,
+  slot INTEGER);
+`;

@@ -1,0 +1,100 @@
+import {
+  closeSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
+import {hostname} from 'node:os';
+import {join} from 'node:path';
+import {setTimeout as sleep} from 'node:timers/promises';
+
+/** Why the workspace could not be locked. */
+export interface LockBusy {
+  readonly reason: 'workspace-busy';
+  readonly pid: number;
+  readonly host: string;
+  readonly since: string;
+}
+
+/**
+ * One run per workspace at a time: `.neuromake/lock` holds the owner's pid.
+ * A lock whose process is gone (the runner was killed with -9) is stale and
+ * taken over. With `wait`, polls until the owner finishes.
+ */
+export async function lockWorkspace(
+  stateDir: string,
+  options: {readonly wait: boolean; readonly pollMs?: number},
+): Promise<{ok: true; release: () => void} | {ok: false; error: LockBusy}> {
+  mkdirSync(stateDir, {recursive: true});
+  const path = join(stateDir, 'lock');
+  for (;;) {
+    const taken = tryTake(path);
+    if (taken.ok) return taken;
+    if (!options.wait) return taken;
+    await sleep(options.pollMs ?? 200);
+  }
+}
+
+function tryTake(
+  path: string,
+): {ok: true; release: () => void} | {ok: false; error: LockBusy} {
+  const content = JSON.stringify({
+    pid: process.pid,
+    host: hostname(),
+    since: new Date().toISOString(),
+  });
+  try {
+    const fd = openSync(path, 'wx');
+    writeSync(fd, content);
+    closeSync(fd);
+    return {ok: true, release: () => rmSync(path, {force: true})};
+  } catch {
+    const owner = readOwner(path);
+    if (owner !== undefined && isAlive(owner)) {
+      return {ok: false, error: {reason: 'workspace-busy', ...owner}};
+    }
+    // Stale: the owner died without releasing. Remove and retry once; if
+    // another process wins that race, the retry reports it as busy.
+    rmSync(path, {force: true});
+    try {
+      const fd = openSync(path, 'wx');
+      writeSync(fd, content);
+      closeSync(fd);
+      return {ok: true, release: () => rmSync(path, {force: true})};
+    } catch {
+      const now = readOwner(path);
+      return {
+        ok: false,
+        error: {reason: 'workspace-busy', pid: now?.pid ?? 0, host: now?.host ?? '?', since: now?.since ?? '?'},
+      };
+    }
+  }
+}
+
+function readOwner(
+  path: string,
+): {pid: number; host: string; since: string} | undefined {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as {
+      pid: number;
+      host: string;
+      since: string;
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+function isAlive(owner: {pid: number; host: string}): boolean {
+  // A lock from another host (a shared file system) cannot be probed;
+  // treat it as alive rather than risk two runs in one workspace.
+  if (owner.host !== hostname()) return true;
+  try {
+    process.kill(owner.pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

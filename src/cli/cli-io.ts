@@ -1,0 +1,41 @@
+import {readFileSync} from 'node:fs';
+
+import type {Diagnostic} from '../pipeline/diagnostic.js';
+import {formatDiagnostic} from '../pipeline/diagnostic-printer.js';
+
+/** Where a command writes; main.ts passes the process streams. */
+export interface CliIo {
+  readonly stdout: {write(chunk: string): void; isTTY?: boolean; columns?: number};
+  readonly stderr: {write(chunk: string): void};
+  readonly color: boolean;
+}
+
+/** Exit codes, as documented in the README. */
+export const EXIT = {ok: 0, failed: 1, usage: 2, interrupted: 130} as const;
+
+/**
+ * A diagnostic renderer that quotes source lines, reading each file named
+ * by a location once.
+ */
+export function diagnosticFormatter(color: boolean): (d: Diagnostic) => string {
+  const sources = new Map<string, string>();
+  return (d) => {
+    const files = [d.location, ...(d.related ?? []).map((r) => r.location)];
+    for (const location of files) {
+      if (location === undefined || sources.has(location.file)) continue;
+      try {
+        sources.set(location.file, readFileSync(location.file, 'utf8'));
+      } catch {
+        sources.set(location.file, '');
+      }
+    }
+    return formatDiagnostic(d, sources, {color});
+  };
+}
+
+/** Prints a usage problem to stderr and returns exit code 2. */
+export function usageError(io: CliIo, message: string, hint?: string): number {
+  io.stderr.write(`neuromake: ${message}\n`);
+  if (hint !== undefined) io.stderr.write(`  hint: ${hint}\n`);
+  return EXIT.usage;
+}

@@ -1,0 +1,43 @@
+import {dirname, join, resolve} from 'node:path';
+
+import {buildGraph, type JobGraph} from '../graph/build-graph.js';
+import {expandJobs} from '../graph/expand-jobs.js';
+import type {Diagnostic} from '../pipeline/diagnostic.js';
+import {loadPipeline} from '../pipeline/load-pipeline.js';
+import type {PipelineSpec} from '../pipeline/spec.js';
+
+/** A pipeline loaded and expanded into its job graph. */
+export interface LoadedPipeline {
+  readonly spec: PipelineSpec;
+  readonly graph: JobGraph;
+  /** `.neuromake/` beside the pipeline file. */
+  readonly stateDir: string;
+  readonly planMs: number;
+}
+
+/**
+ * Parses, validates and expands a pipeline file; every problem comes back
+ * as diagnostics, nothing is run or written.
+ */
+export async function loadGraph(
+  file: string,
+  overrides: ReadonlyMap<string, string>,
+): Promise<{ok: true; value: LoadedPipeline} | {ok: false; diagnostics: Diagnostic[]; source?: PipelineSpec}> {
+  const start = performance.now();
+  const loaded = await loadPipeline(resolve(file), {overrides});
+  if (!loaded.ok) return {ok: false, diagnostics: loaded.error};
+  const spec = loaded.value;
+  const expanded = expandJobs(spec);
+  if (!expanded.ok) return {ok: false, diagnostics: expanded.diagnostics};
+  const built = buildGraph(spec, expanded.jobs);
+  if (!built.ok) return {ok: false, diagnostics: built.diagnostics};
+  return {
+    ok: true,
+    value: {
+      spec,
+      graph: built.graph,
+      stateDir: join(dirname(spec.file), '.neuromake'),
+      planMs: performance.now() - start,
+    },
+  };
+}

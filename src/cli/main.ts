@@ -1,0 +1,150 @@
+import {dirname, join, resolve} from 'node:path';
+import {parseArgs, type ParseArgsConfig} from 'node:util';
+
+import {createLogger} from '../logging/create-logger.js';
+import {NEUROMAKE_VERSION} from '../util/version.js';
+import {diagnosticFormatter, EXIT, usageError, type CliIo} from './cli-io.js';
+import {inspectCommand} from './inspect.js';
+import {loadGraph} from './load-graph.js';
+import {dagCommand, gcCommand, tasksCommand} from './maintenance-commands.js';
+import {runCommand} from './run-command.js';
+import {statusCommand, whyCommand} from './status-command.js';
+
+const USAGE = `neuromake ${NEUROMAKE_VERSION}: a content-hash cached, parallel workflow engine
+
+Usage: neuromake <command> [options] [TARGET…]
+
+Commands:
+  run [TARGET…]      bring targets (steps, jobs or output paths) up to date
+  status [TARGET…]   list jobs as fresh or stale, with the first reason
+  why TARGET…        explain every reason a job would run
+  dag [TARGET…]      print the job graph (--format dot|mermaid|json)
+  gc                 drop store entries no recorded job needs
+  inspect FILE       describe a NIfTI file (--json for machine output)
+  tasks              list the built-in tasks, their inputs, outputs, params
+  watch [TARGET…]    rerun what each edit affects (not built yet)
+
+Options:
+  -f, --file FILE    pipeline file (default: pipeline.yaml)
+  -j, --jobs N       cpus to use at once (default: every core)
+  -n, --dry-run      show what would run or be restored, and why
+  -k, --keep-going   keep running independent jobs after a failure
+      --force TARGET rerun TARGET even if it is fresh (repeatable)
+      --set NAME=VAL override a global param (repeatable)
+      --memory SIZE  memory budget, e.g. 16GB (default: physical memory)
+      --gpus N|IDS   GPUs to hand out, e.g. 2 or 0,3
+      --wait         wait for another run in this workspace to finish
+      --json         one JSON event per line
+  -v, --verbose      also print job starts, fresh jobs and why jobs run
+      --keep-runs N  (gc) keep entries used by the last N runs
+      --max-size S   (gc) cap the store's size
+      --format F     (dag) dot, mermaid or json
+
+Exit codes: 0 ok, 1 a job failed, 2 invalid pipeline or usage, 130 interrupted.
+`;
+
+const OPTIONS = {
+  file: {type: 'string', short: 'f'},
+  jobs: {type: 'string', short: 'j'},
+  'dry-run': {type: 'boolean', short: 'n'},
+  'keep-going': {type: 'boolean', short: 'k'},
+  force: {type: 'string', multiple: true},
+  set: {type: 'string', multiple: true},
+  memory: {type: 'string'},
+  gpus: {type: 'string'},
+  wait: {type: 'boolean'},
+  json: {type: 'boolean'},
+  verbose: {type: 'boolean', short: 'v'},
+  'keep-runs': {type: 'string'},
+  'max-size': {type: 'string'},
+  format: {type: 'string'},
+  help: {type: 'boolean', short: 'h'},
+  version: {type: 'boolean'},
+} as const satisfies ParseArgsConfig['options'];
+
+/** Runs the CLI with `argv` (without node and script) and returns the exit code. */
+export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
+    io.stdout.write(USAGE);
+    return command === undefined ? EXIT.usage : EXIT.ok;
+  }
+  if (command === '--version') {
+    io.stdout.write(`${NEUROMAKE_VERSION}\n`);
+    return EXIT.ok;
+  }
+  if (command === 'inspect') return inspectCommand(rest, io.stdout);
+  if (command === 'tasks') return tasksCommand(io);
+
+  let parsed;
+  try {
+    parsed = parseArgs({args: [...rest], options: OPTIONS, allowPositionals: true, strict: true});
+  } catch (err) {
+    return usageError(io, (err as Error).message, 'see `neuromake help`');
+  }
+  const {values, positionals} = parsed;
+  if (values.help === true) {
+    io.stdout.write(USAGE);
+    return EXIT.ok;
+  }
+  const file = resolve(values.file ?? 'pipeline.yaml');
+  if (command === 'gc') {
+    return gcCommand(join(dirname(file), '.neuromake'), {keepRuns: values['keep-runs'], maxSize: values['max-size']}, io);
+  }
+  if (command === 'watch') {
+    // TODO(#3): watch mode.
+    return usageError(io, 'watch mode is not built yet (issue #3)', 'use `neuromake run` after each edit for now');
+  }
+  if (!['run', 'status', 'why', 'dag'].includes(command)) {
+    return usageError(io, `unknown command "${command}"`, 'see `neuromake help`');
+  }
+
+  const overrides = new Map<string, string>();
+  for (const pair of values.set ?? []) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) return usageError(io, `--set expects NAME=VALUE, got "${pair}"`, 'for example --set lag=4');
+    overrides.set(pair.slice(0, eq), pair.slice(eq + 1));
+  }
+  const json = values.json === true;
+  const logger = createLogger({
+    mode: json ? 'json' : 'auto',
+    stdout: io.stdout,
+    stderr: io.stderr,
+    color: io.color,
+    verbose: values.verbose === true,
+    formatDiagnostic: diagnosticFormatter(io.color),
+  });
+  try {
+    const loaded = await loadGraph(file, overrides);
+    if (!loaded.ok) {
+      logger.log({type: 'diagnostics', diagnostics: loaded.diagnostics});
+      return EXIT.usage;
+    }
+    switch (command) {
+      case 'status':
+        return await statusCommand(loaded.value, positionals, io, json);
+      case 'why':
+        return await whyCommand(loaded.value, positionals, io, json);
+      case 'dag':
+        return dagCommand(loaded.value, positionals, values.format ?? 'dot', io);
+      default:
+        return await runCommand(
+          loaded.value,
+          {
+            targets: positionals,
+            force: values.force ?? [],
+            jobs: values.jobs,
+            memory: values.memory,
+            gpus: values.gpus,
+            dryRun: values['dry-run'] === true,
+            keepGoing: values['keep-going'] === true,
+            wait: values.wait === true,
+          },
+          io,
+          logger,
+        );
+    }
+  } finally {
+    logger.close();
+  }
+}

@@ -1,0 +1,170 @@
+import {cleanPending} from '../execution/job-outputs.js';
+import {runJobs} from '../execution/run-jobs.js';
+import {TaskPool} from '../execution/task-pool.js';
+import {lockWorkspace} from '../cache/workspace-lock.js';
+import {planStatus} from '../cache/plan-status.js';
+import {describeReason} from '../cache/stale-reason.js';
+import type {Job} from '../graph/job.js';
+import {resolveTargets, upstreamClosure} from '../graph/select-jobs.js';
+import type {Logger} from '../logging/events.js';
+import {error, type Diagnostic} from '../pipeline/diagnostic.js';
+import {ResourcePool} from '../scheduler/resource-pool.js';
+import {resolveBudget} from './budget.js';
+import {EXIT, usageError, type CliIo} from './cli-io.js';
+import type {LoadedPipeline} from './load-graph.js';
+import {openState} from './open-state.js';
+
+/** Flags of `neuromake run`. */
+export interface RunFlags {
+  readonly targets: readonly string[];
+  readonly force: readonly string[];
+  readonly jobs: string | undefined;
+  readonly memory: string | undefined;
+  readonly gpus: string | undefined;
+  readonly dryRun: boolean;
+  readonly keepGoing: boolean;
+  readonly wait: boolean;
+}
+
+/**
+ * `neuromake run`: brings the targets (default: everything) up to date.
+ * Exit 0 when every job succeeded, 1 when one failed, 2 for usage or
+ * pipeline errors, 130 when interrupted.
+ */
+export async function runCommand(
+  loaded: LoadedPipeline,
+  flags: RunFlags,
+  io: CliIo,
+  logger: Logger,
+): Promise<number> {
+  const {graph, spec} = loaded;
+  const targets = resolveTargets(graph, flags.targets);
+  if (!targets.ok) {
+    return usageError(io, `no step, job or output is called "${targets.error.target}"`, targets.error.hint ?? 'run `neuromake dag` to list jobs');
+  }
+  const forcedTargets = resolveTargets(graph, flags.force);
+  if (!forcedTargets.ok) {
+    const e = forcedTargets.error;
+    return usageError(io, `--force: no step, job or output is called "${e.target}"`, e.hint);
+  }
+  const selected = upstreamClosure(graph, targets.jobs);
+  const forced = new Set<Job>(flags.force.length === 0 ? [] : forcedTargets.jobs);
+
+  const budget = resolveBudget({
+    jobs: flags.jobs,
+    memory: flags.memory,
+    gpus: flags.gpus,
+    needGpus: selected.some((j) => j.step.resources.gpus > 0),
+  });
+  if (!budget.ok) return usageError(io, budget.message, budget.hint);
+  const resources = new ResourcePool(budget.budget);
+  const impossible = impossibleJobs(selected, resources);
+  if (impossible.length > 0) {
+    logger.log({type: 'diagnostics', diagnostics: impossible});
+    return EXIT.usage;
+  }
+  logger.log({type: 'plan', jobs: selected.length, steps: spec.steps.size, planMs: loaded.planMs});
+
+  if (flags.dryRun) return dryRun(loaded, selected, forced, logger);
+
+  const lock = await lockWorkspace(loaded.stateDir, {wait: flags.wait});
+  if (!lock.ok) {
+    const e = lock.error;
+    return usageError(
+      io,
+      `another neuromake (pid ${e.pid} on ${e.host}, since ${e.since}) is running in this workspace`,
+      'wait for it to finish, or pass --wait to queue behind it',
+    );
+  }
+
+  const state = openState(loaded);
+  const controller = new AbortController();
+  const onSignal = () => controller.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const pool = new TaskPool(budget.budget.cpus);
+  const started = performance.now();
+  try {
+    const cleaned = await cleanPending(spec.workspace, state.store);
+    if (cleaned > 0) {
+      logger.log({type: 'info', message: `removed ${cleaned} half-written file(s) left by an interrupted run`});
+    }
+    const runId = state.store.beginRun(process.argv.slice(2).join(' '));
+    const summary = await runJobs(selected, forced, {
+      ...state,
+      spec,
+      producers: graph.producers,
+      env: process.env,
+      stateDir: loaded.stateDir,
+      pool,
+      resources,
+      logger,
+      runId,
+      keepGoing: flags.keepGoing,
+      signal: controller.signal,
+    });
+    state.store.endRun(runId, summary.interrupted ? 'interrupted' : summary.failed.length > 0 ? 'failed' : 'ok');
+    logger.log({
+      type: 'run-end',
+      ran: summary.ran,
+      restored: summary.restored,
+      fresh: summary.fresh,
+      failed: summary.failed.length,
+      skipped: summary.skipped,
+      ms: performance.now() - started,
+      interrupted: summary.interrupted,
+    });
+    if (summary.interrupted) return EXIT.interrupted;
+    return summary.failed.length > 0 ? EXIT.failed : EXIT.ok;
+  } finally {
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
+    await pool.close();
+    state.store.close();
+    lock.release();
+  }
+}
+
+/** Jobs asking for more than the whole budget: reported before running. */
+function impossibleJobs(jobs: readonly Job[], resources: ResourcePool): Diagnostic[] {
+  const seen = new Set<string>();
+  const out: Diagnostic[] = [];
+  for (const job of jobs) {
+    if (seen.has(job.step.id)) continue;
+    const problem = resources.impossible(job.step.resources);
+    if (problem === undefined) continue;
+    seen.add(job.step.id);
+    out.push(error(`step "${job.step.id}" ${problem}`, job.step.location, 'lower the step\'s resources or raise the budget'));
+  }
+  return out;
+}
+
+async function dryRun(
+  loaded: LoadedPipeline,
+  selected: readonly Job[],
+  forced: ReadonlySet<Job>,
+  logger: Logger,
+): Promise<number> {
+  const state = openState(loaded);
+  try {
+    const statuses = await planStatus(selected, {...state, spec: loaded.spec, producers: loaded.graph.producers, env: process.env}, forced);
+    let run = 0;
+    let restore = 0;
+    for (const {job, verdict} of statuses) {
+      if (verdict.kind === 'fresh') continue;
+      if (verdict.kind === 'input-missing') {
+        logger.log({type: 'job-planned', job: job.id, action: 'run', reasons: [`input ${verdict.path} is missing`]});
+        run++;
+        continue;
+      }
+      const action = verdict.kind === 'restore' ? 'restore' : 'run';
+      if (action === 'run') run++;
+      else restore++;
+      logger.log({type: 'job-planned', job: job.id, action, reasons: verdict.reasons.map(describeReason)});
+    }
+    logger.log({type: 'info', message: `dry run: ${run} would run, ${restore} would be restored, ${selected.length - run - restore} fresh`});
+    return EXIT.ok;
+  } finally {
+    state.store.close();
+  }
+}

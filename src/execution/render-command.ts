@@ -1,0 +1,82 @@
+import {statSync} from 'node:fs';
+import {resolve} from 'node:path';
+
+import type {Job} from '../graph/job.js';
+import {valueText} from '../graph/resolve-values.js';
+import {parseTemplate, renderTemplate} from '../pipeline/template.js';
+
+/**
+ * Renders a shell step's command for one job. `outputPath` maps an output
+ * name to the path the command should write: the final path for the cache
+ * key, the temporary one for the real run, so the key never depends on the
+ * random temporary name.
+ */
+export function renderCommand(
+  job: Job,
+  globalParams: ReadonlyMap<string, {value: unknown}>,
+  outputPath: (name: string) => string | undefined,
+): string {
+  if (job.step.action.kind !== 'shell') {
+    throw new Error(`Internal error: ${job.id} is not a shell step`);
+  }
+  const parsed = parseTemplate(job.step.action.command.value);
+  if (!parsed.ok) {
+    throw new Error(`Internal error: unvalidated command in ${job.id}`);
+  }
+  const rendered = renderTemplate(parsed.parts, (ref) => {
+    switch (ref.kind) {
+      case 'wildcard': {
+        const v = job.bindings.get(ref.name);
+        return v === undefined ? undefined : shellQuote(String(v));
+      }
+      case 'params': {
+        const v = job.params[ref.name] ?? globalParams.get(ref.name)?.value;
+        return v === undefined
+          ? undefined
+          : shellQuote(valueText(v as Parameters<typeof valueText>[0]));
+      }
+      case 'inputs':
+        return job.inputs.get(ref.name)?.paths.map(shellQuote).join(' ');
+      case 'outputs': {
+        const p = outputPath(ref.name);
+        return p === undefined ? undefined : shellQuote(p);
+      }
+    }
+  });
+  if (!rendered.ok) {
+    throw new Error(`Internal error: unresolved reference in ${job.id}`);
+  }
+  return rendered.text;
+}
+
+/** Quotes a word for sh only when it needs it. */
+export function shellQuote(word: string): string {
+  if (/^[A-Za-z0-9_./=:,+@%^-]+$/.test(word)) return word;
+  return `'${word.replaceAll("'", `'\\''`)}'`;
+}
+
+/**
+ * Files a command names that are not declared inputs or outputs: scripts
+ * such as `python3 scripts/fit.py`. Their content joins the job's key, so
+ * editing the script reruns the job.
+ */
+export function scriptsNamed(
+  command: string,
+  job: Job,
+  workspace: string,
+): string[] {
+  const declared = new Set<string>();
+  for (const input of job.inputs.values()) {
+    for (const p of input.paths) declared.add(p);
+  }
+  for (const p of job.outputs.values()) declared.add(p);
+  const scripts = new Set<string>();
+  for (const raw of command.split(/[\s;|&()<>`]+/)) {
+    const word = raw.replace(/^['"]|['"]$/g, '');
+    if (word === '' || declared.has(word) || !/[./]/.test(word)) continue;
+    if (word.startsWith('-')) continue;
+    const stats = statSync(resolve(workspace, word), {throwIfNoEntry: false});
+    if (stats?.isFile() === true) scripts.add(word);
+  }
+  return [...scripts].sort();
+}

@@ -1,0 +1,431 @@
+import {createWriteStream, mkdirSync, type WriteStream} from 'node:fs';
+import {join, resolve} from 'node:path';
+
+import {evaluateJob, type EvaluationContext, type Verdict} from '../cache/evaluate-job.js';
+import type {JobKey} from '../cache/job-key.js';
+import {describeReason} from '../cache/stale-reason.js';
+import type {OutputRecord} from '../cache/state-store.js';
+import type {Job} from '../graph/job.js';
+import type {Logger} from '../logging/events.js';
+import {criticalPathLengths} from '../scheduler/critical-path.js';
+import {PriorityQueue} from '../scheduler/priority-queue.js';
+import type {Allocation, ResourcePool} from '../scheduler/resource-pool.js';
+import type {Sha256Hex} from '../util/hash.js';
+import {describeFailure, type JobFailure} from './job-failure.js';
+import {JobOutputs, restoreOutputs} from './job-outputs.js';
+import {renderCommand} from './render-command.js';
+import {runShell} from './shell-runner.js';
+import type {TaskPool} from './task-pool.js';
+
+/** Everything one run needs. */
+export interface RunContext extends Omit<EvaluationContext, 'producedHash'> {
+  readonly stateDir: string;
+  readonly pool: TaskPool;
+  readonly resources: ResourcePool;
+  readonly logger: Logger;
+  readonly runId: number;
+  readonly keepGoing: boolean;
+  readonly signal: AbortSignal;
+}
+
+/** How a run ended. */
+export interface RunSummary {
+  readonly ran: number;
+  readonly restored: number;
+  readonly fresh: number;
+  readonly failed: readonly string[];
+  readonly skipped: number;
+  readonly interrupted: boolean;
+}
+
+/** How many jobs may be evaluated (hashing inputs) at once. */
+const EVALUATION_CONCURRENCY = 16;
+
+/**
+ * Runs the selected jobs (a dependency-closed set, in topological order).
+ * Each job is evaluated as soon as its dependencies finish: fresh jobs are
+ * counted, cached ones restored, and the rest queued by critical path and
+ * started whenever the resources they declare are free.
+ */
+export async function runJobs(
+  jobs: readonly Job[],
+  forced: ReadonlySet<Job>,
+  context: RunContext,
+): Promise<RunSummary> {
+  return new JobRun(jobs, forced, context).run();
+}
+
+class JobRun {
+  readonly #context: RunContext;
+  readonly #forced: ReadonlySet<Job>;
+  readonly #selected: ReadonlySet<Job>;
+  readonly #jobs: readonly Job[];
+  readonly #waitingOn = new Map<Job, number>();
+  readonly #hashes = new Map<string, Sha256Hex>();
+  readonly #queue: PriorityQueue<{job: Job; key: JobKey}>;
+  readonly #toEvaluate: Job[] = [];
+  readonly #evaluation: EvaluationContext;
+  readonly #started = performance.now();
+  #evaluating = 0;
+  #running = 0;
+  #stopping = false;
+  #finish: (() => void) | undefined;
+  #flushTimer: NodeJS.Timeout | undefined;
+  readonly #counts = {ran: 0, restored: 0, fresh: 0, skipped: 0};
+  readonly #failed: string[] = [];
+  readonly #settled = new Set<Job>();
+
+  constructor(jobs: readonly Job[], forced: ReadonlySet<Job>, context: RunContext) {
+    this.#jobs = jobs;
+    this.#context = context;
+    this.#forced = forced;
+    this.#selected = new Set(jobs);
+    this.#evaluation = {...context, producedHash: (p) => this.#hashes.get(p)};
+    const lengths = criticalPathLengths(jobs, (j) => context.store.job(j.id)?.ms ?? 1);
+    this.#queue = new PriorityQueue((a, b) => {
+      const la = lengths.get(a.job) ?? 0;
+      const lb = lengths.get(b.job) ?? 0;
+      return la !== lb ? la > lb : a.job.index < b.job.index;
+    });
+  }
+
+  async run(): Promise<RunSummary> {
+    const onAbort = () => {
+      this.#stopping = true;
+      this.#maybeFinish();
+    };
+    this.#context.signal.addEventListener('abort', onAbort, {once: true});
+    const finished = new Promise<void>((r) => (this.#finish = r));
+    for (const job of this.#jobs) {
+      const count = job.deps.filter((d) => this.#selected.has(d)).length;
+      this.#waitingOn.set(job, count);
+      if (count === 0) this.#toEvaluate.push(job);
+    }
+    this.#pump();
+    this.#maybeFinish();
+    await finished;
+    this.#context.signal.removeEventListener('abort', onAbort);
+    if (this.#flushTimer !== undefined) clearTimeout(this.#flushTimer);
+    this.#context.store.flush();
+    const unfinished = this.#jobs.length - this.#settled.size;
+    return {
+      ...this.#counts,
+      skipped: this.#counts.skipped + unfinished,
+      failed: this.#failed,
+      interrupted: this.#context.signal.aborted,
+    };
+  }
+
+  /** Starts evaluations and jobs while there is capacity. */
+  #pump(): void {
+    while (
+      !this.#stopping &&
+      this.#evaluating < EVALUATION_CONCURRENCY &&
+      this.#toEvaluate.length > 0
+    ) {
+      const job = this.#toEvaluate.shift()!;
+      this.#evaluating++;
+      void this.#evaluate(job).finally(() => {
+        this.#evaluating--;
+        this.#pump();
+        this.#maybeFinish();
+      });
+    }
+    while (!this.#stopping) {
+      const next = this.#queue.takeFirst((item) =>
+        this.#context.resources.fits(item.job.step.resources),
+      );
+      if (next === undefined) break;
+      const allocation = this.#context.resources.take(next.job.step.resources);
+      this.#running++;
+      void this.#execute(next.job, next.key, allocation).finally(() => {
+        this.#running--;
+        this.#context.resources.give(allocation);
+        this.#pump();
+        this.#maybeFinish();
+      });
+    }
+  }
+
+  #maybeFinish(): void {
+    if (this.#running > 0 || this.#evaluating > 0) return;
+    if (!this.#stopping && (this.#toEvaluate.length > 0 || this.#queue.size > 0)) {
+      return;
+    }
+    this.#finish?.();
+  }
+
+  async #evaluate(job: Job): Promise<void> {
+    let verdict: Verdict;
+    try {
+      verdict = await evaluateJob(job, this.#evaluation, this.#forced.has(job));
+    } catch (err) {
+      this.#fail(job, {reason: 'task-error', message: String(err)}, undefined, false);
+      return;
+    }
+    switch (verdict.kind) {
+      case 'fresh':
+        this.#complete(job, 'fresh', verdict.outputs, 0, false);
+        return;
+      case 'restore':
+        await this.#restore(job, verdict.key, verdict.entry.outputs);
+        return;
+      case 'run':
+        this.#context.logger.log({
+          type: 'info',
+          message: `${job.id} runs because ${verdict.reasons.map(describeReason).join('; ')}`,
+          job: job.id,
+          verbose: true,
+        });
+        this.#queue.push({job, key: verdict.key});
+        return;
+      case 'input-missing':
+        this.#fail(job, {reason: 'input-missing', path: verdict.path}, undefined, false);
+        return;
+      case 'waiting':
+        throw new Error(`Internal error: ${job.id} evaluated before its inputs`);
+    }
+  }
+
+  async #restore(
+    job: Job,
+    key: JobKey,
+    outputs: Readonly<Record<string, OutputRecord>>,
+  ): Promise<void> {
+    const start = performance.now();
+    const {store, contentStore, hasher, spec} = this.#context;
+    try {
+      const restored = await restoreOutputs(outputs, job, spec.workspace, contentStore, hasher, store);
+      const ms = performance.now() - start;
+      store.putJob(job.id, {
+        key: key.hash,
+        keyRecord: key.text,
+        outputs: restored,
+        run: this.#context.runId,
+        ms: store.job(job.id)?.ms ?? ms,
+      });
+      store.touchCache(key.hash, this.#context.runId);
+      this.#timeline(job, 'restored', start, 0);
+      this.#complete(job, 'restored', restored, ms, false);
+    } catch {
+      // A blob went missing or unreadable: fall back to running the job.
+      this.#queue.push({job, key});
+    }
+  }
+
+  async #execute(job: Job, key: JobKey, allocation: Allocation): Promise<void> {
+    const start = performance.now();
+    const retries = job.step.retries;
+    let failure: JobFailure | undefined;
+    let logPath = '';
+    for (let attempt = 1; attempt <= retries + 1; attempt++) {
+      this.#context.logger.log({type: 'job-start', job: job.id, attempt});
+      const result = await this.#attempt(job, key, allocation, attempt);
+      failure = result.failure;
+      logPath = result.logPath;
+      if (failure === undefined) {
+        const ms = performance.now() - start;
+        this.#timeline(job, 'ran', start, allocation.slot);
+        this.#complete(job, 'ran', result.outputs, ms, result.unchanged);
+        return;
+      }
+      if (failure.reason === 'interrupted') break;
+      if (attempt <= retries && !this.#context.signal.aborted) {
+        this.#context.logger.log({
+          type: 'job-failed',
+          job: job.id,
+          reason: failure.reason,
+          message: describeFailure(failure),
+          log: logPath,
+          willRetry: true,
+        });
+      }
+    }
+    this.#timeline(job, 'failed', start, allocation.slot);
+    if (failure?.reason === 'interrupted') {
+      this.#settled.add(job);
+      return;
+    }
+    this.#fail(job, failure ?? {reason: 'interrupted'}, logPath, true);
+  }
+
+  async #attempt(
+    job: Job,
+    key: JobKey,
+    allocation: Allocation,
+    attempt: number,
+  ): Promise<{failure?: JobFailure; outputs: Record<string, OutputRecord>; unchanged: boolean; logPath: string}> {
+    const {spec, store, hasher, contentStore, stateDir, signal} = this.#context;
+    const logPath = join(stateDir, 'logs', `${safeName(job.id)}.log`);
+    mkdirSync(join(stateDir, 'logs'), {recursive: true});
+    const log = createWriteStream(logPath, {flags: attempt === 1 ? 'w' : 'a'});
+    const outputs = new JobOutputs(job, spec.workspace, store);
+    const none = {outputs: {}, unchanged: false, logPath};
+    try {
+      outputs.prepare();
+      const failure =
+        job.step.action.kind === 'shell'
+          ? await this.#runShellJob(job, outputs, allocation, log)
+          : await this.#runTaskJob(job, outputs, log);
+      const missing = failure ?? (await outputs.verify());
+      if (missing !== undefined) {
+        log.write(`\nneuromake: ${describeFailure(missing)}\n`);
+        await outputs.discard();
+        return {...none, failure: signal.aborted ? {reason: 'interrupted'} : missing};
+      }
+      const records = await outputs.commit(contentStore, hasher);
+      const previous = store.job(job.id);
+      const unchanged =
+        previous !== undefined &&
+        Object.entries(records).every(([n, r]) => previous.outputs[n]?.hash === r.hash);
+      store.putJob(job.id, {
+        key: key.hash,
+        keyRecord: key.text,
+        outputs: records,
+        run: this.#context.runId,
+        ms: 0,
+      });
+      return {outputs: records, unchanged, logPath};
+    } catch (err) {
+      await outputs.discard();
+      const message = err instanceof Error ? err.message : String(err);
+      return {...none, failure: {reason: 'task-error', message}};
+    } finally {
+      await new Promise((r) => log.end(r));
+    }
+  }
+
+  #runShellJob(
+    job: Job,
+    outputs: JobOutputs,
+    allocation: Allocation,
+    log: WriteStream,
+  ): Promise<JobFailure | undefined> {
+    const {spec, signal} = this.#context;
+    const command = renderCommand(job, spec.params, (name) => outputs.tempOf(name));
+    log.write(`$ ${command}\n`);
+    return runShell({
+      command,
+      cwd: spec.workspace,
+      env: this.#jobEnv(job, allocation),
+      log,
+      signal,
+    });
+  }
+
+  #runTaskJob(job: Job, outputs: JobOutputs, log: WriteStream): Promise<JobFailure | undefined> {
+    const {spec, signal, logger, pool} = this.#context;
+    if (job.step.action.kind !== 'task') throw new Error('Internal error: not a task');
+    const inputs: Record<string, string | string[]> = {};
+    for (const [name, input] of job.inputs) {
+      const paths = input.paths.map((p) => resolve(spec.workspace, p));
+      inputs[name] = input.list ? paths : (paths[0] ?? '');
+    }
+    const temps: Record<string, string> = {};
+    for (const name of job.outputs.keys()) temps[name] = outputs.absoluteTemp(name);
+    return pool.run(
+      {task: job.step.action.task.value, jobId: job.id, inputs, outputs: temps, params: {...job.params}},
+      {
+        progress: (done, total, message) =>
+          logger.log({type: 'job-progress', job: job.id, done, total, message}),
+        log: (text) => log.write(`${text}\n`),
+        warn: (text) => {
+          log.write(`warning: ${text}\n`);
+          logger.log({type: 'warning', job: job.id, message: text});
+        },
+      },
+      signal,
+    );
+  }
+
+  #jobEnv(job: Job, allocation: Allocation): NodeJS.ProcessEnv {
+    const env: NodeJS.ProcessEnv = {...process.env, NEUROMAKE_JOB: job.id};
+    // Each GPU job sees only the devices it was given; a job that asked for
+    // none sees none, so it cannot take a GPU another job holds.
+    if (this.#context.resources.budget.gpus.length > 0 || job.step.resources.gpus > 0) {
+      env['CUDA_VISIBLE_DEVICES'] = allocation.gpus.join(',');
+    }
+    const threads = String(Math.max(1, Math.floor(allocation.cpus)));
+    env['OMP_NUM_THREADS'] ??= threads;
+    env['NEUROMAKE_CPUS'] = threads;
+    return env;
+  }
+
+  #complete(
+    job: Job,
+    outcome: 'ran' | 'restored' | 'fresh',
+    outputs: Readonly<Record<string, OutputRecord>>,
+    ms: number,
+    unchanged: boolean,
+  ): void {
+    this.#settled.add(job);
+    this.#counts[outcome]++;
+    for (const record of Object.values(outputs)) this.#hashes.set(record.path, record.hash);
+    if (outcome === 'ran') this.#recordDuration(job, ms);
+    this.#context.logger.log({type: 'job-done', job: job.id, outcome, ms, unchanged});
+    this.#scheduleFlush();
+    for (const next of job.dependents) {
+      if (!this.#selected.has(next) || this.#settled.has(next)) continue;
+      const left = (this.#waitingOn.get(next) ?? 1) - 1;
+      this.#waitingOn.set(next, left);
+      if (left === 0) this.#toEvaluate.push(next);
+    }
+  }
+
+  #recordDuration(job: Job, ms: number): void {
+    const record = this.#context.store.job(job.id);
+    if (record !== undefined) this.#context.store.putJob(job.id, {...record, ms});
+  }
+
+  #fail(job: Job, failure: JobFailure, log: string | undefined, ran: boolean): void {
+    this.#settled.add(job);
+    this.#failed.push(job.id);
+    if (!ran) this.#context.store.flush();
+    this.#context.logger.log({
+      type: 'job-failed',
+      job: job.id,
+      reason: failure.reason,
+      message: describeFailure(failure),
+      log,
+      willRetry: false,
+    });
+    this.#skipDownstream(job);
+    if (!this.#context.keepGoing) this.#stopping = true;
+  }
+
+  #skipDownstream(failed: Job): void {
+    const pending = [...failed.dependents];
+    while (pending.length > 0) {
+      const job = pending.pop()!;
+      if (!this.#selected.has(job) || this.#settled.has(job)) continue;
+      this.#settled.add(job);
+      this.#counts.skipped++;
+      this.#context.logger.log({type: 'job-skipped', job: job.id, because: `${failed.id} failed`});
+      pending.push(...job.dependents);
+    }
+  }
+
+  #timeline(job: Job, outcome: 'ran' | 'restored' | 'failed', start: number, slot: number): void {
+    this.#context.store.addTimeline(this.#context.runId, {
+      job: job.id,
+      outcome,
+      startMs: start - this.#started,
+      endMs: performance.now() - this.#started,
+      slot,
+    });
+  }
+
+  /** Batches state writes: one commit per ~100 ms, not one per job. */
+  #scheduleFlush(): void {
+    if (this.#flushTimer !== undefined) return;
+    this.#flushTimer = setTimeout(() => {
+      this.#flushTimer = undefined;
+      this.#context.store.flush();
+    }, 100);
+  }
+}
+
+/** A job id as a file name: keeps it readable, drops path separators. */
+export function safeName(id: string): string {
+  return id.replace(/[^A-Za-z0-9._,=[\]-]/g, '_');
+}

@@ -1,0 +1,168 @@
+import {statSync} from 'node:fs';
+import {resolve} from 'node:path';
+
+import {
+  error,
+  type Diagnostic,
+  type RelatedLocation,
+} from '../pipeline/diagnostic.js';
+import type {PipelineSpec} from '../pipeline/spec.js';
+import type {Job} from './job.js';
+
+/** The expanded, checked job graph, in a topological order. */
+export interface JobGraph {
+  readonly jobs: readonly Job[];
+  readonly byId: ReadonlyMap<string, Job>;
+  /** Output path → the job that writes it. */
+  readonly producers: ReadonlyMap<string, Job>;
+}
+
+/**
+ * Links jobs by the files they share: a job depends on whichever job writes
+ * a path it reads. Reports two jobs writing one file, inputs that nothing
+ * produces and that do not exist, and cycles (one location per edge).
+ */
+export function buildGraph(
+  spec: PipelineSpec,
+  jobs: readonly Job[],
+): {ok: true; graph: JobGraph} | {ok: false; diagnostics: Diagnostic[]} {
+  const diagnostics: Diagnostic[] = [];
+  const producers = new Map<string, Job>();
+  for (const job of jobs) {
+    for (const [name, path] of job.outputs) {
+      const first = producers.get(path);
+      if (first === undefined) {
+        producers.set(path, job);
+        continue;
+      }
+      const here = job.step.outputs.get(name)?.location;
+      const there = [...first.outputs].find(([, p]) => p === path)?.[0];
+      const thereLocation =
+        there === undefined ? undefined : first.step.outputs.get(there)?.location;
+      diagnostics.push(
+        error(
+          `two jobs write "${path}": ${first.id} and ${job.id}`,
+          here,
+          first.step === job.step
+            ? 'use every for_each wildcard of the step in its output paths'
+            : 'give each step its own output paths',
+          thereLocation === undefined
+            ? undefined
+            : [{message: `${first.id} writes it here`, location: thereLocation}],
+        ),
+      );
+    }
+  }
+
+  const exists = new Map<string, boolean>();
+  for (const job of jobs) {
+    const seen = new Set<Job>();
+    for (const [name, input] of job.inputs) {
+      for (const path of input.paths) {
+        const producer = producers.get(path);
+        if (producer !== undefined) {
+          if (!seen.has(producer)) {
+            seen.add(producer);
+            job.deps.push(producer);
+            producer.dependents.push(job);
+          }
+          continue;
+        }
+        let found = exists.get(path);
+        if (found === undefined) {
+          found = statSync(resolve(spec.workspace, path), {
+            throwIfNoEntry: false,
+          })?.isFile() ?? false;
+          exists.set(path, found);
+        }
+        if (!found) {
+          diagnostics.push(
+            error(
+              `${job.id}: input "${name}" is "${path}", which no step produces and which does not exist`,
+              input.location,
+              'check the path, or add a step whose outputs include it',
+            ),
+          );
+        }
+      }
+    }
+  }
+  if (diagnostics.length > 0) return {ok: false, diagnostics};
+
+  const ordered = topologicalOrder(jobs);
+  if (ordered === undefined) {
+    return {ok: false, diagnostics: [cycleDiagnostic(jobs)]};
+  }
+  return {
+    ok: true,
+    graph: {
+      jobs: ordered,
+      byId: new Map(ordered.map((j) => [j.id, j])),
+      producers,
+    },
+  };
+}
+
+/** Kahn's algorithm, stable in file order; undefined when there is a cycle. */
+function topologicalOrder(jobs: readonly Job[]): Job[] | undefined {
+  const waiting = new Map(jobs.map((j) => [j, j.deps.length]));
+  const ready = jobs.filter((j) => j.deps.length === 0);
+  const ordered: Job[] = [];
+  for (let i = 0; i < ready.length; i++) {
+    const job = ready[i]!;
+    ordered.push(job);
+    for (const next of job.dependents) {
+      const left = waiting.get(next)! - 1;
+      waiting.set(next, left);
+      if (left === 0) ready.push(next);
+    }
+  }
+  return ordered.length === jobs.length ? ordered : undefined;
+}
+
+/** Finds one cycle and describes each of its edges where it is written. */
+function cycleDiagnostic(jobs: readonly Job[]): Diagnostic {
+  const state = new Map<Job, 'active' | 'done'>();
+  const stack: Job[] = [];
+  let cycle: Job[] = [];
+  const visit = (job: Job): boolean => {
+    state.set(job, 'active');
+    stack.push(job);
+    for (const dep of job.deps) {
+      const s = state.get(dep);
+      if (s === 'active') {
+        cycle = stack.slice(stack.indexOf(dep));
+        return true;
+      }
+      if (s === undefined && visit(dep)) return true;
+    }
+    stack.pop();
+    state.set(job, 'done');
+    return false;
+  };
+  for (const job of jobs) {
+    if (state.get(job) === undefined && visit(job)) break;
+  }
+
+  // The stack runs from a job to what it depends on, so each job reads an
+  // output of the one after it (and the last reads the first's).
+  const related: RelatedLocation[] = [];
+  for (const [i, job] of cycle.entries()) {
+    const producer = cycle[(i + 1) % cycle.length]!;
+    const input = [...job.inputs].find(([, inp]) =>
+      inp.paths.some((p) => [...producer.outputs.values()].includes(p)),
+    );
+    if (input === undefined) continue;
+    related.push({
+      message: `${job.id} reads "${input[0]}", an output of ${producer.id}`,
+      location: input[1].location,
+    });
+  }
+  const names = [...cycle, cycle[0]].map((j) => j?.id).join(' → ');
+  return error(
+    `dependency cycle: ${names}`,
+    related[0]?.location,
+    'a job cannot depend, directly or through others, on its own outputs',
+    related,
+  );
+}

@@ -1,0 +1,248 @@
+import {error, type Diagnostic} from '../pipeline/diagnostic.js';
+import type {
+  Located,
+  ParamValue,
+  PipelineSpec,
+  Scalar,
+  StepSpec,
+} from '../pipeline/spec.js';
+import {checkParamValue} from '../tasks/check-param.js';
+import {findTask} from '../tasks/registry.js';
+import {globBindings} from './glob-bindings.js';
+import {jobId, type Job, type JobInput} from './job.js';
+import {resolveParam, resolvePath, type Scope} from './resolve-values.js';
+
+/**
+ * Expands every step into its jobs: binds `for_each` wildcards (globbing the
+ * file system for `glob:` sources), resolves params and paths, and fills
+ * gathers. Dependencies are left to `buildGraph`.
+ */
+export function expandJobs(
+  spec: PipelineSpec,
+): {ok: true; jobs: Job[]} | {ok: false; diagnostics: Diagnostic[]} {
+  const diagnostics: Diagnostic[] = [];
+  const bindingsByStep = new Map<string, Map<string, Scalar>[]>();
+  const jobsByStep = new Map<string, Job[]>();
+  const jobs: Job[] = [];
+
+  const bindingsOf = (step: StepSpec, seen: Set<string>) => {
+    const known = bindingsByStep.get(step.id);
+    if (known !== undefined) return known;
+    const list = stepBindings(spec, step, seen, bindingsOf, diagnostics);
+    bindingsByStep.set(step.id, list);
+    return list;
+  };
+
+  for (const step of spec.steps.values()) {
+    const list = bindingsOf(step, new Set());
+    const stepJobs: Job[] = [];
+    for (const bindings of list) {
+      const job = expandOne(spec, step, bindings, jobs.length, diagnostics);
+      if (job === undefined) continue;
+      stepJobs.push(job);
+      jobs.push(job);
+    }
+    jobsByStep.set(step.id, stepJobs);
+  }
+
+  // Gathers go last: they need every job of the step they gather from.
+  for (const job of jobs) {
+    for (const [name, input] of job.step.inputs) {
+      if (input.kind !== 'gather') continue;
+      const sources = jobsByStep.get(input.from.value) ?? [];
+      const paths = sources
+        .filter((source) => sharedBindingsAgree(job.bindings, source.bindings))
+        .map((source) => source.outputs.get(input.output.value))
+        .filter((p): p is string => p !== undefined);
+      if (paths.length === 0) {
+        diagnostics.push(
+          error(
+            `${job.id}: input "${name}" gathers nothing from step "${input.from.value}"`,
+            input.location,
+            'the gathered step has no job whose shared wildcards match this one',
+          ),
+        );
+      }
+      (job.inputs as Map<string, JobInput>).set(name, {
+        paths,
+        list: true,
+        location: input.location,
+      });
+    }
+  }
+
+  return diagnostics.some((d) => d.severity === 'error')
+    ? {ok: false, diagnostics}
+    : {ok: true, jobs};
+}
+
+/** A job may gather from a source whose common wildcards take equal values. */
+function sharedBindingsAgree(
+  mine: ReadonlyMap<string, Scalar>,
+  theirs: ReadonlyMap<string, Scalar>,
+): boolean {
+  for (const [name, value] of theirs) {
+    const own = mine.get(name);
+    if (own !== undefined && String(own) !== String(value)) return false;
+  }
+  return true;
+}
+
+type BindingsOf = (
+  step: StepSpec,
+  seen: Set<string>,
+) => Map<string, Scalar>[];
+
+/** The cartesian product of a step's `for_each` sources. */
+function stepBindings(
+  spec: PipelineSpec,
+  step: StepSpec,
+  seen: Set<string>,
+  bindingsOf: BindingsOf,
+  diagnostics: Diagnostic[],
+): Map<string, Scalar>[] {
+  const forEach = step.forEach;
+  if (forEach === undefined) return [new Map()];
+  let product: Map<string, Scalar>[] = [new Map()];
+  const combine = (list: readonly Map<string, Scalar>[]) => {
+    product = product.flatMap((left) =>
+      list.map((right) => new Map([...left, ...right])),
+    );
+  };
+
+  if (forEach.step !== undefined) {
+    const other = spec.steps.get(forEach.step.value);
+    if (other === undefined || seen.has(other.id)) {
+      diagnostics.push(
+        error(
+          `for_each step "${forEach.step.value}" cannot be expanded`,
+          forEach.step.location,
+        ),
+      );
+      return [];
+    }
+    combine(bindingsOf(other, new Set([...seen, step.id])));
+  }
+  if (forEach.glob !== undefined) {
+    const found = globBindings(spec.workspace, forEach.glob.value);
+    if (found.length === 0) {
+      diagnostics.push(
+        error(
+          `for_each glob matches no files`,
+          forEach.glob.location,
+          `no file matches "${forEach.glob.value}" relative to ${spec.workspace}; check the path and the {wildcard} parts`,
+        ),
+      );
+    }
+    combine(found);
+  }
+  for (const [name, values] of forEach.matrix) {
+    combine(values.value.map((v) => new Map([[name, v]])));
+  }
+  return product;
+}
+
+/** Builds one job, or reports why its templates cannot be resolved. */
+function expandOne(
+  spec: PipelineSpec,
+  step: StepSpec,
+  bindings: ReadonlyMap<string, Scalar>,
+  index: number,
+  diagnostics: Diagnostic[],
+): Job | undefined {
+  const id = jobId(step.id, bindings);
+  const before = diagnostics.length;
+  const params = resolveStepParams(spec, step, bindings, id, diagnostics);
+  const scope: Scope = {
+    bindings,
+    stepParams: params,
+    globalParams: spec.params,
+  };
+
+  const inputs = new Map<string, JobInput>();
+  for (const [name, input] of step.inputs) {
+    if (input.kind !== 'files') continue;
+    const paths: string[] = [];
+    for (const pattern of input.patterns) {
+      const r = resolvePath(pattern, scope);
+      if (r.ok) paths.push(r.path);
+      else diagnostics.push(error(`${id}: ${r.error.message}`, r.error.location));
+    }
+    const location = input.patterns[0]?.location ?? step.location;
+    inputs.set(name, {paths, list: input.list, location});
+  }
+
+  const outputs = new Map<string, string>();
+  for (const [name, pattern] of step.outputs) {
+    const r = resolvePath(pattern, scope);
+    if (!r.ok) {
+      diagnostics.push(error(`${id}: ${r.error.message}`, r.error.location));
+      continue;
+    }
+    if (r.path.startsWith('/') || r.path === '..' || r.path.startsWith('../')) {
+      diagnostics.push(
+        error(
+          `${id}: output "${name}" resolves to "${r.path}", outside the workspace`,
+          pattern.location,
+          'outputs must be relative paths inside the directory of the pipeline file',
+        ),
+      );
+      continue;
+    }
+    outputs.set(name, r.path);
+  }
+
+  if (diagnostics.length > before) return undefined;
+  return {
+    id,
+    step,
+    index,
+    bindings,
+    params,
+    inputs,
+    outputs,
+    deps: [],
+    dependents: [],
+  };
+}
+
+/** Resolves step params, fills task defaults and checks resolved types. */
+function resolveStepParams(
+  spec: PipelineSpec,
+  step: StepSpec,
+  bindings: ReadonlyMap<string, Scalar>,
+  id: string,
+  diagnostics: Diagnostic[],
+): Record<string, ParamValue> {
+  const scope: Scope = {bindings, stepParams: undefined, globalParams: spec.params};
+  const params: Record<string, ParamValue> = {};
+  for (const [name, located] of step.params) {
+    const r = resolveParam(located, scope);
+    if (r.ok) params[name] = r.value;
+    else diagnostics.push(error(`${id}: ${r.error.message}`, r.error.location));
+  }
+  if (step.action.kind !== 'task') return params;
+
+  const task = findTask(step.action.task.value);
+  for (const [name, paramSpec] of Object.entries(task?.definition.params ?? {})) {
+    const given = params[name];
+    if (given === undefined) {
+      if (paramSpec.default !== undefined) {
+        params[name] = paramSpec.default as ParamValue;
+      }
+      continue;
+    }
+    const problem = checkParamValue(paramSpec, given);
+    const located: Located<ParamValue> | undefined = step.params.get(name);
+    if (problem !== undefined) {
+      diagnostics.push(
+        error(
+          `${id}: param "${name}" ${problem}`,
+          located?.location ?? step.location,
+          paramSpec.description,
+        ),
+      );
+    }
+  }
+  return params;
+}

@@ -1,0 +1,118 @@
+import {readdirSync, statSync} from 'node:fs';
+import {resolve} from 'node:path';
+
+import type {Scalar} from '../pipeline/spec.js';
+
+/**
+ * Finds the existing files matching a pattern such as
+ * `data/sub-{subject}/func/sub-{subject}_run-{run}_bold.nii.gz` and returns
+ * one binding per file. A `{name}` matches one or more characters other
+ * than `/`; a wildcard repeated in the pattern must take the same value
+ * everywhere; `*` matches without binding. The walk reads only directories
+ * the pattern can reach, one `readdir` per matching directory.
+ */
+export function globBindings(
+  workspace: string,
+  pattern: string,
+): Map<string, Scalar>[] {
+  const segments = pattern.split('/').filter((s, i) => s !== '' || i === 0);
+  const results: Map<string, Scalar>[] = [];
+  const absolute = pattern.startsWith('/');
+  walk(absolute ? '/' : workspace, absolute ? segments.slice(1) : segments);
+  return results.sort((a, b) => compareBindings(a, b));
+
+  function walk(
+    dir: string,
+    rest: readonly string[],
+    bound: Map<string, Scalar> = new Map(),
+  ): void {
+    const [segment, ...tail] = rest;
+    if (segment === undefined) return;
+    const matcher = segmentMatcher(segment);
+    if (matcher === undefined) {
+      const next = resolve(dir, segment);
+      if (tail.length === 0) {
+        if (isFile(next)) results.push(new Map(bound));
+      } else if (isDirectory(next)) {
+        walk(next, tail, bound);
+      }
+      return;
+    }
+    let entries: string[];
+    try {
+      entries = readdirSync(dir);
+    } catch {
+      return;
+    }
+    for (const entry of entries.sort()) {
+      const match = matcher.regex.exec(entry);
+      if (match === null) continue;
+      const next = new Map(bound);
+      if (!bindGroups(next, matcher.names, match)) continue;
+      const path = resolve(dir, entry);
+      if (tail.length === 0) {
+        if (isFile(path)) results.push(next);
+      } else if (isDirectory(path)) {
+        walk(path, tail, next);
+      }
+    }
+  }
+}
+
+interface SegmentMatcher {
+  readonly regex: RegExp;
+  readonly names: readonly string[];
+}
+
+/** Compiles one path segment; undefined when it is a plain name. */
+function segmentMatcher(segment: string): SegmentMatcher | undefined {
+  if (!/[{*]/.test(segment)) return undefined;
+  const names: string[] = [];
+  let source = '';
+  for (const token of segment.split(/(\{[A-Za-z_][A-Za-z0-9_-]*\}|\*)/)) {
+    if (token === '*') {
+      source += '[^/]*';
+    } else if (token.startsWith('{') && token.endsWith('}')) {
+      names.push(token.slice(1, -1));
+      source += '([^/]+?)';
+    } else {
+      source += token.replace(/[.+?^${}()|[\]\\]/g, '\\$&');
+    }
+  }
+  return {regex: new RegExp(`^${source}$`), names};
+}
+
+function bindGroups(
+  bound: Map<string, Scalar>,
+  names: readonly string[],
+  match: RegExpExecArray,
+): boolean {
+  for (const [i, name] of names.entries()) {
+    const value = match[i + 1] ?? '';
+    const previous = bound.get(name);
+    if (previous !== undefined && previous !== value) return false;
+    bound.set(name, value);
+  }
+  return true;
+}
+
+function compareBindings(
+  a: ReadonlyMap<string, Scalar>,
+  b: ReadonlyMap<string, Scalar>,
+): number {
+  for (const [k, v] of a) {
+    const w = b.get(k);
+    const x = String(v);
+    const y = String(w);
+    if (x !== y) return x < y ? -1 : 1;
+  }
+  return 0;
+}
+
+function isFile(path: string): boolean {
+  return statSync(path, {throwIfNoEntry: false})?.isFile() ?? false;
+}
+
+function isDirectory(path: string): boolean {
+  return statSync(path, {throwIfNoEntry: false})?.isDirectory() ?? false;
+}

@@ -1,0 +1,57 @@
+import {posix} from 'node:path';
+
+import {didYouMean} from '../util/did-you-mean.js';
+import type {JobGraph} from './build-graph.js';
+import type {Job} from './job.js';
+
+/** A target that names no step, job or output. */
+export interface UnknownTarget {
+  readonly reason: 'unknown-target';
+  readonly target: string;
+  /** A `did you mean` hint, when a name is close. */
+  readonly hint: string | undefined;
+}
+
+/**
+ * Resolves targets — step ids, job ids or output paths — to jobs. An
+ * empty list means every job.
+ */
+export function resolveTargets(
+  graph: JobGraph,
+  targets: readonly string[],
+): {ok: true; jobs: Job[]} | {ok: false; error: UnknownTarget} {
+  if (targets.length === 0) return {ok: true, jobs: [...graph.jobs]};
+  const found: Job[] = [];
+  for (const target of targets) {
+    const byJob = graph.byId.get(target);
+    const byStep = graph.jobs.filter((j) => j.step.id === target);
+    const byPath = graph.producers.get(posix.normalize(target));
+    if (byJob !== undefined) found.push(byJob);
+    else if (byStep.length > 0) found.push(...byStep);
+    else if (byPath !== undefined) found.push(byPath);
+    else {
+      const names = [
+        ...new Set(graph.jobs.map((j) => j.step.id)),
+        ...graph.byId.keys(),
+      ];
+      return {
+        ok: false,
+        error: {reason: 'unknown-target', target, hint: didYouMean(target, names)},
+      };
+    }
+  }
+  return {ok: true, jobs: found};
+}
+
+/** The targets and everything they depend on, in topological order. */
+export function upstreamClosure(graph: JobGraph, targets: readonly Job[]): Job[] {
+  const wanted = new Set<Job>();
+  const pending = [...targets];
+  while (pending.length > 0) {
+    const job = pending.pop()!;
+    if (wanted.has(job)) continue;
+    wanted.add(job);
+    pending.push(...job.deps);
+  }
+  return graph.jobs.filter((j) => wanted.has(j));
+}

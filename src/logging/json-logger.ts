@@ -1,0 +1,40 @@
+import type {EngineEvent, Logger} from './events.js';
+import type {Output} from './format.js';
+
+/** Options for `JsonLogger`. */
+export interface JsonLoggerOptions {
+  readonly stdout: Output;
+  /** The clock stamped on each line; injectable for tests. */
+  readonly now?: (() => Date) | undefined;
+}
+
+/**
+ * Machine-readable output: exactly one JSON object per line on stdout, for
+ * every event, and nothing else. Each object is the event itself with a
+ * `time` field (ISO 8601) added; `time` comes first so lines sort and scan
+ * well. Fields that are `undefined` are left out, as `JSON.stringify` does.
+ */
+export class JsonLogger implements Logger {
+  readonly #stdout: Output;
+  readonly #now: () => Date;
+  #closed = false;
+
+  constructor(options: JsonLoggerOptions) {
+    this.#stdout = options.stdout;
+    this.#now = options.now ?? (() => new Date());
+  }
+
+  /** Writes the event as one line of JSON. */
+  log(event: EngineEvent): void {
+    if (this.#closed) return;
+    // JSON.stringify escapes newlines inside strings, so a multi-line error
+    // message still takes exactly one line.
+    const line = JSON.stringify({time: this.#now().toISOString(), ...event});
+    this.#stdout.write(`${line}\n`);
+  }
+
+  /** Nothing is buffered; later events are ignored. */
+  close(): void {
+    this.#closed = true;
+  }
+}

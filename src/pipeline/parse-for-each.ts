@@ -1,0 +1,221 @@
+import {isScalar, isSeq} from 'yaml';
+
+import {formatReference, parseTemplate} from './template.js';
+import type {SourceLocation} from './diagnostic.js';
+import type {ForEachSpec, Located, Scalar} from './spec.js';
+import {
+  checkName,
+  describe,
+  knownKeys,
+  readMapping,
+  readString,
+  type Entry,
+} from './yaml-node.js';
+import type {ParseContext} from './yaml-source.js';
+
+/** A wildcard a step binds itself, and where. */
+export interface OwnWildcard {
+  readonly name: string;
+  readonly location: SourceLocation;
+  /** `glob` or `matrix`, for messages. */
+  readonly source: string;
+}
+
+/** What `for_each:` gave: the spec plus the wildcards it binds itself. */
+export interface ParsedForEach {
+  readonly spec: ForEachSpec;
+  readonly wildcards: readonly OwnWildcard[];
+  /** False when any part was invalid, so bindings are not fully known. */
+  readonly valid: boolean;
+}
+
+const KEYS = ['glob', 'matrix', 'step'] as const;
+
+/** Parses and checks a step's `for_each:` mapping. */
+export function parseForEach(
+  ctx: ParseContext,
+  stepId: string,
+  entry: Entry,
+): ParsedForEach | undefined {
+  const where = `for_each of step "${stepId}"`;
+  const entries = readMapping(ctx, entry.value, entry.valueLocation, where);
+  if (entries === undefined) return undefined;
+  const before = ctx.diagnostics.length;
+  const keys = knownKeys(ctx, entries, KEYS, where);
+  if (keys.size === 0 && entries.length === 0) {
+    ctx.report(
+      `${where} must name at least one source of jobs`,
+      entry.keyLocation,
+      'add `glob: <pattern>`, `matrix: {name: [values]}` or `step: <id>`, ' +
+        'or remove for_each to run the step once',
+    );
+  }
+  const wildcards: OwnWildcard[] = [];
+  const globEntry = keys.get('glob');
+  const glob =
+    globEntry && readString(ctx, globEntry, `glob of step "${stepId}"`);
+  if (glob !== undefined) wildcards.push(...globWildcards(ctx, glob));
+  const matrixEntry = keys.get('matrix');
+  const matrix = new Map<string, Located<readonly Scalar[]>>();
+  if (matrixEntry !== undefined) {
+    readMatrix(ctx, stepId, matrixEntry, matrix, wildcards);
+  }
+  const stepEntry = keys.get('step');
+  const step =
+    stepEntry && readString(ctx, stepEntry, `for_each step of "${stepId}"`);
+  return {
+    spec: {location: entry.keyLocation, glob, matrix, step},
+    wildcards,
+    valid: ctx.diagnostics.length === before,
+  };
+}
+
+/** The `{name}` wildcards of a glob, after checking its syntax. */
+function globWildcards(
+  ctx: ParseContext,
+  glob: Located<string>,
+): OwnWildcard[] {
+  const parsed = parseTemplate(glob.value);
+  if (!parsed.ok) {
+    ctx.report(
+      `invalid glob pattern: ${parsed.error.message}`,
+      ctx.within(glob, parsed.error.offset, 1),
+      'wildcards are written `{name}`; double a brace for a literal one',
+    );
+    return [];
+  }
+  const found: OwnWildcard[] = [];
+  for (const part of parsed.parts) {
+    if (part.kind !== 'ref') continue;
+    const text = formatReference(part.ref);
+    const location = ctx.within(glob, part.offset, text.length);
+    if (part.ref.kind !== 'wildcard') {
+      ctx.report(
+        `a glob may only contain wildcards, not ${text}`,
+        location,
+        'write the path literally, or bind a wildcard with `{name}`',
+      );
+      continue;
+    }
+    const name = part.ref.name;
+    const first = found.find((w) => w.name === name);
+    if (first !== undefined) {
+      ctx.report(
+        `wildcard {${name}} appears twice in the glob`,
+        location,
+        'give each wildcard its own name, or replace the repeat with `*`',
+        [{message: 'first used here', location: first.location}],
+      );
+      continue;
+    }
+    found.push({name, location, source: 'glob'});
+  }
+  if (found.length === 0 && parsed.parts.every((p) => p.kind === 'text')) {
+    ctx.report(
+      'the glob binds no wildcards, so its files cannot be told apart',
+      glob.location,
+      'name the part that varies, e.g. "data/sub-{subject}/bold.nii.gz"',
+    );
+  }
+  return found;
+}
+
+function readMatrix(
+  ctx: ParseContext,
+  stepId: string,
+  entry: Entry,
+  matrix: Map<string, Located<readonly Scalar[]>>,
+  wildcards: OwnWildcard[],
+): void {
+  const where = `matrix of step "${stepId}"`;
+  const entries = readMapping(ctx, entry.value, entry.valueLocation, where);
+  if (entries === undefined) return;
+  if (entries.length === 0) {
+    ctx.report(
+      `${where} must bind at least one wildcard`,
+      entry.valueLocation,
+      'write `matrix: {name: [value, …]}`',
+    );
+  }
+  for (const item of entries) {
+    if (!checkName(ctx, item, 'wildcard')) continue;
+    const clash = wildcards.find((w) => w.name === item.key);
+    if (clash !== undefined) {
+      ctx.report(
+        `wildcard "${item.key}" is bound by both the glob and the matrix`,
+        item.keyLocation,
+        'rename one of them: a wildcard can only have one source',
+        [{message: 'bound by the glob here', location: clash.location}],
+      );
+      continue;
+    }
+    const values = readMatrixValues(ctx, item);
+    if (values === undefined) continue;
+    matrix.set(item.key, {value: values, location: item.valueLocation});
+    wildcards.push({
+      name: item.key,
+      location: item.keyLocation,
+      source: 'matrix',
+    });
+  }
+}
+
+/** A non-empty list of distinct strings, numbers and booleans. */
+function readMatrixValues(
+  ctx: ParseContext,
+  item: Entry,
+): Scalar[] | undefined {
+  const what = `matrix values of "${item.key}"`;
+  if (!isSeq(item.value) || item.value.items.length === 0) {
+    ctx.report(
+      `${what} must be a non-empty list, got ${isSeq(item.value) ? 'an empty list' : describe(item.value)}`,
+      item.valueLocation,
+      `write e.g. \`${item.key}: [a, b]\``,
+    );
+    return undefined;
+  }
+  const values: Scalar[] = [];
+  let valid = true;
+  for (const raw of item.value.items) {
+    const location = ctx.locate(isScalar(raw) ? raw : null, item.valueLocation);
+    const value = isScalar(raw) ? raw.value : undefined;
+    if (
+      typeof value !== 'string' &&
+      typeof value !== 'number' &&
+      typeof value !== 'boolean'
+    ) {
+      ctx.report(
+        `${what} must be strings, numbers or booleans, got ${describe(isScalar(raw) ? raw : null)}`,
+        location,
+        'list plain values such as `[01, 02]` quoted, or `[1, 2]`',
+      );
+      valid = false;
+      continue;
+    }
+    const written = ctx.text.slice(
+      location.offset,
+      location.offset + location.length,
+    );
+    // `01` is the number 1 in YAML: a silent rename of every file path.
+    if (typeof value === 'number' && written !== String(value)) {
+      ctx.report(
+        `matrix value ${written} is read as the number ${String(value)}, so {${item.key}} would be "${String(value)}"`,
+        location,
+        `quote it to keep the text as written: "${written}"`,
+      );
+      valid = false;
+      continue;
+    }
+    if (values.includes(value)) {
+      ctx.report(
+        `matrix value ${JSON.stringify(value)} of "${item.key}" is listed twice`,
+        location,
+        'remove the repeat: it would make two identical jobs',
+      );
+      valid = false;
+      continue;
+    }
+    values.push(value);
+  }
+  return valid ? values : undefined;
+}

@@ -1,0 +1,321 @@
+import {isMap, isScalar, isSeq} from 'yaml';
+
+import {parseForEach} from './parse-for-each.js';
+import {DEFAULT_RESOURCES, parseResources} from './parse-resources.js';
+import type {InputSpec, Located} from './spec.js';
+import type {StepDraft} from './step-draft.js';
+import {escapesWorkspace} from './workspace-path.js';
+import {
+  checkName,
+  describe,
+  deref,
+  knownKeys,
+  readMapping,
+  readString,
+  toParamValue,
+  type Entry,
+} from './yaml-node.js';
+import type {ParseContext} from './yaml-source.js';
+
+/** Every key a step may have. */
+export const STEP_KEYS = [
+  'description',
+  'task',
+  'shell',
+  'for_each',
+  'inputs',
+  'outputs',
+  'params',
+  'resources',
+  'retries',
+  'env',
+] as const;
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * Checks one entry of `steps:` for shape and types. Cross-step checks
+ * (tasks, templates, wildcards, gathers) happen later on the draft.
+ */
+export function parseStep(
+  ctx: ParseContext,
+  entry: Entry,
+): StepDraft | undefined {
+  const id = entry.key;
+  const where = `step "${id}"`;
+  const entries = readMapping(ctx, entry.value, entry.valueLocation, where);
+  if (entries === undefined) return undefined;
+  const keys = knownKeys(ctx, entries, STEP_KEYS, where);
+  const draft: StepDraft = {
+    id,
+    location: entry.keyLocation,
+    description: undefined,
+    action: undefined,
+    forEach: undefined,
+    ownWildcards: [],
+    forEachValid: true,
+    inputs: new Map(),
+    outputs: new Map(),
+    params: new Map(),
+    resources: DEFAULT_RESOURCES,
+    retries: 0,
+    env: [],
+    keys: new Map([...keys].map(([k, e]) => [k, e.keyLocation])),
+    names: {inputs: new Map(), outputs: new Map(), params: new Map()},
+  };
+  const description = keys.get('description');
+  if (description !== undefined) {
+    draft.description = readString(ctx, description, 'description')?.value;
+  }
+  readAction(ctx, draft, keys);
+  const forEach = keys.get('for_each');
+  if (forEach !== undefined) {
+    const parsed = parseForEach(ctx, id, forEach);
+    draft.forEach = parsed?.spec;
+    draft.ownWildcards = parsed?.wildcards ?? [];
+    draft.forEachValid = parsed?.valid ?? false;
+  }
+  const inputs = keys.get('inputs');
+  if (inputs !== undefined) readInputs(ctx, draft, inputs);
+  const outputs = keys.get('outputs');
+  if (outputs !== undefined) readOutputs(ctx, draft, outputs);
+  const params = keys.get('params');
+  if (params !== undefined) readParams(ctx, draft, params);
+  const resources = keys.get('resources');
+  if (resources !== undefined) {
+    draft.resources = parseResources(ctx, id, resources);
+  }
+  const retries = keys.get('retries');
+  if (retries !== undefined) draft.retries = readRetries(ctx, retries);
+  const env = keys.get('env');
+  if (env !== undefined) draft.env = readEnv(ctx, env);
+  return draft;
+}
+
+/** Exactly one of `task:` and `shell:`. */
+function readAction(
+  ctx: ParseContext,
+  draft: StepDraft,
+  keys: ReadonlyMap<string, Entry>,
+): void {
+  const task = keys.get('task');
+  const shell = keys.get('shell');
+  if (task !== undefined && shell !== undefined) {
+    const [first, second] =
+      task.keyLocation.offset < shell.keyLocation.offset
+        ? [task, shell]
+        : [shell, task];
+    ctx.report(
+      `step "${draft.id}" has both task and shell; it must have exactly one`,
+      second.keyLocation,
+      'keep `task:` to run a built-in task, or `shell:` to run a command',
+      [{message: `${first.key} is given here`, location: first.keyLocation}],
+    );
+    return;
+  }
+  if (task === undefined && shell === undefined) {
+    ctx.report(
+      `step "${draft.id}" has neither task nor shell; it must have exactly one`,
+      draft.location,
+      'add `task: <name>` to run a built-in task, or `shell: <command>`',
+    );
+    return;
+  }
+  if (task !== undefined) {
+    const name = readString(ctx, task, 'task');
+    if (name !== undefined) draft.action = {kind: 'task', task: name};
+  } else if (shell !== undefined) {
+    const command = readString(ctx, shell, 'shell');
+    if (command !== undefined) draft.action = {kind: 'shell', command};
+  }
+}
+
+function readInputs(ctx: ParseContext, draft: StepDraft, entry: Entry): void {
+  const where = `inputs of step "${draft.id}"`;
+  for (const item of readMapping(
+    ctx,
+    entry.value,
+    entry.valueLocation,
+    where,
+  ) ?? []) {
+    if (!checkName(ctx, item, 'input')) continue;
+    draft.names.inputs.set(item.key, item.keyLocation);
+    const input = readInput(ctx, item);
+    if (input !== undefined) draft.inputs.set(item.key, input);
+  }
+}
+
+function readInput(ctx: ParseContext, item: Entry): InputSpec | undefined {
+  const what = `input "${item.key}"`;
+  const node = item.value;
+  if (isScalar(node) && typeof node.value === 'string') {
+    const path = nonEmptyPath(ctx, item, what);
+    return path && {kind: 'files', patterns: [path], list: false};
+  }
+  if (isSeq(node)) {
+    if (node.items.length === 0) {
+      ctx.report(
+        `${what} must list at least one path, got an empty list`,
+        item.valueLocation,
+        'list paths such as `[a.txt, b.txt]`, or remove the input',
+      );
+      return undefined;
+    }
+    const patterns: Located<string>[] = [];
+    for (const raw of node.items) {
+      const element = deref(ctx, raw);
+      const location = ctx.locate(element, item.valueLocation);
+      const path = nonEmptyPath(
+        ctx,
+        {...item, value: element, valueLocation: location},
+        `each path of ${what}`,
+      );
+      if (path !== undefined) patterns.push(path);
+    }
+    return patterns.length === node.items.length
+      ? {kind: 'files', patterns, list: true}
+      : undefined;
+  }
+  if (isMap(node)) return readGather(ctx, item);
+  ctx.report(
+    `${what} must be a path, a list of paths or {from, output}, got ${describe(node)}`,
+    item.valueLocation,
+    'write `name: path/{wildcard}.txt`, a YAML list of paths, or ' +
+      '`name: {from: <step>, output: <output>}` to gather another step',
+  );
+  return undefined;
+}
+
+function readGather(ctx: ParseContext, item: Entry): InputSpec | undefined {
+  const what = `gather input "${item.key}"`;
+  const entries = readMapping(ctx, item.value, item.valueLocation, what);
+  if (entries === undefined) return undefined;
+  const keys = knownKeys(ctx, entries, ['from', 'output'], what);
+  const missing = ['from', 'output'].filter((k) => !keys.has(k));
+  if (missing.length > 0) {
+    ctx.report(
+      `${what} is missing ${missing.map((k) => `"${k}"`).join(' and ')}`,
+      item.valueLocation,
+      'write `{from: <step id>, output: <output name of that step>}`',
+    );
+    return undefined;
+  }
+  const fromEntry = keys.get('from');
+  const outputEntry = keys.get('output');
+  const from = fromEntry && readString(ctx, fromEntry, `"from" of ${what}`);
+  const output =
+    outputEntry && readString(ctx, outputEntry, `"output" of ${what}`);
+  if (from === undefined || output === undefined) return undefined;
+  return {kind: 'gather', location: item.valueLocation, from, output};
+}
+
+function nonEmptyPath(
+  ctx: ParseContext,
+  item: Entry,
+  what: string,
+): Located<string> | undefined {
+  const path = readString(ctx, item, what);
+  if (path === undefined || path.value.trim() !== '') return path;
+  ctx.report(
+    `${what} must not be empty`,
+    item.valueLocation,
+    'write a path relative to the workspace, e.g. "out/{subject}.txt"',
+  );
+  return undefined;
+}
+
+function readOutputs(ctx: ParseContext, draft: StepDraft, entry: Entry): void {
+  const where = `outputs of step "${draft.id}"`;
+  for (const item of readMapping(
+    ctx,
+    entry.value,
+    entry.valueLocation,
+    where,
+  ) ?? []) {
+    if (!checkName(ctx, item, 'output')) continue;
+    draft.names.outputs.set(item.key, item.keyLocation);
+    const path = nonEmptyPath(ctx, item, `output "${item.key}"`);
+    if (path === undefined) continue;
+    const escaped = escapesWorkspace(path.value);
+    if (escaped !== undefined) {
+      ctx.report(
+        `output "${item.key}" ${escaped.reason}: outputs must stay inside the workspace`,
+        ctx.within(path, escaped.offset, escaped.length),
+        'write a path relative to the pipeline file\'s directory, without ".."',
+      );
+      continue;
+    }
+    draft.outputs.set(item.key, path);
+  }
+}
+
+function readParams(ctx: ParseContext, draft: StepDraft, entry: Entry): void {
+  const where = `params of step "${draft.id}"`;
+  for (const item of readMapping(
+    ctx,
+    entry.value,
+    entry.valueLocation,
+    where,
+  ) ?? []) {
+    if (!checkName(ctx, item, 'param')) continue;
+    draft.names.params.set(item.key, item.keyLocation);
+    draft.params.set(item.key, {
+      value: toParamValue(ctx, item.value),
+      location: item.valueLocation,
+    });
+  }
+}
+
+function readRetries(ctx: ParseContext, entry: Entry): number {
+  const node = entry.value;
+  if (
+    isScalar(node) &&
+    typeof node.value === 'number' &&
+    Number.isSafeInteger(node.value) &&
+    node.value >= 0
+  ) {
+    return node.value;
+  }
+  ctx.report(
+    `retries must be a whole number ≥ 0, got ${describe(node)}`,
+    entry.valueLocation,
+    'write how many times to retry a failed job, e.g. `retries: 2`',
+  );
+  return 0;
+}
+
+function readEnv(ctx: ParseContext, entry: Entry): string[] {
+  const node = entry.value;
+  if (!isSeq(node)) {
+    ctx.report(
+      `env must be a list of environment variable names, got ${describe(node)}`,
+      entry.valueLocation,
+      'write e.g. `env: [OMP_NUM_THREADS, FSLDIR]`',
+    );
+    return [];
+  }
+  const names: string[] = [];
+  for (const raw of node.items) {
+    const element = deref(ctx, raw);
+    const location = ctx.locate(element, entry.valueLocation);
+    const value = isScalar(element) ? element.value : undefined;
+    if (typeof value !== 'string' || !ENV_NAME.test(value)) {
+      ctx.report(
+        `env entries must be environment variable names, got ${describe(element)}`,
+        location,
+        'names hold letters, digits and "_" and do not start with a digit',
+      );
+      continue;
+    }
+    if (names.includes(value)) {
+      ctx.report(
+        `env variable "${value}" is listed twice`,
+        location,
+        'remove the repeat',
+      );
+      continue;
+    }
+    names.push(value);
+  }
+  return names;
+}

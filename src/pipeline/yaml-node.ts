@@ -1,0 +1,181 @@
+import {isAlias, isMap, isScalar, isSeq, type Node} from 'yaml';
+
+import {didYouMean} from '../util/did-you-mean.js';
+import type {SourceLocation} from './diagnostic.js';
+import type {Located, ParamValue} from './spec.js';
+import type {ParseContext} from './yaml-source.js';
+
+/** Names of steps, params, ports and wildcards. */
+export const NAME = /^[A-Za-z_][A-Za-z0-9_-]*$/;
+
+/** One `key: value` of a YAML mapping, with both locations. */
+export interface Entry {
+  readonly key: string;
+  readonly keyLocation: SourceLocation;
+  /** The value node, aliases resolved; null when nothing is written. */
+  readonly value: Node | null;
+  /** Where the value is written; the key's location when it is empty. */
+  readonly valueLocation: SourceLocation;
+}
+
+/** Follows `*alias` references to the node they name. */
+export function deref(ctx: ParseContext, node: unknown): Node | null {
+  let current = node;
+  // A bounded loop: yaml rejects alias cycles, but stay safe regardless.
+  for (let i = 0; i < 100 && isAlias(current); i++) {
+    current = current.resolve(ctx.doc) ?? null;
+  }
+  return isMap(current) || isSeq(current) || isScalar(current) ? current : null;
+}
+
+/** Says what kind of YAML value a node holds, for "got …" messages. */
+export function describe(node: Node | null): string {
+  if (node === null) return 'nothing';
+  if (isMap(node)) return 'a mapping';
+  if (isSeq(node)) return 'a list';
+  if (!isScalar(node)) return 'an unknown value';
+  const value = node.value;
+  if (value === null) return 'nothing (null)';
+  if (typeof value === 'string') return `the string ${JSON.stringify(value)}`;
+  if (typeof value === 'number') return `the number ${String(value)}`;
+  if (typeof value === 'boolean') return `the boolean ${String(value)}`;
+  return 'an unsupported value';
+}
+
+/**
+ * The entries of a mapping, or undefined (and a diagnostic saying `what`
+ * must be a mapping) when the node is anything else.
+ */
+export function readMapping(
+  ctx: ParseContext,
+  node: Node | null,
+  location: SourceLocation,
+  what: string,
+): Entry[] | undefined {
+  if (!isMap(node)) {
+    ctx.report(
+      `${what} must be a mapping, got ${describe(node)}`,
+      location,
+      'write it as indented `name: value` lines, or `{name: value}`',
+    );
+    return undefined;
+  }
+  const entries: Entry[] = [];
+  for (const pair of node.items) {
+    const keyNode = deref(ctx, pair.key);
+    const keyLocation = ctx.locate(keyNode, location);
+    const keyValue = isScalar(keyNode) ? keyNode.value : undefined;
+    if (
+      typeof keyValue !== 'string' &&
+      typeof keyValue !== 'number' &&
+      typeof keyValue !== 'boolean'
+    ) {
+      ctx.report(
+        `keys of ${what} must be names, got ${describe(keyNode)}`,
+        keyLocation,
+        'use a plain name such as `subject` as the key',
+      );
+      continue;
+    }
+    const value = deref(ctx, pair.value);
+    // An alias is reported where it is used, not where its anchor is.
+    const written = isAlias(pair.value) ? pair.value : value;
+    entries.push({
+      key: String(keyValue),
+      keyLocation,
+      value,
+      valueLocation: ctx.locate(written, keyLocation),
+    });
+  }
+  return entries;
+}
+
+/**
+ * Reports keys that are not in `allowed` (with a "did you mean" when one is
+ * close) and returns the known ones by name.
+ */
+export function knownKeys(
+  ctx: ParseContext,
+  entries: readonly Entry[],
+  allowed: readonly string[],
+  where: string,
+): Map<string, Entry> {
+  const known = new Map<string, Entry>();
+  for (const entry of entries) {
+    if (allowed.includes(entry.key)) {
+      known.set(entry.key, entry);
+      continue;
+    }
+    ctx.report(
+      `unknown key "${entry.key}" in ${where}`,
+      entry.keyLocation,
+      didYouMean(entry.key, allowed) ??
+        `expected one of: ${allowed.join(', ')}`,
+    );
+  }
+  return known;
+}
+
+/** Reports a name that does not match {@link NAME}; true when it is fine. */
+export function checkName(
+  ctx: ParseContext,
+  entry: Entry,
+  what: string,
+): boolean {
+  if (NAME.test(entry.key)) return true;
+  ctx.report(
+    `${what} "${entry.key}" is not a valid name: it must start with a ` +
+      'letter or "_" and hold only letters, digits, "_" and "-"',
+    entry.keyLocation,
+    `rename it, e.g. "${suggestName(entry.key)}"`,
+  );
+  return false;
+}
+
+function suggestName(name: string): string {
+  const cleaned = name.replace(/[^A-Za-z0-9_-]+/g, '_');
+  return /^[A-Za-z_]/.test(cleaned) ? cleaned : `_${cleaned}`;
+}
+
+/** The entry's value as a string, or undefined after a diagnostic. */
+export function readString(
+  ctx: ParseContext,
+  entry: Entry,
+  what: string,
+): Located<string> | undefined {
+  const node = entry.value;
+  if (isScalar(node) && typeof node.value === 'string') {
+    return {value: node.value, location: entry.valueLocation};
+  }
+  ctx.report(
+    `${what} must be a string, got ${describe(node)}`,
+    entry.valueLocation,
+    'write text after the colon; quote it if it looks like a number',
+  );
+  return undefined;
+}
+
+/** Converts a YAML node to the JSON-like value tasks and templates see. */
+export function toParamValue(ctx: ParseContext, node: Node | null): ParamValue {
+  if (node === null) return null;
+  if (isSeq(node))
+    return node.items.map((n) => toParamValue(ctx, deref(ctx, n)));
+  if (isMap(node)) {
+    const object: Record<string, ParamValue> = {};
+    for (const pair of node.items) {
+      const key = deref(ctx, pair.key);
+      const name = isScalar(key) ? String(key.value) : String(key);
+      object[name] = toParamValue(ctx, deref(ctx, pair.value));
+    }
+    return object;
+  }
+  const value = isScalar(node) ? node.value : null;
+  if (
+    typeof value === 'string' ||
+    typeof value === 'number' ||
+    typeof value === 'boolean'
+  ) {
+    return value;
+  }
+  return null;
+}

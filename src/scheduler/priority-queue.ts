@@ -1,0 +1,84 @@
+/** A binary max-heap ordered by `higher(a, b)`: true when a goes first. */
+export class PriorityQueue<T> {
+  readonly #items: T[] = [];
+  readonly #higher: (a: T, b: T) => boolean;
+
+  constructor(higher: (a: T, b: T) => boolean) {
+    this.#higher = higher;
+  }
+
+  get size(): number {
+    return this.#items.length;
+  }
+
+  push(item: T): void {
+    const items = this.#items;
+    items.push(item);
+    let i = items.length - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!this.#higher(items[i]!, items[parent]!)) break;
+      [items[i], items[parent]] = [items[parent]!, items[i]!];
+      i = parent;
+    }
+  }
+
+  /** Removes and returns the first item for which `fits` holds. */
+  takeFirst(fits: (item: T) => boolean): T | undefined {
+    const top = this.#items[0];
+    if (top === undefined) return undefined;
+    if (fits(top)) return this.#removeAt(0);
+
+    // Note: a job that does not fit the free resources must not block a
+    // smaller one behind it, so scan in priority order rather than peek.
+    const order = [...this.#items.keys()].sort((a, b) =>
+      this.#higher(this.#items[a]!, this.#items[b]!) ? -1 : 1,
+    );
+    for (const index of order) {
+      if (fits(this.#items[index]!)) return this.#removeAt(index);
+    }
+    return undefined;
+  }
+
+  pop(): T | undefined {
+    return this.#items.length === 0 ? undefined : this.#removeAt(0);
+  }
+
+  #removeAt(index: number): T {
+    const items = this.#items;
+    const item = items[index]!;
+    const last = items.pop()!;
+    if (index < items.length) {
+      items[index] = last;
+      this.#siftDown(index);
+      this.#siftUp(index);
+    }
+    return item;
+  }
+
+  #siftUp(start: number): void {
+    const items = this.#items;
+    let i = start;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!this.#higher(items[i]!, items[parent]!)) break;
+      [items[i], items[parent]] = [items[parent]!, items[i]!];
+      i = parent;
+    }
+  }
+
+  #siftDown(start: number): void {
+    const items = this.#items;
+    let i = start;
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let best = i;
+      if (l < items.length && this.#higher(items[l]!, items[best]!)) best = l;
+      if (r < items.length && this.#higher(items[r]!, items[best]!)) best = r;
+      if (best === i) return;
+      [items[i], items[best]] = [items[best]!, items[i]!];
+      i = best;
+    }
+  }
+}

@@ -1,0 +1,93 @@
+import type {Resources} from '../pipeline/spec.js';
+
+/** The budgets a run may use at once. */
+export interface Budget {
+  readonly cpus: number;
+  readonly memoryBytes: number;
+  /** GPU device ids that may be handed out, e.g. [0, 1]. */
+  readonly gpus: readonly number[];
+}
+
+/** What a started job holds until it finishes. */
+export interface Allocation {
+  readonly cpus: number;
+  readonly memoryBytes: number;
+  readonly gpus: readonly number[];
+  /** Which cpu "slot" (0…cpus-1) the job occupies first, for timelines. */
+  readonly slot: number;
+}
+
+/**
+ * Counts free cpus, memory and GPUs. A job starts only when all it asks for
+ * is free, so the run never exceeds a budget; each GPU goes to one job at a
+ * time, named by its device id.
+ */
+export class ResourcePool {
+  readonly budget: Budget;
+  #cpus: number;
+  #memory: number;
+  readonly #freeGpus: number[];
+  readonly #freeSlots: number[];
+
+  constructor(budget: Budget) {
+    this.budget = budget;
+    this.#cpus = budget.cpus;
+    this.#memory = budget.memoryBytes;
+    this.#freeGpus = [...budget.gpus];
+    this.#freeSlots = [...Array(Math.ceil(budget.cpus)).keys()];
+  }
+
+  /** What in `wants` can never fit this budget, or undefined. */
+  impossible(wants: Resources): string | undefined {
+    if (wants.cpus > this.budget.cpus) {
+      return `needs ${wants.cpus} cpus but the budget is ${this.budget.cpus} (raise -j/--jobs)`;
+    }
+    if (wants.memoryBytes > this.budget.memoryBytes) {
+      return `needs ${formatBytes(wants.memoryBytes)} of memory but the budget is ${formatBytes(this.budget.memoryBytes)} (raise --memory)`;
+    }
+    if (wants.gpus > this.budget.gpus.length) {
+      return `needs ${wants.gpus} GPU(s) but ${this.budget.gpus.length} are available (see --gpus)`;
+    }
+    return undefined;
+  }
+
+  fits(wants: Resources): boolean {
+    return (
+      wants.cpus <= this.#cpus + 1e-9 &&
+      wants.memoryBytes <= this.#memory &&
+      wants.gpus <= this.#freeGpus.length
+    );
+  }
+
+  take(wants: Resources): Allocation {
+    if (!this.fits(wants)) {
+      throw new Error('Internal error: took resources that are not free');
+    }
+    this.#cpus -= wants.cpus;
+    this.#memory -= wants.memoryBytes;
+    const gpus = this.#freeGpus.splice(0, wants.gpus);
+    const slot = this.#freeSlots.shift() ?? 0;
+    return {cpus: wants.cpus, memoryBytes: wants.memoryBytes, gpus, slot};
+  }
+
+  give(allocation: Allocation): void {
+    this.#cpus += allocation.cpus;
+    this.#memory += allocation.memoryBytes;
+    this.#freeGpus.push(...allocation.gpus);
+    this.#freeGpus.sort((a, b) => a - b);
+    this.#freeSlots.push(allocation.slot);
+    this.#freeSlots.sort((a, b) => a - b);
+  }
+}
+
+/** Formats a byte count with a binary unit. */
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`;
+}

@@ -1,0 +1,304 @@
+import assert from 'node:assert/strict';
+import {test} from 'node:test';
+
+import {covered, invalid, single, yaml} from './helpers.js';
+
+void test('YAML syntax errors are located', () => {
+  const text = yaml('steps:', '  a:', '    shell: "echo', '  b: 1');
+  const diagnostics = invalid(text);
+  assert.ok(diagnostics.length >= 1);
+  assert.match(diagnostics[0]?.message ?? '', /^YAML syntax error: /);
+  // An unclosed quote is reported at the quote, not where the file ends.
+  assert.equal(diagnostics[0]?.location?.line, 3);
+  assert.equal(diagnostics[0]?.location?.column, 12);
+});
+
+void test('a duplicate key is a syntax error with a hint', () => {
+  const d = single(
+    yaml('steps:', '  a: {shell: "true"}', '  a: {shell: "false"}'),
+    /YAML syntax error: .*unique/,
+    3,
+    3,
+  );
+  assert.match(d.hint ?? '', /remove or rename/);
+});
+
+void test('tabs as indentation are a syntax error', () => {
+  const diagnostics = invalid('steps:\n\ta: {shell: "true"}\n');
+  assert.ok(diagnostics.every((d) => d.message.startsWith('YAML syntax')));
+  assert.equal(diagnostics[0]?.location?.line, 2);
+});
+
+void test('an empty file says steps are needed', () => {
+  single('', /the pipeline file is empty/, 1, 1);
+  single('# just a comment\n', /the pipeline file is empty/, 1, 1);
+});
+
+void test('the top level must be a mapping', () => {
+  const d = single(
+    '- a\n- b\n',
+    /the pipeline file must be a mapping, got a list/,
+    1,
+    1,
+  );
+  assert.ok(d.hint);
+});
+
+void test('a missing steps section is reported', () => {
+  single(yaml('params: {a: 1}'), /has no steps: section/, 1, 1);
+});
+
+void test('an empty steps section is reported at its value', () => {
+  single(yaml('steps: {}'), /steps must not be empty/, 1, 8);
+});
+
+void test('unknown top-level keys get a did-you-mean', () => {
+  const d = single(
+    yaml('parms: {a: 1}', 'steps:', '  a: {shell: "true"}'),
+    /unknown key "parms" in the pipeline file/,
+    1,
+    1,
+  );
+  assert.equal(d.hint, 'did you mean "params"?');
+});
+
+void test('unknown step keys get a did-you-mean, or the list', () => {
+  const text = yaml('steps:', '  a:', '    shell: "true"', '    retires: 2');
+  const d = single(text, /unknown key "retires" in step "a"/, 4, 5);
+  assert.equal(d.hint, 'did you mean "retries"?');
+  assert.equal(covered(text, d), 'retires');
+  const far = single(
+    yaml('steps:', '  a:', '    shell: "true"', '    zzzzzz: 2'),
+    /unknown key "zzzzzz"/,
+    4,
+    5,
+  );
+  assert.match(far.hint ?? '', /^expected one of: description, task, shell/);
+});
+
+void test('unknown keys inside for_each, resources and gathers', () => {
+  const text = yaml(
+    'steps:',
+    '  a:',
+    '    shell: "true"',
+    '    for_each: {matrx: {s: [x]}}',
+    '    resources: {cpu: 2}',
+    '    inputs: {x: {from: b, outptu: o}}',
+    '  b: {shell: "true", outputs: {o: o.txt}}',
+  );
+  const diagnostics = invalid(text);
+  const unknown = diagnostics.filter((d) =>
+    d.message.startsWith('unknown key'),
+  );
+  assert.deepEqual(
+    unknown.map((d) => [
+      d.message,
+      d.location?.line,
+      d.location?.column,
+      d.hint,
+    ]),
+    [
+      [
+        'unknown key "matrx" in for_each of step "a"',
+        4,
+        16,
+        'did you mean "matrix"?',
+      ],
+      [
+        'unknown key "cpu" in resources of step "a"',
+        5,
+        17,
+        'did you mean "cpus"?',
+      ],
+      [
+        'unknown key "outptu" in gather input "x"',
+        6,
+        27,
+        'did you mean "output"?',
+      ],
+    ],
+  );
+});
+
+void test('a step must be a mapping', () => {
+  single(
+    yaml('steps:', '  a: echo hi'),
+    /step "a" must be a mapping, got the string "echo hi"/,
+    2,
+    6,
+  );
+});
+
+void test('step ids and param names must be valid names', () => {
+  const text = yaml(
+    'params:',
+    '  2fast: 1',
+    'steps:',
+    '  my step: {shell: "true"}',
+  );
+  const diagnostics = invalid(text);
+  assert.deepEqual(
+    diagnostics.map((d) => [d.location?.line, d.location?.column]),
+    [
+      [2, 3],
+      [4, 3],
+    ],
+  );
+  assert.match(
+    diagnostics[0]?.message ?? '',
+    /param "2fast" is not a valid name/,
+  );
+  assert.match(
+    diagnostics[1]?.message ?? '',
+    /step id "my step" is not a valid name/,
+  );
+  assert.equal(diagnostics[1]?.hint, 'rename it, e.g. "my_step"');
+});
+
+void test('both task and shell is an error at the second one', () => {
+  const d = single(
+    yaml('steps:', '  a:', '    task: model.fit', '    shell: "true"'),
+    /step "a" has both task and shell; it must have exactly one/,
+    4,
+    5,
+  );
+  assert.equal(d.related?.[0]?.location.line, 3);
+});
+
+void test('neither task nor shell is an error at the step id', () => {
+  single(
+    yaml('steps:', '  a:', '    description: nothing to do'),
+    /step "a" has neither task nor shell/,
+    2,
+    3,
+  );
+});
+
+void test('wrong types are reported at the value', () => {
+  const text = yaml(
+    'steps:',
+    '  a:',
+    '    shell: [echo, hi]',
+    '    description: 3',
+    '    retries: 1.5',
+    '    env: OMP',
+    '    outputs: [a.txt]',
+  );
+  assert.deepEqual(
+    invalid(text).map((d) => [d.message, d.location?.line, d.location?.column]),
+    [
+      ['shell must be a string, got a list', 3, 12],
+      ['description must be a string, got the number 3', 4, 18],
+      ['retries must be a whole number ≥ 0, got the number 1.5', 5, 14],
+      [
+        'env must be a list of environment variable names, got the string "OMP"',
+        6,
+        10,
+      ],
+      ['outputs of step "a" must be a mapping, got a list', 7, 14],
+    ],
+  );
+});
+
+void test('an empty value is reported at its key', () => {
+  single(
+    yaml('steps:', '  a:', '    shell: "true"', '    outputs:'),
+    /outputs of step "a" must be a mapping, got nothing/,
+    4,
+    5,
+  );
+});
+
+void test('resources: cpus positive, gpus whole, memory a size', () => {
+  const text = yaml(
+    'steps:',
+    '  a:',
+    '    shell: "true"',
+    '    resources:',
+    '      cpus: -1',
+    '      memory: 4 gigs',
+    '      gpus: 0.5',
+  );
+  assert.deepEqual(
+    invalid(text).map((d) => [d.message, d.location?.line, d.location?.column]),
+    [
+      ['cpus must be a positive number, got the number -1', 5, 13],
+      ['memory must be a size: "gigs" in "4 gigs" is not a size unit', 6, 15],
+      ['gpus must be a whole number ≥ 0, got the number 0.5', 7, 13],
+    ],
+  );
+});
+
+void test('env names must be valid and distinct', () => {
+  const text = yaml('steps:', '  a: {shell: "true", env: [HOME, 9X, HOME]}');
+  assert.deepEqual(
+    invalid(text).map((d) => [d.message, d.location?.column]),
+    [
+      [
+        'env entries must be environment variable names, got the string "9X"',
+        34,
+      ],
+      ['env variable "HOME" is listed twice', 38],
+    ],
+  );
+});
+
+void test('inputs: wrong shapes and empty lists', () => {
+  const text = yaml(
+    'steps:',
+    '  a:',
+    '    shell: "true"',
+    '    inputs:',
+    '      x: 3',
+    '      y: []',
+    '      z: {from: b}',
+    '      w: ""',
+  );
+  assert.deepEqual(
+    invalid(text).map((d) => [d.message, d.location?.line, d.location?.column]),
+    [
+      [
+        'input "x" must be a path, a list of paths or {from, output}, got the number 3',
+        5,
+        10,
+      ],
+      ['input "y" must list at least one path, got an empty list', 6, 10],
+      ['gather input "z" is missing "output"', 7, 10],
+      ['input "w" must not be empty', 8, 10],
+    ],
+  );
+});
+
+void test('outputs must stay inside the workspace', () => {
+  const text = yaml(
+    'steps:',
+    '  a:',
+    '    shell: "true"',
+    '    outputs:',
+    '      x: /tmp/out.txt',
+    '      y: "results/../../out.txt"',
+    '      z: C:\\out.txt',
+  );
+  const diagnostics = invalid(text);
+  assert.deepEqual(
+    diagnostics.map((d) => [d.message, d.location?.line, d.location?.column]),
+    [
+      [
+        'output "x" is an absolute path: outputs must stay inside the workspace',
+        5,
+        10,
+      ],
+      [
+        'output "y" climbs out with "..": outputs must stay inside the workspace',
+        6,
+        19,
+      ],
+      [
+        'output "z" is an absolute path: outputs must stay inside the workspace',
+        7,
+        10,
+      ],
+    ],
+  );
+  assert.equal(covered(text, diagnostics[1]!), '..');
+});
