@@ -98,16 +98,9 @@ function globWildcards(
       continue;
     }
     const name = part.ref.name;
-    const first = found.find((w) => w.name === name);
-    if (first !== undefined) {
-      ctx.report(
-        `wildcard {${name}} appears twice in the glob`,
-        location,
-        'give each wildcard its own name, or replace the repeat with `*`',
-        [{message: 'first used here', location: first.location}],
-      );
-      continue;
-    }
+    // A repeated wildcard (`sub-{subject}/func/sub-{subject}_…`) is one
+    // binding: the walk keeps only files where every repeat is equal.
+    if (found.some((w) => w.name === name)) continue;
     found.push({name, location, source: 'glob'});
   }
   if (found.length === 0 && parsed.parts.every((p) => p.kind === 'text')) {

@@ -1,8 +1,9 @@
-import {isMap, isScalar, isSeq} from 'yaml';
+import {isScalar, isSeq} from 'yaml';
 
+import {closestNames} from '../util/did-you-mean.js';
 import {parseForEach} from './parse-for-each.js';
+import {nonEmptyPath, readInputs} from './parse-inputs.js';
 import {DEFAULT_RESOURCES, parseResources} from './parse-resources.js';
-import type {InputSpec, Located} from './spec.js';
 import type {StepDraft} from './step-draft.js';
 import {escapesWorkspace} from './workspace-path.js';
 import {
@@ -67,7 +68,7 @@ export function parseStep(
   if (description !== undefined) {
     draft.description = readString(ctx, description, 'description')?.value;
   }
-  readAction(ctx, draft, keys);
+  readAction(ctx, draft, keys, entries);
   const forEach = keys.get('for_each');
   if (forEach !== undefined) {
     const parsed = parseForEach(ctx, id, forEach);
@@ -97,6 +98,7 @@ function readAction(
   ctx: ParseContext,
   draft: StepDraft,
   keys: ReadonlyMap<string, Entry>,
+  entries: readonly Entry[],
 ): void {
   const task = keys.get('task');
   const shell = keys.get('shell');
@@ -114,6 +116,12 @@ function readAction(
     return;
   }
   if (task === undefined && shell === undefined) {
+    // A misspelt `tsak:` is already reported with "did you mean"; saying
+    // that the step has no task as well would only repeat it.
+    const misspelt = entries.some(
+      (e) => closestNames(e.key, ['task', 'shell']).length > 0,
+    );
+    if (misspelt) return;
     ctx.report(
       `step "${draft.id}" has neither task nor shell; it must have exactly one`,
       draft.location,
@@ -128,100 +136,6 @@ function readAction(
     const command = readString(ctx, shell, 'shell');
     if (command !== undefined) draft.action = {kind: 'shell', command};
   }
-}
-
-function readInputs(ctx: ParseContext, draft: StepDraft, entry: Entry): void {
-  const where = `inputs of step "${draft.id}"`;
-  for (const item of readMapping(
-    ctx,
-    entry.value,
-    entry.valueLocation,
-    where,
-  ) ?? []) {
-    if (!checkName(ctx, item, 'input')) continue;
-    draft.names.inputs.set(item.key, item.keyLocation);
-    const input = readInput(ctx, item);
-    if (input !== undefined) draft.inputs.set(item.key, input);
-  }
-}
-
-function readInput(ctx: ParseContext, item: Entry): InputSpec | undefined {
-  const what = `input "${item.key}"`;
-  const node = item.value;
-  if (isScalar(node) && typeof node.value === 'string') {
-    const path = nonEmptyPath(ctx, item, what);
-    return path && {kind: 'files', patterns: [path], list: false};
-  }
-  if (isSeq(node)) {
-    if (node.items.length === 0) {
-      ctx.report(
-        `${what} must list at least one path, got an empty list`,
-        item.valueLocation,
-        'list paths such as `[a.txt, b.txt]`, or remove the input',
-      );
-      return undefined;
-    }
-    const patterns: Located<string>[] = [];
-    for (const raw of node.items) {
-      const element = deref(ctx, raw);
-      const location = ctx.locate(element, item.valueLocation);
-      const path = nonEmptyPath(
-        ctx,
-        {...item, value: element, valueLocation: location},
-        `each path of ${what}`,
-      );
-      if (path !== undefined) patterns.push(path);
-    }
-    return patterns.length === node.items.length
-      ? {kind: 'files', patterns, list: true}
-      : undefined;
-  }
-  if (isMap(node)) return readGather(ctx, item);
-  ctx.report(
-    `${what} must be a path, a list of paths or {from, output}, got ${describe(node)}`,
-    item.valueLocation,
-    'write `name: path/{wildcard}.txt`, a YAML list of paths, or ' +
-      '`name: {from: <step>, output: <output>}` to gather another step',
-  );
-  return undefined;
-}
-
-function readGather(ctx: ParseContext, item: Entry): InputSpec | undefined {
-  const what = `gather input "${item.key}"`;
-  const entries = readMapping(ctx, item.value, item.valueLocation, what);
-  if (entries === undefined) return undefined;
-  const keys = knownKeys(ctx, entries, ['from', 'output'], what);
-  const missing = ['from', 'output'].filter((k) => !keys.has(k));
-  if (missing.length > 0) {
-    ctx.report(
-      `${what} is missing ${missing.map((k) => `"${k}"`).join(' and ')}`,
-      item.valueLocation,
-      'write `{from: <step id>, output: <output name of that step>}`',
-    );
-    return undefined;
-  }
-  const fromEntry = keys.get('from');
-  const outputEntry = keys.get('output');
-  const from = fromEntry && readString(ctx, fromEntry, `"from" of ${what}`);
-  const output =
-    outputEntry && readString(ctx, outputEntry, `"output" of ${what}`);
-  if (from === undefined || output === undefined) return undefined;
-  return {kind: 'gather', location: item.valueLocation, from, output};
-}
-
-function nonEmptyPath(
-  ctx: ParseContext,
-  item: Entry,
-  what: string,
-): Located<string> | undefined {
-  const path = readString(ctx, item, what);
-  if (path === undefined || path.value.trim() !== '') return path;
-  ctx.report(
-    `${what} must not be empty`,
-    item.valueLocation,
-    'write a path relative to the workspace, e.g. "out/{subject}.txt"',
-  );
-  return undefined;
 }
 
 function readOutputs(ctx: ParseContext, draft: StepDraft, entry: Entry): void {

@@ -210,15 +210,17 @@ void test('all diagnostics are collected, in file order', () => {
     yaml(
       'steps:',
       '  a:',
-      '    shel: x',
+      '    description: [x]',
+      '    shell: 3',
       '  b:',
       '    shell: "true"',
       '    retries: many',
+      '    frobnicate: 1',
     ),
   );
   assert.deepEqual(
     diagnostics.map((d) => d.location?.line),
-    [2, 3, 6],
+    [3, 4, 7, 8],
   );
 });
 

@@ -14,11 +14,17 @@ const concat: TaskDefinition = {
       description: 'Text written between two files.',
       default: '',
     },
+    header: {
+      type: 'string',
+      description: 'Text written before the first file (e.g. a TSV header).',
+      default: '',
+    },
   },
   async run(context) {
     const files = listInput(context, 'files');
     const separator = String(context.params['separator'] ?? '');
-    const chunks: Buffer[] = [];
+    const header = String(context.params['header'] ?? '');
+    const chunks: Buffer[] = header === '' ? [] : [Buffer.from(header)];
     for (const [i, file] of files.entries()) {
       if (i > 0 && separator !== '') chunks.push(Buffer.from(separator));
       chunks.push(await readFile(file));

@@ -1,0 +1,367 @@
+import assert from 'node:assert/strict';
+import {test} from 'node:test';
+
+import {covered, invalid, single, valid, yaml} from './helpers.js';
+
+void test('a template syntax error points at the brace inside the string', () => {
+  const text = yaml(
+    'steps:',
+    '  a:',
+    '    shell: "echo {params.x > out"',
+    '    params: {x: 1}',
+  );
+  const d = single(text, /invalid template: unclosed "\{"/, 3, 18);
+  assert.equal(covered(text, d), '{');
+});
+
+void test('an unmatched closing brace is located', () => {
+  single(
+    yaml('steps:', '  a:', '    shell: echo done }'),
+    /invalid template: unmatched "\}"/,
+    3,
+    22,
+  );
+});
+
+void test('an invalid reference is underlined whole', () => {
+  const text = yaml('steps:', '  a:', '    shell: cat {input.x}');
+  const d = single(text, /"\{input.x\}" is not a valid reference/, 3, 16);
+  assert.equal(covered(text, d), '{input.x}');
+});
+
+void test('errors inside a block scalar land on the right line', () => {
+  const text = yaml(
+    'steps:',
+    '  a:',
+    '    shell: |',
+    '      set -e',
+    '      echo {{literal}} {nope',
+  );
+  single(text, /unclosed "\{"/, 5, 24);
+});
+
+void test('{params.x} must name a step or global param', () => {
+  const text = yaml(
+    'params: {lag: 1}',
+    'steps:',
+    '  a:',
+    '    shell: echo {params.lga} {params.lag} {params.own}',
+    '    params: {own: 2}',
+  );
+  const d = single(
+    text,
+    /\{params.lga\} names no param: step "a" has no param "lga" and there is no global param "lga"/,
+    4,
+    17,
+  );
+  assert.equal(d.hint, 'did you mean "lag"?');
+  assert.equal(covered(text, d), '{params.lga}');
+});
+
+void test('in step params, {params.x} names a global param', () => {
+  valid(
+    yaml(
+      'params: {lag: 1}',
+      'steps:',
+      '  a:',
+      '    shell: echo {params.lag}',
+      '    params: {lag: "{params.lag}"}',
+    ),
+  );
+  single(
+    yaml(
+      'steps:',
+      '  a:',
+      '    shell: echo {params.b}',
+      '    params: {a: 1, b: "{params.a}"}',
+    ),
+    /\{params.a\} names no global param/,
+    4,
+    24,
+  );
+});
+
+void test('{inputs.x} and {outputs.x} are only for shell commands', () => {
+  const text = yaml(
+    'steps:',
+    '  a:',
+    '    shell: "true"',
+    '    outputs: {o: "{inputs.i}.out"}',
+    '    inputs: {i: in.txt}',
+  );
+  single(text, /\{inputs.i\} can only be used in a shell command/, 4, 19);
+});
+
+void test('{inputs.x} and {outputs.x} must be declared', () => {
+  const text = yaml(
+    'steps:',
+    '  a:',
+    '    shell: cat {inputs.src} > {outputs.dst}',
+    '    inputs: {sr: in.txt}',
+    '    outputs: {out: out.txt}',
+  );
+  assert.deepEqual(
+    invalid(text).map((d) => [d.message, d.location?.column, d.hint]),
+    [
+      ['{inputs.src} names no input of step "a"', 16, 'did you mean "sr"?'],
+      [
+        '{outputs.dst} names no output of step "a"',
+        31,
+        'declare it under outputs: (known: out)',
+      ],
+    ],
+  );
+});
+
+void test('a wildcard in a step without for_each is unbound', () => {
+  const text = yaml(
+    'steps:',
+    '  a:',
+    '    shell: "true"',
+    '    outputs: {o: "out/{subject}.txt"}',
+  );
+  const d = single(
+    text,
+    /step "a" has no for_each, so \{subject\} is not bound/,
+    4,
+    23,
+  );
+  assert.match(d.hint ?? '', /bind it in for_each/);
+  assert.equal(covered(text, d), '{subject}');
+});
+
+void test('unbound wildcards in inputs, params and shell, with hints', () => {
+  const text = yaml(
+    'params: {lag: 1}',
+    'steps:',
+    '  a:',
+    '    shell: echo ${HOME} {subjet} > {outputs.o}',
+    '    for_each: {matrix: {subject: [x]}}',
+    '    inputs: {i: "in/{lag}.txt"}',
+    '    outputs: {o: "out/{subject}.txt"}',
+    '    params: {p: "{run}"}',
+  );
+  assert.deepEqual(
+    invalid(text).map((d) => [
+      d.message,
+      d.location?.line,
+      d.location?.column,
+      d.hint,
+    ]),
+    [
+      [
+        'wildcard {HOME} is not bound by the for_each of step "a"',
+        4,
+        18,
+        'for the shell variable, write ${{HOME}} (doubled braces are literal)',
+      ],
+      [
+        'wildcard {subjet} is not bound by the for_each of step "a"',
+        4,
+        25,
+        'did you mean "subject"?',
+      ],
+      [
+        'wildcard {lag} is not bound by the for_each of step "a"',
+        6,
+        21,
+        'to use the param, write {params.lag}',
+      ],
+      [
+        'wildcard {run} is not bound by the for_each of step "a"',
+        8,
+        18,
+        'bind it in for_each, e.g. `matrix: {run: [a, b]}` or a {run} part in the glob',
+      ],
+    ],
+  );
+});
+
+void test('wildcards come from glob, matrix and step, recursively', () => {
+  valid(
+    yaml(
+      'steps:',
+      '  a:',
+      '    shell: cp {inputs.i} {outputs.o}',
+      '    for_each: {glob: "raw/{subject}/*.nii"}',
+      '    inputs: {i: "raw/{subject}/x.nii"}',
+      '    outputs: {o: "a/{subject}.nii"}',
+      '  b:',
+      '    shell: cp {inputs.i} {outputs.o}',
+      '    for_each: {step: a, matrix: {run: [1, 2]}}',
+      '    inputs: {i: "a/{subject}.nii"}',
+      '    outputs: {o: "b/{subject}-{run}.nii"}',
+      '  c:',
+      '    shell: cp {inputs.i} {outputs.o}',
+      '    for_each: {step: b}',
+      '    inputs: {i: "b/{subject}-{run}.nii"}',
+      '    outputs: {o: "c/{subject}-{run}.nii"}',
+    ),
+  );
+});
+
+void test('an output that misses a wildcard would be written twice', () => {
+  const text = yaml(
+    'steps:',
+    '  a:',
+    '    shell: "true"',
+    '    for_each: {matrix: {subject: [x, y], run: [1, 2]}}',
+    '    outputs: {o: "out/{subject}.txt"}',
+  );
+  const d = single(
+    text,
+    /^output "o" of step "a" does not use \{run\}: two jobs that differ only in run would write the same file$/,
+    5,
+    18,
+  );
+  assert.equal(
+    d.hint,
+    'add {run} to the path so every job writes its own file',
+  );
+});
+
+void test('for_each step: unknown steps and cycles', () => {
+  const unknown = single(
+    yaml(
+      'steps:',
+      '  a:',
+      '    shell: "true"',
+      '    for_each: {step: fti}',
+      '  fit: {shell: "true"}',
+    ),
+    /takes its jobs from step "fti", which does not exist/,
+    4,
+    22,
+  );
+  assert.equal(unknown.hint, 'did you mean "fit"?');
+  const cycle = single(
+    yaml(
+      'steps:',
+      '  a: {shell: "true", for_each: {step: b}}',
+      '  b: {shell: "true", for_each: {step: a}}',
+    ),
+    /^for_each step references form a cycle: a → b → a$/,
+    3,
+    39,
+  );
+  assert.equal(cycle.related?.[0]?.location.line, 2);
+  single(
+    yaml('steps:', '  a: {shell: "true", for_each: {step: a}}'),
+    /cycle: a → a/,
+    2,
+    39,
+  );
+});
+
+void test('a wildcard bound twice across sources is an error', () => {
+  const text = yaml(
+    'steps:',
+    '  a: {shell: "true", for_each: {matrix: {s: [x]}}}',
+    '  b:',
+    '    shell: "true"',
+    '    for_each: {step: a, matrix: {s: [y]}}',
+    '  c:',
+    '    shell: "true"',
+    '    for_each: {glob: "{s}.txt", matrix: {s: [y]}}',
+  );
+  assert.deepEqual(
+    invalid(text).map((d) => [d.message, d.location?.line, d.location?.column]),
+    [
+      [
+        'wildcard "s" of step "b" is bound both by its matrix and by step "a"',
+        5,
+        34,
+      ],
+      ['wildcard "s" is bound by both the glob and the matrix', 8, 42],
+    ],
+  );
+});
+
+void test('glob and matrix contents are checked', () => {
+  const text = yaml(
+    'steps:',
+    '  a:',
+    '    shell: "true"',
+    '    for_each:',
+    '      glob: "{s}/{s}/{params.x}"',
+    '      matrix: {t: [], u: [a, a], v: [01], w: [null], x: 3}',
+  );
+  assert.deepEqual(
+    invalid(text).map((d) => [d.message, d.location?.line, d.location?.column]),
+    [
+      ['a glob may only contain wildcards, not {params.x}', 5, 22],
+      [
+        'matrix values of "t" must be a non-empty list, got an empty list',
+        6,
+        19,
+      ],
+      ['matrix value "a" of "u" is listed twice', 6, 30],
+      ['matrix value 01 is read as the number 1, so {v} would be "1"', 6, 38],
+      [
+        'matrix values of "w" must be strings, numbers or booleans, got nothing (null)',
+        6,
+        47,
+      ],
+      [
+        'matrix values of "x" must be a non-empty list, got the number 3',
+        6,
+        57,
+      ],
+    ],
+  );
+});
+
+void test('a glob without wildcards and an empty for_each are errors', () => {
+  single(
+    yaml('steps:', '  a: {shell: "true", for_each: {glob: "raw/*.nii"}}'),
+    /the glob binds no wildcards/,
+    2,
+    39,
+  );
+  single(
+    yaml('steps:', '  a: {shell: "true", for_each: {}}'),
+    /must name at least one source of jobs/,
+    2,
+    22,
+  );
+});
+
+void test('gathers name an existing step and one of its outputs', () => {
+  const text = yaml(
+    'steps:',
+    '  fit:',
+    '    shell: "true"',
+    '    outputs: {weights: w.npy}',
+    '  sum:',
+    '    shell: "true"',
+    '    inputs:',
+    '      a: {from: fti, output: weights}',
+    '      b: {from: fit, output: weight}',
+    '      c: {from: sum, output: x}',
+  );
+  const diagnostics = invalid(text);
+  assert.deepEqual(
+    diagnostics.map((d) => [
+      d.message,
+      d.location?.line,
+      d.location?.column,
+      d.hint,
+    ]),
+    [
+      [
+        'input "a" gathers from step "fti", which does not exist',
+        8,
+        17,
+        'did you mean "fit"?',
+      ],
+      ['step "fit" has no output "weight"', 9, 30, 'did you mean "weights"?'],
+      [
+        'input "c" of step "sum" gathers from its own step',
+        10,
+        17,
+        'a step cannot read its own outputs; gather from the step that writes them',
+      ],
+    ],
+  );
+  assert.equal(diagnostics[1]?.related?.[0]?.location.line, 2);
+});
