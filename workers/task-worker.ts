@@ -16,18 +16,26 @@ export interface WorkerRequest {
 
 /** Messages a running task sends over its port. */
 export type WorkerMessage =
-  | {readonly kind: 'progress'; readonly done: number; readonly total: number; readonly message?: string | undefined}
+  | {
+      readonly kind: 'progress';
+      readonly done: number;
+      readonly total: number;
+      readonly message?: string | undefined;
+    }
   | {readonly kind: 'log'; readonly text: string}
   | {readonly kind: 'warn'; readonly text: string};
 
 /** The reply: success, or the task's error message. */
-export type WorkerReply = {readonly ok: true} | {readonly ok: false; readonly message: string};
+export type WorkerReply =
+  {readonly ok: true} | {readonly ok: false; readonly message: string};
 
 /**
  * The piscina worker entry: looks the task up, runs it, and turns a thrown
  * error into a reply, so failures cross the thread boundary as values.
  */
-export default async function runTask(request: WorkerRequest): Promise<WorkerReply> {
+export default async function runTask(
+  request: WorkerRequest,
+): Promise<WorkerReply> {
   const registered = findTask(request.task);
   const port = request.port;
   const controller = new AbortController();
@@ -37,7 +45,10 @@ export default async function runTask(request: WorkerRequest): Promise<WorkerRep
   port.unref();
   try {
     if (registered === undefined) {
-      return {ok: false, message: `Internal error: no task "${request.task}" in the worker`};
+      return {
+        ok: false,
+        message: `Internal error: no task "${request.task}" in the worker`,
+      };
     }
     const post = (message: WorkerMessage) => port.postMessage(message);
     const context: TaskContext = {
@@ -46,7 +57,8 @@ export default async function runTask(request: WorkerRequest): Promise<WorkerRep
       params: request.params,
       jobId: request.jobId,
       signal: controller.signal,
-      progress: (done, total, message) => post({kind: 'progress', done, total, message}),
+      progress: (done, total, message) =>
+        post({kind: 'progress', done, total, message}),
       log: (text) => post({kind: 'log', text}),
       warn: (text) => post({kind: 'warn', text}),
     };

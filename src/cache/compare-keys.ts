@@ -9,7 +9,11 @@ import type {StaleReason} from './stale-reason.js';
 export function compareKeys(old: KeyRecord, now: KeyRecord): StaleReason[] {
   const reasons: StaleReason[] = [];
   if (old.neuromake !== now.neuromake) {
-    reasons.push({reason: 'engine-changed', old: old.neuromake, new: now.neuromake});
+    reasons.push({
+      reason: 'engine-changed',
+      old: old.neuromake,
+      new: now.neuromake,
+    });
   }
   compareActions(old.action, now.action, reasons);
 
@@ -32,7 +36,13 @@ export function compareKeys(old: KeyRecord, now: KeyRecord): StaleReason[] {
     for (const [path, hash] of b) {
       const before = a.get(path);
       if (before !== undefined && before !== hash) {
-        reasons.push({reason: 'input-changed', name, path, old: before, new: hash});
+        reasons.push({
+          reason: 'input-changed',
+          name,
+          path,
+          old: before,
+          new: hash,
+        });
       }
     }
   }
@@ -50,7 +60,12 @@ export function compareKeys(old: KeyRecord, now: KeyRecord): StaleReason[] {
 
   for (const name of union(old.env, now.env)) {
     if (old.env[name] !== now.env[name]) {
-      reasons.push({reason: 'env-changed', name, old: old.env[name], new: now.env[name]});
+      reasons.push({
+        reason: 'env-changed',
+        name,
+        old: old.env[name],
+        new: now.env[name],
+      });
     }
   }
   return reasons;
@@ -63,15 +78,28 @@ function compareActions(
 ): void {
   if (old.kind === 'task' && now.kind === 'task') {
     if (old.name !== now.name) {
-      reasons.push({reason: 'action-changed', old: `task ${old.name}`, new: `task ${now.name}`});
+      reasons.push({
+        reason: 'action-changed',
+        old: `task ${old.name}`,
+        new: `task ${now.name}`,
+      });
     } else if (old.version !== now.version) {
-      reasons.push({reason: 'code-changed', task: now.name, old: old.version, new: now.version});
+      reasons.push({
+        reason: 'code-changed',
+        task: now.name,
+        old: old.version,
+        new: now.version,
+      });
     }
     return;
   }
   if (old.kind === 'shell' && now.kind === 'shell') {
     if (old.command !== now.command) {
-      reasons.push({reason: 'command-changed', old: old.command, new: now.command});
+      reasons.push({
+        reason: 'command-changed',
+        old: old.command,
+        new: now.command,
+      });
     }
     for (const path of union(old.scripts, now.scripts)) {
       if (old.scripts[path] !== now.scripts[path]) {

@@ -49,11 +49,7 @@ export class ContentStore {
   /** Copies the blob for `hash` to `destination` (a temporary path). */
   async copyOut(hash: Sha256Hex, destination: string): Promise<void> {
     await mkdir(dirname(destination), {recursive: true});
-    await copyFile(
-      this.pathOf(hash),
-      destination,
-      constants.COPYFILE_FICLONE,
-    );
+    await copyFile(this.pathOf(hash), destination, constants.COPYFILE_FICLONE);
   }
 
   async remove(hash: Sha256Hex): Promise<void> {

@@ -14,9 +14,22 @@ import type {CacheEntry, OutputRecord, StateStore} from './state-store.js';
 
 /** What to do with a job whose inputs are ready. */
 export type Verdict =
-  | {readonly kind: 'fresh'; readonly key: JobKey; readonly outputs: Readonly<Record<string, OutputRecord>>}
-  | {readonly kind: 'restore'; readonly key: JobKey; readonly reasons: readonly StaleReason[]; readonly entry: CacheEntry}
-  | {readonly kind: 'run'; readonly key: JobKey; readonly reasons: readonly StaleReason[]}
+  | {
+      readonly kind: 'fresh';
+      readonly key: JobKey;
+      readonly outputs: Readonly<Record<string, OutputRecord>>;
+    }
+  | {
+      readonly kind: 'restore';
+      readonly key: JobKey;
+      readonly reasons: readonly StaleReason[];
+      readonly entry: CacheEntry;
+    }
+  | {
+      readonly kind: 'run';
+      readonly key: JobKey;
+      readonly reasons: readonly StaleReason[];
+    }
   /** An upstream job has not produced its outputs yet (dry runs, `why`). */
   | {readonly kind: 'waiting'; readonly reasons: readonly StaleReason[]}
   | {readonly kind: 'input-missing'; readonly path: string};
@@ -65,7 +78,10 @@ export async function evaluateJob(
   if (waitingFor.size > 0) {
     return {
       kind: 'waiting',
-      reasons: [...waitingFor].map((id) => ({reason: 'upstream-stale', job: id})),
+      reasons: [...waitingFor].map((id) => ({
+        reason: 'upstream-stale',
+        job: id,
+      })),
     };
   }
 
@@ -114,7 +130,11 @@ async function actionRecord(
     if (task === undefined) {
       throw new Error(`Internal error: unknown task ${action.task.value}`);
     }
-    return {kind: 'task', name: action.task.value, version: codeVersion(task.moduleUrl)};
+    return {
+      kind: 'task',
+      name: action.task.value,
+      version: codeVersion(task.moduleUrl),
+    };
   }
   const command = renderCommand(job, context.spec.params, (name) =>
     job.outputs.get(name),

@@ -35,7 +35,8 @@ export async function collectGarbage(
   const db = store.db;
   const needed = new Set<string>([...store.jobs().values()].map((j) => j.key));
   const lastRun =
-    (db.prepare('SELECT MAX(id) AS id FROM runs').get() as {id: number | null}).id ?? 0;
+    (db.prepare('SELECT MAX(id) AS id FROM runs').get() as {id: number | null})
+      .id ?? 0;
   const entries = db
     .prepare('SELECT key, outputs, run FROM cache ORDER BY run DESC')
     .all() as {key: string; outputs: string; run: number}[];

@@ -19,7 +19,9 @@ export interface KeyRecord {
       };
   readonly params: Readonly<Record<string, ParamValue>>;
   /** Input name → [path, content hash] pairs, in declared order. */
-  readonly inputs: Readonly<Record<string, readonly (readonly [string, string])[]>>;
+  readonly inputs: Readonly<
+    Record<string, readonly (readonly [string, string])[]>
+  >;
   /** Output name → path: moving an output is a different job. */
   readonly outputs: Readonly<Record<string, string>>;
   /** Allowlisted environment variables (null: unset). */

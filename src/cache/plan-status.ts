@@ -1,6 +1,10 @@
 import type {Job} from '../graph/job.js';
 import type {Sha256Hex} from '../util/hash.js';
-import {evaluateJob, type EvaluationContext, type Verdict} from './evaluate-job.js';
+import {
+  evaluateJob,
+  type EvaluationContext,
+  type Verdict,
+} from './evaluate-job.js';
 
 /** A job's state as `status`, `why` and `run -n` report it. */
 export interface JobStatus {

@@ -5,18 +5,71 @@ import {unreachable} from '../util/unreachable.js';
 export type StaleReason =
   | {readonly reason: 'never-ran'}
   | {readonly reason: 'forced'}
-  | {readonly reason: 'engine-changed'; readonly old: string; readonly new: string}
-  | {readonly reason: 'code-changed'; readonly task: string; readonly old: string; readonly new: string}
-  | {readonly reason: 'action-changed'; readonly old: string; readonly new: string}
-  | {readonly reason: 'command-changed'; readonly old: string; readonly new: string}
-  | {readonly reason: 'script-changed'; readonly path: string; readonly old: string | undefined; readonly new: string | undefined}
-  | {readonly reason: 'param-changed'; readonly name: string; readonly old: ParamValue | undefined; readonly new: ParamValue | undefined}
-  | {readonly reason: 'input-changed'; readonly name: string; readonly path: string; readonly old: string; readonly new: string}
-  | {readonly reason: 'input-list-changed'; readonly name: string; readonly added: readonly string[]; readonly removed: readonly string[]}
-  | {readonly reason: 'output-moved'; readonly name: string; readonly old: string | undefined; readonly new: string | undefined}
-  | {readonly reason: 'env-changed'; readonly name: string; readonly old: string | null | undefined; readonly new: string | null | undefined}
+  | {
+      readonly reason: 'engine-changed';
+      readonly old: string;
+      readonly new: string;
+    }
+  | {
+      readonly reason: 'code-changed';
+      readonly task: string;
+      readonly old: string;
+      readonly new: string;
+    }
+  | {
+      readonly reason: 'action-changed';
+      readonly old: string;
+      readonly new: string;
+    }
+  | {
+      readonly reason: 'command-changed';
+      readonly old: string;
+      readonly new: string;
+    }
+  | {
+      readonly reason: 'script-changed';
+      readonly path: string;
+      readonly old: string | undefined;
+      readonly new: string | undefined;
+    }
+  | {
+      readonly reason: 'param-changed';
+      readonly name: string;
+      readonly old: ParamValue | undefined;
+      readonly new: ParamValue | undefined;
+    }
+  | {
+      readonly reason: 'input-changed';
+      readonly name: string;
+      readonly path: string;
+      readonly old: string;
+      readonly new: string;
+    }
+  | {
+      readonly reason: 'input-list-changed';
+      readonly name: string;
+      readonly added: readonly string[];
+      readonly removed: readonly string[];
+    }
+  | {
+      readonly reason: 'output-moved';
+      readonly name: string;
+      readonly old: string | undefined;
+      readonly new: string | undefined;
+    }
+  | {
+      readonly reason: 'env-changed';
+      readonly name: string;
+      readonly old: string | null | undefined;
+      readonly new: string | null | undefined;
+    }
   | {readonly reason: 'output-missing'; readonly path: string}
-  | {readonly reason: 'output-modified'; readonly path: string; readonly expected: string; readonly actual: string}
+  | {
+      readonly reason: 'output-modified';
+      readonly path: string;
+      readonly expected: string;
+      readonly actual: string;
+    }
   | {readonly reason: 'upstream-stale'; readonly job: string};
 
 /** One line of English per reason, as `why` prints it. */

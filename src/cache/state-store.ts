@@ -158,8 +158,7 @@ export class StateStore {
   /** Looks up what a key produced before, in any job. */
   cacheEntry(key: Sha256Hex): CacheEntry | undefined {
     const row = this.#statements.getCache.get(key) as
-      | {outputs: string; run: number}
-      | undefined;
+      {outputs: string; run: number} | undefined;
     if (row === undefined) return undefined;
     return {
       outputs: JSON.parse(row.outputs) as Record<string, OutputRecord>,

@@ -67,7 +67,12 @@ function tryTake(
       const now = readOwner(path);
       return {
         ok: false,
-        error: {reason: 'workspace-busy', pid: now?.pid ?? 0, host: now?.host ?? '?', since: now?.since ?? '?'},
+        error: {
+          reason: 'workspace-busy',
+          pid: now?.pid ?? 0,
+          host: now?.host ?? '?',
+          since: now?.since ?? '?',
+        },
       };
     }
   }

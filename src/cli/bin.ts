@@ -16,7 +16,8 @@ main(process.argv.slice(2), io).then(
     process.exitCode = code;
   },
   (err: unknown) => {
-    const text = err instanceof Error ? (err.stack ?? err.message) : String(err);
+    const text =
+      err instanceof Error ? (err.stack ?? err.message) : String(err);
     process.stderr.write(`neuromake: Internal error: ${text}\n`);
     process.exitCode = 70;
   },

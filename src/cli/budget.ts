@@ -20,14 +20,22 @@ export function resolveBudget(flags: {
   if (flags.jobs !== undefined) {
     cpus = Number(flags.jobs);
     if (!Number.isInteger(cpus) || cpus < 1) {
-      return {ok: false, message: `-j/--jobs must be a positive integer, got "${flags.jobs}"`, hint: 'for example -j 4'};
+      return {
+        ok: false,
+        message: `-j/--jobs must be a positive integer, got "${flags.jobs}"`,
+        hint: 'for example -j 4',
+      };
     }
   }
   let memoryBytes = totalmem();
   if (flags.memory !== undefined) {
     const parsed = parseSize(flags.memory);
     if (!parsed.ok) {
-      return {ok: false, message: `--memory: ${parsed.error}`, hint: 'for example --memory 16GB'};
+      return {
+        ok: false,
+        message: `--memory: ${parsed.error}`,
+        hint: 'for example --memory 16GB',
+      };
     }
     memoryBytes = parsed.value;
   }
@@ -35,7 +43,11 @@ export function resolveBudget(flags: {
   if (flags.gpus !== undefined) {
     const list = parseGpus(flags.gpus);
     if (list === undefined) {
-      return {ok: false, message: `--gpus must be a count or a list of device ids, got "${flags.gpus}"`, hint: 'for example --gpus 2 or --gpus 0,3'};
+      return {
+        ok: false,
+        message: `--gpus must be a count or a list of device ids, got "${flags.gpus}"`,
+        hint: 'for example --gpus 2 or --gpus 0,3',
+      };
     }
     gpus = list;
   } else if (flags.needGpus) {
@@ -59,8 +71,14 @@ function detectGpus(): number[] {
       .map((s) => Number(s.trim()));
   }
   try {
-    const out = execFileSync('nvidia-smi', ['-L'], {encoding: 'utf8', timeout: 5000});
-    return out.split('\n').filter((l) => l.startsWith('GPU ')).map((_, i) => i);
+    const out = execFileSync('nvidia-smi', ['-L'], {
+      encoding: 'utf8',
+      timeout: 5000,
+    });
+    return out
+      .split('\n')
+      .filter((l) => l.startsWith('GPU '))
+      .map((_, i) => i);
   } catch {
     return [];
   }

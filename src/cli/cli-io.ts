@@ -5,7 +5,11 @@ import {formatDiagnostic} from '../pipeline/diagnostic-printer.js';
 
 /** Where a command writes; main.ts passes the process streams. */
 export interface CliIo {
-  readonly stdout: {write(chunk: string): void; isTTY?: boolean; columns?: number};
+  readonly stdout: {
+    write(chunk: string): void;
+    isTTY?: boolean;
+    columns?: number;
+  };
   readonly stderr: {write(chunk: string): void};
   readonly color: boolean;
 }

@@ -22,7 +22,10 @@ export interface LoadedPipeline {
 export async function loadGraph(
   file: string,
   overrides: ReadonlyMap<string, string>,
-): Promise<{ok: true; value: LoadedPipeline} | {ok: false; diagnostics: Diagnostic[]; source?: PipelineSpec}> {
+): Promise<
+  | {ok: true; value: LoadedPipeline}
+  | {ok: false; diagnostics: Diagnostic[]; source?: PipelineSpec}
+> {
   const start = performance.now();
   const loaded = await loadPipeline(resolve(file), {overrides});
   if (!loaded.ok) return {ok: false, diagnostics: loaded.error};

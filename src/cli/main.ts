@@ -63,9 +63,17 @@ const OPTIONS = {
 } as const satisfies ParseArgsConfig['options'];
 
 /** Runs the CLI with `argv` (without node and script) and returns the exit code. */
-export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+export async function main(
+  argv: readonly string[],
+  io: CliIo,
+): Promise<number> {
   const [command, ...rest] = argv;
-  if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
+  if (
+    command === undefined ||
+    command === 'help' ||
+    command === '--help' ||
+    command === '-h'
+  ) {
     io.stdout.write(USAGE);
     return command === undefined ? EXIT.usage : EXIT.ok;
   }
@@ -78,7 +86,12 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
 
   let parsed;
   try {
-    parsed = parseArgs({args: [...rest], options: OPTIONS, allowPositionals: true, strict: true});
+    parsed = parseArgs({
+      args: [...rest],
+      options: OPTIONS,
+      allowPositionals: true,
+      strict: true,
+    });
   } catch (err) {
     return usageError(io, (err as Error).message, 'see `neuromake help`');
   }
@@ -89,20 +102,37 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   }
   const file = resolve(values.file ?? 'pipeline.yaml');
   if (command === 'gc') {
-    return gcCommand(join(dirname(file), '.neuromake'), {keepRuns: values['keep-runs'], maxSize: values['max-size']}, io);
+    return gcCommand(
+      join(dirname(file), '.neuromake'),
+      {keepRuns: values['keep-runs'], maxSize: values['max-size']},
+      io,
+    );
   }
   if (command === 'watch') {
     // TODO(#3): watch mode.
-    return usageError(io, 'watch mode is not built yet (issue #3)', 'use `neuromake run` after each edit for now');
+    return usageError(
+      io,
+      'watch mode is not built yet (issue #3)',
+      'use `neuromake run` after each edit for now',
+    );
   }
   if (!['run', 'status', 'why', 'dag'].includes(command)) {
-    return usageError(io, `unknown command "${command}"`, 'see `neuromake help`');
+    return usageError(
+      io,
+      `unknown command "${command}"`,
+      'see `neuromake help`',
+    );
   }
 
   const overrides = new Map<string, string>();
   for (const pair of values.set ?? []) {
     const eq = pair.indexOf('=');
-    if (eq <= 0) return usageError(io, `--set expects NAME=VALUE, got "${pair}"`, 'for example --set lag=4');
+    if (eq <= 0)
+      return usageError(
+        io,
+        `--set expects NAME=VALUE, got "${pair}"`,
+        'for example --set lag=4',
+      );
     overrides.set(pair.slice(0, eq), pair.slice(eq + 1));
   }
   const json = values.json === true;
@@ -126,7 +156,12 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       case 'why':
         return await whyCommand(loaded.value, positionals, io, json);
       case 'dag':
-        return dagCommand(loaded.value, positionals, values.format ?? 'dot', io);
+        return dagCommand(
+          loaded.value,
+          positionals,
+          values.format ?? 'dot',
+          io,
+        );
       default:
         return await runCommand(
           loaded.value,

@@ -4,7 +4,7 @@ import {ContentStore} from '../cache/content-store.js';
 import {collectGarbage} from '../cache/gc.js';
 import {StateStore} from '../cache/state-store.js';
 import {lockWorkspace} from '../cache/workspace-lock.js';
-import {formatDag, type DagFormat} from '../graph/dag-format.js';
+import {formatDag} from '../graph/dag-format.js';
 import {resolveTargets, upstreamClosure} from '../graph/select-jobs.js';
 import {parseSize} from '../pipeline/parse-size.js';
 import {formatBytes} from '../scheduler/resource-pool.js';
@@ -13,16 +13,28 @@ import {EXIT, usageError, type CliIo} from './cli-io.js';
 import type {LoadedPipeline} from './load-graph.js';
 
 /** `neuromake dag [TARGET…] --format dot|mermaid|json`. */
-export function dagCommand(loaded: LoadedPipeline, targets: readonly string[], format: string, io: CliIo): number {
+export function dagCommand(
+  loaded: LoadedPipeline,
+  targets: readonly string[],
+  format: string,
+  io: CliIo,
+): number {
   if (format !== 'dot' && format !== 'mermaid' && format !== 'json') {
-    return usageError(io, `--format must be dot, mermaid or json, got "${format}"`);
+    return usageError(
+      io,
+      `--format must be dot, mermaid or json, got "${format}"`,
+    );
   }
   const resolved = resolveTargets(loaded.graph, targets);
   if (!resolved.ok) {
-    return usageError(io, `no step, job or output is called "${resolved.error.target}"`, resolved.error.hint);
+    return usageError(
+      io,
+      `no step, job or output is called "${resolved.error.target}"`,
+      resolved.error.hint,
+    );
   }
   const jobs = upstreamClosure(loaded.graph, resolved.jobs);
-  io.stdout.write(formatDag(jobs, format as DagFormat));
+  io.stdout.write(formatDag(jobs, format));
   return EXIT.ok;
 }
 
@@ -34,20 +46,37 @@ export async function gcCommand(
 ): Promise<number> {
   const keepRuns = flags.keepRuns === undefined ? 0 : Number(flags.keepRuns);
   if (!Number.isInteger(keepRuns) || keepRuns < 0) {
-    return usageError(io, `--keep-runs must be a whole number, got "${flags.keepRuns}"`);
+    return usageError(
+      io,
+      `--keep-runs must be a whole number, got "${flags.keepRuns}"`,
+    );
   }
   let maxBytes: number | undefined;
   if (flags.maxSize !== undefined) {
     const parsed = parseSize(flags.maxSize);
-    if (!parsed.ok) return usageError(io, `--max-size: ${parsed.error}`, 'for example --max-size 20GB');
+    if (!parsed.ok)
+      return usageError(
+        io,
+        `--max-size: ${parsed.error}`,
+        'for example --max-size 20GB',
+      );
     maxBytes = parsed.value;
   }
   // gc deletes blobs, so it must not race a run that is adding them.
   const lock = await lockWorkspace(stateDir, {wait: false});
-  if (!lock.ok) return usageError(io, `a run (pid ${lock.error.pid}) is using this workspace`, 'run gc when it has finished');
+  if (!lock.ok)
+    return usageError(
+      io,
+      `a run (pid ${lock.error.pid}) is using this workspace`,
+      'run gc when it has finished',
+    );
   const store = StateStore.open(stateDir);
   try {
-    const report = await collectGarbage(store, new ContentStore(join(stateDir, 'store')), {keepRuns, maxBytes});
+    const report = await collectGarbage(
+      store,
+      new ContentStore(join(stateDir, 'store')),
+      {keepRuns, maxBytes},
+    );
     io.stdout.write(
       `removed ${report.entriesRemoved} cache entries and ${report.blobsRemoved} blobs (${formatBytes(report.bytesFreed)}); ${formatBytes(report.bytesKept)} kept\n`,
     );
@@ -64,14 +93,21 @@ export function tasksCommand(io: CliIo): number {
     const task = findTask(name)!.definition;
     io.stdout.write(`${name}\n  ${task.description}\n`);
     for (const [port, spec] of Object.entries(task.inputs)) {
-      io.stdout.write(`  input  ${port}${spec.list === true ? ' (list)' : ''}${spec.optional === true ? ' (optional)' : ''}: ${spec.description}\n`);
+      io.stdout.write(
+        `  input  ${port}${spec.list === true ? ' (list)' : ''}${spec.optional === true ? ' (optional)' : ''}: ${spec.description}\n`,
+      );
     }
     for (const [port, spec] of Object.entries(task.outputs)) {
       io.stdout.write(`  output ${port}: ${spec.description}\n`);
     }
     for (const [param, spec] of Object.entries(task.params)) {
-      const def = spec.default === undefined ? 'required' : `default ${JSON.stringify(spec.default)}`;
-      io.stdout.write(`  param  ${param} (${spec.type}, ${def}): ${spec.description}\n`);
+      const def =
+        spec.default === undefined
+          ? 'required'
+          : `default ${JSON.stringify(spec.default)}`;
+      io.stdout.write(
+        `  param  ${param} (${spec.type}, ${def}): ${spec.description}\n`,
+      );
     }
   }
   return EXIT.ok;

@@ -40,15 +40,25 @@ export async function runCommand(
   const {graph, spec} = loaded;
   const targets = resolveTargets(graph, flags.targets);
   if (!targets.ok) {
-    return usageError(io, `no step, job or output is called "${targets.error.target}"`, targets.error.hint ?? 'run `neuromake dag` to list jobs');
+    return usageError(
+      io,
+      `no step, job or output is called "${targets.error.target}"`,
+      targets.error.hint ?? 'run `neuromake dag` to list jobs',
+    );
   }
   const forcedTargets = resolveTargets(graph, flags.force);
   if (!forcedTargets.ok) {
     const e = forcedTargets.error;
-    return usageError(io, `--force: no step, job or output is called "${e.target}"`, e.hint);
+    return usageError(
+      io,
+      `--force: no step, job or output is called "${e.target}"`,
+      e.hint,
+    );
   }
   const selected = upstreamClosure(graph, targets.jobs);
-  const forced = new Set<Job>(flags.force.length === 0 ? [] : forcedTargets.jobs);
+  const forced = new Set<Job>(
+    flags.force.length === 0 ? [] : forcedTargets.jobs,
+  );
 
   const budget = resolveBudget({
     jobs: flags.jobs,
@@ -63,7 +73,12 @@ export async function runCommand(
     logger.log({type: 'diagnostics', diagnostics: impossible});
     return EXIT.usage;
   }
-  logger.log({type: 'plan', jobs: selected.length, steps: spec.steps.size, planMs: loaded.planMs});
+  logger.log({
+    type: 'plan',
+    jobs: selected.length,
+    steps: spec.steps.size,
+    planMs: loaded.planMs,
+  });
 
   if (flags.dryRun) return dryRun(loaded, selected, forced, logger);
 
@@ -87,7 +102,10 @@ export async function runCommand(
   try {
     const cleaned = await cleanPending(spec.workspace, state.store);
     if (cleaned > 0) {
-      logger.log({type: 'info', message: `removed ${cleaned} half-written file(s) left by an interrupted run`});
+      logger.log({
+        type: 'info',
+        message: `removed ${cleaned} half-written file(s) left by an interrupted run`,
+      });
     }
     const runId = state.store.beginRun(process.argv.slice(2).join(' '));
     const summary = await runJobs(selected, forced, {
@@ -103,7 +121,14 @@ export async function runCommand(
       keepGoing: flags.keepGoing,
       signal: controller.signal,
     });
-    state.store.endRun(runId, summary.interrupted ? 'interrupted' : summary.failed.length > 0 ? 'failed' : 'ok');
+    state.store.endRun(
+      runId,
+      summary.interrupted
+        ? 'interrupted'
+        : summary.failed.length > 0
+          ? 'failed'
+          : 'ok',
+    );
     logger.log({
       type: 'run-end',
       ran: summary.ran,
@@ -126,7 +151,10 @@ export async function runCommand(
 }
 
 /** Jobs asking for more than the whole budget: reported before running. */
-function impossibleJobs(jobs: readonly Job[], resources: ResourcePool): Diagnostic[] {
+function impossibleJobs(
+  jobs: readonly Job[],
+  resources: ResourcePool,
+): Diagnostic[] {
   const seen = new Set<string>();
   const out: Diagnostic[] = [];
   for (const job of jobs) {
@@ -134,7 +162,13 @@ function impossibleJobs(jobs: readonly Job[], resources: ResourcePool): Diagnost
     const problem = resources.impossible(job.step.resources);
     if (problem === undefined) continue;
     seen.add(job.step.id);
-    out.push(error(`step "${job.step.id}" ${problem}`, job.step.location, 'lower the step\'s resources or raise the budget'));
+    out.push(
+      error(
+        `step "${job.step.id}" ${problem}`,
+        job.step.location,
+        "lower the step's resources or raise the budget",
+      ),
+    );
   }
   return out;
 }
@@ -147,22 +181,44 @@ async function dryRun(
 ): Promise<number> {
   const state = openState(loaded);
   try {
-    const statuses = await planStatus(selected, {...state, spec: loaded.spec, producers: loaded.graph.producers, env: process.env}, forced);
+    const statuses = await planStatus(
+      selected,
+      {
+        ...state,
+        spec: loaded.spec,
+        producers: loaded.graph.producers,
+        env: process.env,
+      },
+      forced,
+    );
     let run = 0;
     let restore = 0;
     for (const {job, verdict} of statuses) {
       if (verdict.kind === 'fresh') continue;
       if (verdict.kind === 'input-missing') {
-        logger.log({type: 'job-planned', job: job.id, action: 'run', reasons: [`input ${verdict.path} is missing`]});
+        logger.log({
+          type: 'job-planned',
+          job: job.id,
+          action: 'run',
+          reasons: [`input ${verdict.path} is missing`],
+        });
         run++;
         continue;
       }
       const action = verdict.kind === 'restore' ? 'restore' : 'run';
       if (action === 'run') run++;
       else restore++;
-      logger.log({type: 'job-planned', job: job.id, action, reasons: verdict.reasons.map(describeReason)});
+      logger.log({
+        type: 'job-planned',
+        job: job.id,
+        action,
+        reasons: verdict.reasons.map(describeReason),
+      });
     }
-    logger.log({type: 'info', message: `dry run: ${run} would run, ${restore} would be restored, ${selected.length - run - restore} fresh`});
+    logger.log({
+      type: 'info',
+      message: `dry run: ${run} would run, ${restore} would be restored, ${selected.length - run - restore} fresh`,
+    });
     return EXIT.ok;
   } finally {
     state.store.close();

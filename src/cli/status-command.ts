@@ -11,12 +11,19 @@ async function statuses(
   loaded: LoadedPipeline,
   targets: readonly string[],
   io: CliIo,
-): Promise<{ok: true; statuses: JobStatus[]; wanted: Set<string>} | {ok: false; code: number}> {
+): Promise<
+  | {ok: true; statuses: JobStatus[]; wanted: Set<string>}
+  | {ok: false; code: number}
+> {
   const resolved = resolveTargets(loaded.graph, targets);
   if (!resolved.ok) {
     return {
       ok: false,
-      code: usageError(io, `no step, job or output is called "${resolved.error.target}"`, resolved.error.hint),
+      code: usageError(
+        io,
+        `no step, job or output is called "${resolved.error.target}"`,
+        resolved.error.hint,
+      ),
     };
   }
   const state = openState(loaded);
@@ -24,10 +31,19 @@ async function statuses(
     const jobs = upstreamClosure(loaded.graph, resolved.jobs);
     const list = await planStatus(
       jobs,
-      {...state, spec: loaded.spec, producers: loaded.graph.producers, env: process.env},
+      {
+        ...state,
+        spec: loaded.spec,
+        producers: loaded.graph.producers,
+        env: process.env,
+      },
       new Set(),
     );
-    return {ok: true, statuses: list, wanted: new Set(resolved.jobs.map((j) => j.id))};
+    return {
+      ok: true,
+      statuses: list,
+      wanted: new Set(resolved.jobs.map((j) => j.id)),
+    };
   } finally {
     state.store.close();
   }
@@ -58,7 +74,10 @@ function reasonLines(status: JobStatus): string[] {
     case 'fresh':
       return [];
     case 'restore':
-      return [...v.reasons.map(describeReason), 'its outputs for this key are in the store: it will be restored, not rerun'];
+      return [
+        ...v.reasons.map(describeReason),
+        'its outputs for this key are in the store: it will be restored, not rerun',
+      ];
     case 'run':
     case 'waiting':
       return v.reasons.map(describeReason);
@@ -70,7 +89,12 @@ function reasonLines(status: JobStatus): string[] {
 }
 
 /** `neuromake status [TARGET…]`: one line per job, fresh or stale and why. */
-export async function statusCommand(loaded: LoadedPipeline, targets: readonly string[], io: CliIo, json: boolean): Promise<number> {
+export async function statusCommand(
+  loaded: LoadedPipeline,
+  targets: readonly string[],
+  io: CliIo,
+  json: boolean,
+): Promise<number> {
   const result = await statuses(loaded, targets, io);
   if (!result.ok) return result.code;
   let stale = 0;
@@ -79,20 +103,36 @@ export async function statusCommand(loaded: LoadedPipeline, targets: readonly st
     if (word !== 'fresh') stale++;
     const reasons = reasonLines(status);
     if (json) {
-      io.stdout.write(`${JSON.stringify({job: status.job.id, state: word, reasons})}\n`);
+      io.stdout.write(
+        `${JSON.stringify({job: status.job.id, state: word, reasons})}\n`,
+      );
     } else {
-      io.stdout.write(`${word.padEnd(8)}${status.job.id}${reasons[0] === undefined ? '' : `  (${reasons[0].split('\n')[0]})`}\n`);
+      io.stdout.write(
+        `${word.padEnd(8)}${status.job.id}${reasons[0] === undefined ? '' : `  (${reasons[0].split('\n')[0]})`}\n`,
+      );
     }
   }
   if (!json) {
-    io.stdout.write(`${result.statuses.length - stale} fresh, ${stale} not fresh of ${result.statuses.length} jobs\n`);
+    io.stdout.write(
+      `${result.statuses.length - stale} fresh, ${stale} not fresh of ${result.statuses.length} jobs\n`,
+    );
   }
   return EXIT.ok;
 }
 
 /** `neuromake why JOB…`: every reason a job would run. */
-export async function whyCommand(loaded: LoadedPipeline, targets: readonly string[], io: CliIo, json: boolean): Promise<number> {
-  if (targets.length === 0) return usageError(io, 'why needs a job, step or output', 'for example: neuromake why mask');
+export async function whyCommand(
+  loaded: LoadedPipeline,
+  targets: readonly string[],
+  io: CliIo,
+  json: boolean,
+): Promise<number> {
+  if (targets.length === 0)
+    return usageError(
+      io,
+      'why needs a job, step or output',
+      'for example: neuromake why mask',
+    );
   const result = await statuses(loaded, targets, io);
   if (!result.ok) return result.code;
   for (const status of result.statuses) {
@@ -100,11 +140,15 @@ export async function whyCommand(loaded: LoadedPipeline, targets: readonly strin
     const word = stateWord(status);
     const reasons = reasonLines(status);
     if (json) {
-      io.stdout.write(`${JSON.stringify({job: status.job.id, state: word, reasons, verdict: status.verdict.kind === 'fresh' ? {kind: 'fresh'} : status.verdict})}\n`);
+      io.stdout.write(
+        `${JSON.stringify({job: status.job.id, state: word, reasons, verdict: status.verdict.kind === 'fresh' ? {kind: 'fresh'} : status.verdict})}\n`,
+      );
       continue;
     }
     if (word === 'fresh') {
-      io.stdout.write(`${status.job.id} is fresh: nothing it depends on changed since it last ran\n`);
+      io.stdout.write(
+        `${status.job.id} is fresh: nothing it depends on changed since it last ran\n`,
+      );
       continue;
     }
     io.stdout.write(`${status.job.id} is ${word}:\n`);

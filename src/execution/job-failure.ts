@@ -5,7 +5,11 @@ export type JobFailure =
   | {readonly reason: 'exit-non-zero'; readonly code: number}
   | {readonly reason: 'killed'; readonly signal: string}
   | {readonly reason: 'spawn-error'; readonly message: string}
-  | {readonly reason: 'missing-output'; readonly output: string; readonly path: string}
+  | {
+      readonly reason: 'missing-output';
+      readonly output: string;
+      readonly path: string;
+    }
   | {readonly reason: 'task-error'; readonly message: string}
   | {readonly reason: 'input-missing'; readonly path: string}
   | {readonly reason: 'interrupted'};

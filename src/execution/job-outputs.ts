@@ -31,7 +31,10 @@ export class JobOutputs {
     this.#store = store;
     const tag = randomBytes(4).toString('hex');
     for (const [name, final] of job.outputs) {
-      const temp = join(dirname(final), `${TEMP_PREFIX}${tag}-${basename(final)}`);
+      const temp = join(
+        dirname(final),
+        `${TEMP_PREFIX}${tag}-${basename(final)}`,
+      );
       this.paths.set(name, {final, temp});
     }
   }
@@ -55,9 +58,15 @@ export class JobOutputs {
   /** Checks every output was written as a regular file. */
   async verify(): Promise<JobFailure | undefined> {
     for (const [name, {temp}] of this.paths) {
-      const stats = await stat(resolve(this.#workspace, temp)).catch(() => undefined);
+      const stats = await stat(resolve(this.#workspace, temp)).catch(
+        () => undefined,
+      );
       if (stats?.isFile() !== true) {
-        return {reason: 'missing-output', output: name, path: this.paths.get(name)!.final};
+        return {
+          reason: 'missing-output',
+          output: name,
+          path: this.paths.get(name)!.final,
+        };
       }
     }
     return undefined;

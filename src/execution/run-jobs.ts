@@ -1,7 +1,11 @@
 import {createWriteStream, mkdirSync, type WriteStream} from 'node:fs';
 import {join, resolve} from 'node:path';
 
-import {evaluateJob, type EvaluationContext, type Verdict} from '../cache/evaluate-job.js';
+import {
+  evaluateJob,
+  type EvaluationContext,
+  type Verdict,
+} from '../cache/evaluate-job.js';
 import type {JobKey} from '../cache/job-key.js';
 import {describeReason} from '../cache/stale-reason.js';
 import type {OutputRecord} from '../cache/state-store.js';
@@ -75,13 +79,20 @@ class JobRun {
   readonly #failed: string[] = [];
   readonly #settled = new Set<Job>();
 
-  constructor(jobs: readonly Job[], forced: ReadonlySet<Job>, context: RunContext) {
+  constructor(
+    jobs: readonly Job[],
+    forced: ReadonlySet<Job>,
+    context: RunContext,
+  ) {
     this.#jobs = jobs;
     this.#context = context;
     this.#forced = forced;
     this.#selected = new Set(jobs);
     this.#evaluation = {...context, producedHash: (p) => this.#hashes.get(p)};
-    const lengths = criticalPathLengths(jobs, (j) => context.store.job(j.id)?.ms ?? 1);
+    const lengths = criticalPathLengths(
+      jobs,
+      (j) => context.store.job(j.id)?.ms ?? 1,
+    );
     this.#queue = new PriorityQueue((a, b) => {
       const la = lengths.get(a.job) ?? 0;
       const lb = lengths.get(b.job) ?? 0;
@@ -149,7 +160,10 @@ class JobRun {
 
   #maybeFinish(): void {
     if (this.#running > 0 || this.#evaluating > 0) return;
-    if (!this.#stopping && (this.#toEvaluate.length > 0 || this.#queue.size > 0)) {
+    if (
+      !this.#stopping &&
+      (this.#toEvaluate.length > 0 || this.#queue.size > 0)
+    ) {
       return;
     }
     this.#finish?.();
@@ -160,7 +174,12 @@ class JobRun {
     try {
       verdict = await evaluateJob(job, this.#evaluation, this.#forced.has(job));
     } catch (err) {
-      this.#fail(job, {reason: 'task-error', message: String(err)}, undefined, false);
+      this.#fail(
+        job,
+        {reason: 'task-error', message: String(err)},
+        undefined,
+        false,
+      );
       return;
     }
     switch (verdict.kind) {
@@ -180,10 +199,17 @@ class JobRun {
         this.#queue.push({job, key: verdict.key});
         return;
       case 'input-missing':
-        this.#fail(job, {reason: 'input-missing', path: verdict.path}, undefined, false);
+        this.#fail(
+          job,
+          {reason: 'input-missing', path: verdict.path},
+          undefined,
+          false,
+        );
         return;
       case 'waiting':
-        throw new Error(`Internal error: ${job.id} evaluated before its inputs`);
+        throw new Error(
+          `Internal error: ${job.id} evaluated before its inputs`,
+        );
     }
   }
 
@@ -195,7 +221,14 @@ class JobRun {
     const start = performance.now();
     const {store, contentStore, hasher, spec} = this.#context;
     try {
-      const restored = await restoreOutputs(outputs, job, spec.workspace, contentStore, hasher, store);
+      const restored = await restoreOutputs(
+        outputs,
+        job,
+        spec.workspace,
+        contentStore,
+        hasher,
+        store,
+      );
       const ms = performance.now() - start;
       store.putJob(job.id, {
         key: key.hash,
@@ -254,7 +287,12 @@ class JobRun {
     key: JobKey,
     allocation: Allocation,
     attempt: number,
-  ): Promise<{failure?: JobFailure; outputs: Record<string, OutputRecord>; unchanged: boolean; logPath: string}> {
+  ): Promise<{
+    failure?: JobFailure;
+    outputs: Record<string, OutputRecord>;
+    unchanged: boolean;
+    logPath: string;
+  }> {
     const {spec, store, hasher, contentStore, stateDir, signal} = this.#context;
     const logPath = join(stateDir, 'logs', `${safeName(job.id)}.log`);
     mkdirSync(join(stateDir, 'logs'), {recursive: true});
@@ -271,13 +309,18 @@ class JobRun {
       if (missing !== undefined) {
         log.write(`\nneuromake: ${describeFailure(missing)}\n`);
         await outputs.discard();
-        return {...none, failure: signal.aborted ? {reason: 'interrupted'} : missing};
+        return {
+          ...none,
+          failure: signal.aborted ? {reason: 'interrupted'} : missing,
+        };
       }
       const records = await outputs.commit(contentStore, hasher);
       const previous = store.job(job.id);
       const unchanged =
         previous !== undefined &&
-        Object.entries(records).every(([n, r]) => previous.outputs[n]?.hash === r.hash);
+        Object.entries(records).every(
+          ([n, r]) => previous.outputs[n]?.hash === r.hash,
+        );
       store.putJob(job.id, {
         key: key.hash,
         keyRecord: key.text,
@@ -302,7 +345,9 @@ class JobRun {
     log: WriteStream,
   ): Promise<JobFailure | undefined> {
     const {spec, signal} = this.#context;
-    const command = renderCommand(job, spec.params, (name) => outputs.tempOf(name));
+    const command = renderCommand(job, spec.params, (name) =>
+      outputs.tempOf(name),
+    );
     log.write(`$ ${command}\n`);
     return runShell({
       command,
@@ -313,18 +358,30 @@ class JobRun {
     });
   }
 
-  #runTaskJob(job: Job, outputs: JobOutputs, log: WriteStream): Promise<JobFailure | undefined> {
+  #runTaskJob(
+    job: Job,
+    outputs: JobOutputs,
+    log: WriteStream,
+  ): Promise<JobFailure | undefined> {
     const {spec, signal, logger, pool} = this.#context;
-    if (job.step.action.kind !== 'task') throw new Error('Internal error: not a task');
+    if (job.step.action.kind !== 'task')
+      throw new Error('Internal error: not a task');
     const inputs: Record<string, string | string[]> = {};
     for (const [name, input] of job.inputs) {
       const paths = input.paths.map((p) => resolve(spec.workspace, p));
       inputs[name] = input.list ? paths : (paths[0] ?? '');
     }
     const temps: Record<string, string> = {};
-    for (const name of job.outputs.keys()) temps[name] = outputs.absoluteTemp(name);
+    for (const name of job.outputs.keys())
+      temps[name] = outputs.absoluteTemp(name);
     return pool.run(
-      {task: job.step.action.task.value, jobId: job.id, inputs, outputs: temps, params: {...job.params}},
+      {
+        task: job.step.action.task.value,
+        jobId: job.id,
+        inputs,
+        outputs: temps,
+        params: {...job.params},
+      },
       {
         progress: (done, total, message) =>
           logger.log({type: 'job-progress', job: job.id, done, total, message}),
@@ -342,7 +399,10 @@ class JobRun {
     const env: NodeJS.ProcessEnv = {...process.env, NEUROMAKE_JOB: job.id};
     // Each GPU job sees only the devices it was given; a job that asked for
     // none sees none, so it cannot take a GPU another job holds.
-    if (this.#context.resources.budget.gpus.length > 0 || job.step.resources.gpus > 0) {
+    if (
+      this.#context.resources.budget.gpus.length > 0 ||
+      job.step.resources.gpus > 0
+    ) {
       env['CUDA_VISIBLE_DEVICES'] = allocation.gpus.join(',');
     }
     const threads = String(Math.max(1, Math.floor(allocation.cpus)));
@@ -360,9 +420,16 @@ class JobRun {
   ): void {
     this.#settled.add(job);
     this.#counts[outcome]++;
-    for (const record of Object.values(outputs)) this.#hashes.set(record.path, record.hash);
+    for (const record of Object.values(outputs))
+      this.#hashes.set(record.path, record.hash);
     if (outcome === 'ran') this.#recordDuration(job, ms);
-    this.#context.logger.log({type: 'job-done', job: job.id, outcome, ms, unchanged});
+    this.#context.logger.log({
+      type: 'job-done',
+      job: job.id,
+      outcome,
+      ms,
+      unchanged,
+    });
     this.#scheduleFlush();
     for (const next of job.dependents) {
       if (!this.#selected.has(next) || this.#settled.has(next)) continue;
@@ -374,10 +441,16 @@ class JobRun {
 
   #recordDuration(job: Job, ms: number): void {
     const record = this.#context.store.job(job.id);
-    if (record !== undefined) this.#context.store.putJob(job.id, {...record, ms});
+    if (record !== undefined)
+      this.#context.store.putJob(job.id, {...record, ms});
   }
 
-  #fail(job: Job, failure: JobFailure, log: string | undefined, ran: boolean): void {
+  #fail(
+    job: Job,
+    failure: JobFailure,
+    log: string | undefined,
+    ran: boolean,
+  ): void {
     this.#settled.add(job);
     this.#failed.push(job.id);
     if (!ran) this.#context.store.flush();
@@ -400,12 +473,21 @@ class JobRun {
       if (!this.#selected.has(job) || this.#settled.has(job)) continue;
       this.#settled.add(job);
       this.#counts.skipped++;
-      this.#context.logger.log({type: 'job-skipped', job: job.id, because: `${failed.id} failed`});
+      this.#context.logger.log({
+        type: 'job-skipped',
+        job: job.id,
+        because: `${failed.id} failed`,
+      });
       pending.push(...job.dependents);
     }
   }
 
-  #timeline(job: Job, outcome: 'ran' | 'restored' | 'failed', start: number, slot: number): void {
+  #timeline(
+    job: Job,
+    outcome: 'ran' | 'restored' | 'failed',
+    start: number,
+    slot: number,
+  ): void {
     this.#context.store.addTimeline(this.#context.runId, {
       job: job.id,
       outcome,

@@ -35,7 +35,10 @@ export function runShell(options: {
     let killTimer: NodeJS.Timeout | undefined;
     const onAbort = () => {
       signalGroup(child.pid, 'SIGTERM');
-      killTimer = setTimeout(() => signalGroup(child.pid, 'SIGKILL'), KILL_GRACE_MS);
+      killTimer = setTimeout(
+        () => signalGroup(child.pid, 'SIGKILL'),
+        KILL_GRACE_MS,
+      );
       killTimer.unref();
     };
     options.signal.addEventListener('abort', onAbort, {once: true});
@@ -49,7 +52,8 @@ export function runShell(options: {
       if (killTimer !== undefined) clearTimeout(killTimer);
       if (options.signal.aborted) resolvePromise({reason: 'interrupted'});
       else if (signal !== null) resolvePromise({reason: 'killed', signal});
-      else if (code !== 0) resolvePromise({reason: 'exit-non-zero', code: code ?? -1});
+      else if (code !== 0)
+        resolvePromise({reason: 'exit-non-zero', code: code ?? -1});
       else resolvePromise(undefined);
     });
   });

@@ -63,7 +63,9 @@ export class TaskPool {
         {...request, port: port2},
         {transferList: [port2], signal},
       )) as WorkerReply;
-      return reply.ok ? undefined : {reason: 'task-error', message: reply.message};
+      return reply.ok
+        ? undefined
+        : {reason: 'task-error', message: reply.message};
     } catch (err) {
       if (signal.aborted) return {reason: 'interrupted'};
       const e = err instanceof Error ? err : new Error(String(err));

@@ -38,7 +38,9 @@ export function buildGraph(
       const here = job.step.outputs.get(name)?.location;
       const there = [...first.outputs].find(([, p]) => p === path)?.[0];
       const thereLocation =
-        there === undefined ? undefined : first.step.outputs.get(there)?.location;
+        there === undefined
+          ? undefined
+          : first.step.outputs.get(there)?.location;
       diagnostics.push(
         error(
           `two jobs write "${path}": ${first.id} and ${job.id}`,
@@ -48,7 +50,12 @@ export function buildGraph(
             : 'give each step its own output paths',
           thereLocation === undefined
             ? undefined
-            : [{message: `${first.id} writes it here`, location: thereLocation}],
+            : [
+                {
+                  message: `${first.id} writes it here`,
+                  location: thereLocation,
+                },
+              ],
         ),
       );
     }
@@ -70,9 +77,10 @@ export function buildGraph(
         }
         let found = exists.get(path);
         if (found === undefined) {
-          found = statSync(resolve(spec.workspace, path), {
-            throwIfNoEntry: false,
-          })?.isFile() ?? false;
+          found =
+            statSync(resolve(spec.workspace, path), {
+              throwIfNoEntry: false,
+            })?.isFile() ?? false;
           exists.set(path, found);
         }
         if (!found) {

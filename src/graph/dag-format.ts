@@ -17,7 +17,9 @@ export function formatDag(jobs: readonly Job[], format: DagFormat): string {
             id: j.id,
             step: j.step.id,
             bindings: Object.fromEntries(j.bindings),
-            inputs: Object.fromEntries([...j.inputs].map(([n, i]) => [n, i.paths])),
+            inputs: Object.fromEntries(
+              [...j.inputs].map(([n, i]) => [n, i.paths]),
+            ),
             outputs: Object.fromEntries(j.outputs),
             deps: j.deps.map((d) => d.id),
           })),
@@ -26,7 +28,11 @@ export function formatDag(jobs: readonly Job[], format: DagFormat): string {
         2,
       )}\n`;
     case 'dot': {
-      const lines = ['digraph neuromake {', '  rankdir=LR;', '  node [shape=box];'];
+      const lines = [
+        'digraph neuromake {',
+        '  rankdir=LR;',
+        '  node [shape=box];',
+      ];
       for (const job of jobs) lines.push(`  ${JSON.stringify(job.id)};`);
       for (const [from, to] of edges) {
         lines.push(`  ${JSON.stringify(from.id)} -> ${JSON.stringify(to.id)};`);

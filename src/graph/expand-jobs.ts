@@ -88,10 +88,7 @@ function sharedBindingsAgree(
   return true;
 }
 
-type BindingsOf = (
-  step: StepSpec,
-  seen: Set<string>,
-) => Map<string, Scalar>[];
+type BindingsOf = (step: StepSpec, seen: Set<string>) => Map<string, Scalar>[];
 
 /** The cartesian product of a step's `for_each` sources. */
 function stepBindings(
@@ -102,11 +99,11 @@ function stepBindings(
   diagnostics: Diagnostic[],
 ): Map<string, Scalar>[] {
   const forEach = step.forEach;
-  if (forEach === undefined) return [new Map()];
-  let product: Map<string, Scalar>[] = [new Map()];
+  if (forEach === undefined) return [new Map<string, Scalar>()];
+  let product: Map<string, Scalar>[] = [new Map<string, Scalar>()];
   const combine = (list: readonly Map<string, Scalar>[]) => {
     product = product.flatMap((left) =>
-      list.map((right) => new Map([...left, ...right])),
+      list.map((right) => new Map<string, Scalar>([...left, ...right])),
     );
   };
 
@@ -166,7 +163,8 @@ function expandOne(
     for (const pattern of input.patterns) {
       const r = resolvePath(pattern, scope);
       if (r.ok) paths.push(r.path);
-      else diagnostics.push(error(`${id}: ${r.error.message}`, r.error.location));
+      else
+        diagnostics.push(error(`${id}: ${r.error.message}`, r.error.location));
     }
     const location = input.patterns[0]?.location ?? step.location;
     inputs.set(name, {paths, list: input.list, location});
@@ -214,7 +212,11 @@ function resolveStepParams(
   id: string,
   diagnostics: Diagnostic[],
 ): Record<string, ParamValue> {
-  const scope: Scope = {bindings, stepParams: undefined, globalParams: spec.params};
+  const scope: Scope = {
+    bindings,
+    stepParams: undefined,
+    globalParams: spec.params,
+  };
   const params: Record<string, ParamValue> = {};
   for (const [name, located] of step.params) {
     const r = resolveParam(located, scope);
@@ -224,7 +226,9 @@ function resolveStepParams(
   if (step.action.kind !== 'task') return params;
 
   const task = findTask(step.action.task.value);
-  for (const [name, paramSpec] of Object.entries(task?.definition.params ?? {})) {
+  for (const [name, paramSpec] of Object.entries(
+    task?.definition.params ?? {},
+  )) {
     const given = params[name];
     if (given === undefined) {
       if (paramSpec.default !== undefined) {

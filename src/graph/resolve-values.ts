@@ -29,9 +29,7 @@ function lookup(ref: Reference, scope: Scope): ParamValue | undefined {
       return scope.bindings.get(ref.name);
     case 'params': {
       const own = scope.stepParams?.[ref.name];
-      return own !== undefined
-        ? own
-        : scope.globalParams.get(ref.name)?.value;
+      return own !== undefined ? own : scope.globalParams.get(ref.name)?.value;
     }
     case 'inputs':
     case 'outputs':

@@ -36,7 +36,11 @@ export function resolveTargets(
       ];
       return {
         ok: false,
-        error: {reason: 'unknown-target', target, hint: didYouMean(target, names)},
+        error: {
+          reason: 'unknown-target',
+          target,
+          hint: didYouMean(target, names),
+        },
       };
     }
   }
@@ -44,7 +48,10 @@ export function resolveTargets(
 }
 
 /** The targets and everything they depend on, in topological order. */
-export function upstreamClosure(graph: JobGraph, targets: readonly Job[]): Job[] {
+export function upstreamClosure(
+  graph: JobGraph,
+  targets: readonly Job[],
+): Job[] {
   const wanted = new Set<Job>();
   const pending = [...targets];
   while (pending.length > 0) {

@@ -37,8 +37,16 @@ export type EngineEvent =
       readonly log: string | undefined;
       readonly willRetry: boolean;
     }
-  | {readonly type: 'job-skipped'; readonly job: string; readonly because: string}
-  | {readonly type: 'warning'; readonly job?: string | undefined; readonly message: string}
+  | {
+      readonly type: 'job-skipped';
+      readonly job: string;
+      readonly because: string;
+    }
+  | {
+      readonly type: 'warning';
+      readonly job?: string | undefined;
+      readonly message: string;
+    }
   | {
       readonly type: 'info';
       readonly message: string;

@@ -54,7 +54,7 @@ export function parseTemplate(
       };
     }
     if (ch !== '{') {
-      text += ch;
+      text += ch ?? '';
       i++;
       continue;
     }
@@ -118,7 +118,8 @@ export function renderTemplate(
       continue;
     }
     const value = resolve(part.ref);
-    if (value === undefined) return {ok: false, ref: part.ref, offset: part.offset};
+    if (value === undefined)
+      return {ok: false, ref: part.ref, offset: part.offset};
     text += value;
   }
   return {ok: true, text};
@@ -126,5 +127,7 @@ export function renderTemplate(
 
 /** Writes a reference back in template syntax, for messages. */
 export function formatReference(ref: Reference): string {
-  return ref.kind === 'wildcard' ? `{${ref.name}}` : `{${ref.kind}.${ref.name}}`;
+  return ref.kind === 'wildcard'
+    ? `{${ref.name}}`
+    : `{${ref.kind}.${ref.name}}`;
 }

@@ -42,7 +42,9 @@ export function checkParamValue(
         ? undefined
         : `must be a list, got ${describe(value)}`;
     case 'object':
-      return value !== null && typeof value === 'object' && !Array.isArray(value)
+      return value !== null &&
+        typeof value === 'object' &&
+        !Array.isArray(value)
         ? undefined
         : `must be a mapping, got ${describe(value)}`;
   }
@@ -53,5 +55,7 @@ function describe(value: unknown): string {
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'string') return `"${value}"`;
   if (typeof value === 'object') return 'a mapping';
-  return String(value);
+  return typeof value === 'number' || typeof value === 'boolean'
+    ? String(value)
+    : typeof value;
 }

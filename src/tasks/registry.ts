@@ -14,7 +14,10 @@ export interface RegisteredTask {
  * listing it with its own URL, so that the cache key can hash its code.
  */
 const TASKS: readonly RegisteredTask[] = [
-  {definition: concat, moduleUrl: new URL('./files/concat.js', import.meta.url)},
+  {
+    definition: concat,
+    moduleUrl: new URL('./files/concat.js', import.meta.url),
+  },
   {
     definition: writeText,
     moduleUrl: new URL('./files/write-text.js', import.meta.url),

@@ -29,7 +29,8 @@ export interface PortSpec {
 
 /** A declared parameter; a param without `default` is required. */
 export interface ParamSpec {
-  readonly type: 'number' | 'integer' | 'string' | 'boolean' | 'array' | 'object';
+  readonly type:
+    'number' | 'integer' | 'string' | 'boolean' | 'array' | 'object';
   readonly description: string;
   readonly default?: unknown;
   /** For strings: the allowed values. */
@@ -90,4 +91,31 @@ export function outputPath(context: TaskContext, name: string): string {
 /** A task's complaint about what it was given; reported without a stack. */
 export class TaskInputError extends Error {
   override readonly name = 'TaskInputError';
+}
+
+/** Reads a string param (validated already; checked again for safety). */
+export function stringParam(context: TaskContext, name: string): string {
+  const value = context.params[name];
+  if (typeof value !== 'string') {
+    throw new TaskInputError(`param "${name}" must be a string`);
+  }
+  return value;
+}
+
+/** Reads a number param. */
+export function numberParam(context: TaskContext, name: string): number {
+  const value = context.params[name];
+  if (typeof value !== 'number') {
+    throw new TaskInputError(`param "${name}" must be a number`);
+  }
+  return value;
+}
+
+/** Reads a boolean param. */
+export function booleanParam(context: TaskContext, name: string): boolean {
+  const value = context.params[name];
+  if (typeof value !== 'boolean') {
+    throw new TaskInputError(`param "${name}" must be true or false`);
+  }
+  return value;
 }

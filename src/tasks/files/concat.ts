@@ -1,6 +1,11 @@
 import {readFile, writeFile} from 'node:fs/promises';
 
-import {listInput, outputPath, type TaskDefinition} from '../task.js';
+import {
+  listInput,
+  outputPath,
+  stringParam,
+  type TaskDefinition,
+} from '../task.js';
 
 /** Concatenates its input files, in order, into one output. */
 const concat: TaskDefinition = {
@@ -22,8 +27,8 @@ const concat: TaskDefinition = {
   },
   async run(context) {
     const files = listInput(context, 'files');
-    const separator = String(context.params['separator'] ?? '');
-    const header = String(context.params['header'] ?? '');
+    const separator = stringParam(context, 'separator');
+    const header = stringParam(context, 'header');
     const chunks: Buffer[] = header === '' ? [] : [Buffer.from(header)];
     for (const [i, file] of files.entries()) {
       if (i > 0 && separator !== '') chunks.push(Buffer.from(separator));

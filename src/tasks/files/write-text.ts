@@ -1,6 +1,6 @@
 import {writeFile} from 'node:fs/promises';
 
-import {outputPath, type TaskDefinition} from '../task.js';
+import {outputPath, stringParam, type TaskDefinition} from '../task.js';
 
 /** Writes a param's text to a file: the smallest useful built-in task. */
 const writeText: TaskDefinition = {
@@ -12,10 +12,7 @@ const writeText: TaskDefinition = {
     text: {type: 'string', description: 'What to write.'},
   },
   async run(context) {
-    await writeFile(
-      outputPath(context, 'out'),
-      String(context.params['text'] ?? ''),
-    );
+    await writeFile(outputPath(context, 'out'), stringParam(context, 'text'));
   },
 };
 

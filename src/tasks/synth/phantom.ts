@@ -34,7 +34,12 @@ export function subjectAnatomy(seed: string, subject: string): Anatomy {
 }
 
 /** Ellipsoidal radius: < 1 inside the brain surface. */
-export function brainRadius(a: Anatomy, x: number, y: number, z: number): number {
+export function brainRadius(
+  a: Anatomy,
+  x: number,
+  y: number,
+  z: number,
+): number {
   const dx = (x - a.center[0]) / a.axes[0];
   const dy = (y - a.center[1]) / a.axes[1];
   const dz = (z - a.center[2]) / a.axes[2];
@@ -71,7 +76,8 @@ export function baselineIntensity(
     v = ventricle ? 1100 : cortex ? 820 : 640;
     v *= 1 + 0.04 * Math.sin(x / 7) * Math.cos(y / 9) * Math.sin(z / 6);
   }
-  const bias = 1 + 0.12 * ((z - a.center[2]) / 80) - 0.06 * ((y - a.center[1]) / 100);
+  const bias =
+    1 + 0.12 * ((z - a.center[2]) / 80) - 0.06 * ((y - a.center[1]) / 100);
   return v * bias;
 }
 
@@ -80,7 +86,9 @@ export function baselineIntensity(
  * wavelength), unit variance on average, the same for everyone with the
  * same `key`: condition and item patterns are shared across subjects.
  */
-export function spatialPattern(key: string): (x: number, y: number, z: number) => number {
+export function spatialPattern(
+  key: string,
+): (x: number, y: number, z: number) => number {
   const rng = new Random(`pattern/${key}`);
   const waves = Array.from({length: 6}, () => {
     const len = 30 + 30 * rng.uniform();
@@ -92,7 +100,8 @@ export function spatialPattern(key: string): (x: number, y: number, z: number) =
   const norm = Math.sqrt(2 / waves.length);
   return (x, y, z) => {
     let s = 0;
-    for (const w of waves) s += Math.cos(w.k[0]! * x + w.k[1]! * y + w.k[2]! * z + w.phase);
+    for (const w of waves)
+      s += Math.cos(w.k[0]! * x + w.k[1]! * y + w.k[2]! * z + w.phase);
     return s * norm;
   };
 }
