@@ -9,6 +9,7 @@ import {loadGraph} from './load-graph.js';
 import {dagCommand, gcCommand, tasksCommand} from './maintenance-commands.js';
 import {runCommand} from './run-command.js';
 import {statusCommand, whyCommand} from './status-command.js';
+import {watchCommand} from './watch-command.js';
 
 const USAGE = `neuromake ${NEUROMAKE_VERSION}: a content-hash cached, parallel workflow engine
 
@@ -22,7 +23,7 @@ Commands:
   gc                 drop store entries no recorded job needs
   inspect FILE       describe a NIfTI file (--json for machine output)
   tasks              list the built-in tasks, their inputs, outputs, params
-  watch [TARGET…]    rerun what each edit affects (not built yet)
+  watch [TARGET…]    run, then rerun what each edit affects (--poll for NFS)
 
 Options:
   -f, --file FILE    pipeline file (default: pipeline.yaml)
@@ -34,6 +35,7 @@ Options:
       --memory SIZE  memory budget, e.g. 16GB (default: physical memory)
       --gpus N|IDS   GPUs to hand out, e.g. 2 or 0,3
       --wait         wait for another run in this workspace to finish
+      --poll         (watch) poll files instead of file-system events
       --json         one JSON event per line
   -v, --verbose      also print job starts, fresh jobs and why jobs run
       --keep-runs N  (gc) keep entries used by the last N runs
@@ -53,6 +55,7 @@ const OPTIONS = {
   memory: {type: 'string'},
   gpus: {type: 'string'},
   wait: {type: 'boolean'},
+  poll: {type: 'boolean'},
   json: {type: 'boolean'},
   verbose: {type: 'boolean', short: 'v'},
   'keep-runs': {type: 'string'},
@@ -108,15 +111,7 @@ export async function main(
       io,
     );
   }
-  if (command === 'watch') {
-    // TODO(#3): watch mode.
-    return usageError(
-      io,
-      'watch mode is not built yet (issue #3)',
-      'use `neuromake run` after each edit for now',
-    );
-  }
-  if (!['run', 'status', 'why', 'dag'].includes(command)) {
+  if (!['run', 'status', 'why', 'dag', 'watch'].includes(command)) {
     return usageError(
       io,
       `unknown command "${command}"`,
@@ -145,6 +140,24 @@ export async function main(
     formatDiagnostic: diagnosticFormatter(io.color),
   });
   try {
+    if (command === 'watch') {
+      return await watchCommand(
+        {
+          file,
+          stateDir: join(dirname(file), '.neuromake'),
+          workspace: dirname(file),
+          targets: positionals,
+          overrides,
+          jobs: values.jobs,
+          memory: values.memory,
+          gpus: values.gpus,
+          keepGoing: values['keep-going'] === true,
+          poll: values.poll === true,
+        },
+        io,
+        logger,
+      );
+    }
     const loaded = await loadGraph(file, overrides);
     if (!loaded.ok) {
       logger.log({type: 'diagnostics', diagnostics: loaded.diagnostics});

@@ -1,5 +1,4 @@
-import {cleanPending} from '../execution/job-outputs.js';
-import {runJobs} from '../execution/run-jobs.js';
+import {runCycle} from '../execution/run-cycle.js';
 import {TaskPool} from '../execution/task-pool.js';
 import {lockWorkspace} from '../cache/workspace-lock.js';
 import {planStatus} from '../cache/plan-status.js';
@@ -92,52 +91,26 @@ export async function runCommand(
     );
   }
 
-  const state = openState(loaded);
+  const state = openState({stateDir: loaded.stateDir, workspace: loaded.spec.workspace});
   const controller = new AbortController();
   const onSignal = () => controller.abort();
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   const pool = new TaskPool(budget.budget.cpus);
-  const started = performance.now();
   try {
-    const cleaned = await cleanPending(spec.workspace, state.store);
-    if (cleaned > 0) {
-      logger.log({
-        type: 'info',
-        message: `removed ${cleaned} half-written file(s) left by an interrupted run`,
-      });
-    }
-    const runId = state.store.beginRun(process.argv.slice(2).join(' '));
-    const summary = await runJobs(selected, forced, {
-      ...state,
+    const summary = await runCycle({
       spec,
-      producers: graph.producers,
-      env: process.env,
+      graph,
       stateDir: loaded.stateDir,
+      state,
       pool,
       resources,
       logger,
-      runId,
+      selected,
+      forced,
       keepGoing: flags.keepGoing,
       signal: controller.signal,
-    });
-    state.store.endRun(
-      runId,
-      summary.interrupted
-        ? 'interrupted'
-        : summary.failed.length > 0
-          ? 'failed'
-          : 'ok',
-    );
-    logger.log({
-      type: 'run-end',
-      ran: summary.ran,
-      restored: summary.restored,
-      fresh: summary.fresh,
-      failed: summary.failed.length,
-      skipped: summary.skipped,
-      ms: performance.now() - started,
-      interrupted: summary.interrupted,
+      command: process.argv.slice(2).join(' '),
     });
     if (summary.interrupted) return EXIT.interrupted;
     return summary.failed.length > 0 ? EXIT.failed : EXIT.ok;
@@ -179,7 +152,7 @@ async function dryRun(
   forced: ReadonlySet<Job>,
   logger: Logger,
 ): Promise<number> {
-  const state = openState(loaded);
+  const state = openState({stateDir: loaded.stateDir, workspace: loaded.spec.workspace});
   try {
     const statuses = await planStatus(
       selected,

@@ -26,7 +26,7 @@ async function statuses(
       ),
     };
   }
-  const state = openState(loaded);
+  const state = openState({stateDir: loaded.stateDir, workspace: loaded.spec.workspace});
   try {
     const jobs = upstreamClosure(loaded.graph, resolved.jobs);
     const list = await planStatus(

@@ -12,7 +12,9 @@ export type JobFailure =
     }
   | {readonly reason: 'task-error'; readonly message: string}
   | {readonly reason: 'input-missing'; readonly path: string}
-  | {readonly reason: 'interrupted'};
+  | {readonly reason: 'interrupted'}
+  /** Watch mode: it failed with this very key before; edit to retry. */
+  | {readonly reason: 'unchanged-since-failure'};
 
 /** A one-line description of a failure. */
 export function describeFailure(f: JobFailure): string {
@@ -31,6 +33,8 @@ export function describeFailure(f: JobFailure): string {
       return `input ${f.path} disappeared before the job started`;
     case 'interrupted':
       return 'interrupted';
+    case 'unchanged-since-failure':
+      return 'failed before with the same inputs, params and code; not retried until one of them changes';
     default:
       return unreachable(f);
   }

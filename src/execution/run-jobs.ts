@@ -30,6 +30,11 @@ export interface RunContext extends Omit<EvaluationContext, 'producedHash'> {
   readonly runId: number;
   readonly keepGoing: boolean;
   readonly signal: AbortSignal;
+  /**
+   * Job id → the key it last failed with. Watch mode passes these so that
+   * a failed job is retried only once something it depends on changes.
+   */
+  readonly failedKeys?: ReadonlyMap<string, string> | undefined;
 }
 
 /** How a run ended. */
@@ -38,6 +43,8 @@ export interface RunSummary {
   readonly restored: number;
   readonly fresh: number;
   readonly failed: readonly string[];
+  /** Job id → the key each failed job had. */
+  readonly failedKeys: ReadonlyMap<string, string>;
   readonly skipped: number;
   readonly interrupted: boolean;
 }
@@ -77,6 +84,7 @@ class JobRun {
   #flushTimer: NodeJS.Timeout | undefined;
   readonly #counts = {ran: 0, restored: 0, fresh: 0, skipped: 0};
   readonly #failed: string[] = [];
+  readonly #failedKeys = new Map<string, string>();
   readonly #settled = new Set<Job>();
 
   constructor(
@@ -123,6 +131,7 @@ class JobRun {
       ...this.#counts,
       skipped: this.#counts.skipped + unfinished,
       failed: this.#failed,
+      failedKeys: this.#failedKeys,
       interrupted: this.#context.signal.aborted,
     };
   }
@@ -176,9 +185,12 @@ class JobRun {
     } catch (err) {
       this.#fail(
         job,
-        {reason: 'task-error', message: String(err)},
+        {
+          reason: 'task-error',
+          message: `Internal error while checking ${job.id}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
+        },
         undefined,
-        false,
+        undefined,
       );
       return;
     }
@@ -190,6 +202,15 @@ class JobRun {
         await this.#restore(job, verdict.key, verdict.entry.outputs);
         return;
       case 'run':
+        if (this.#context.failedKeys?.get(job.id) === verdict.key.hash) {
+          this.#fail(
+            job,
+            {reason: 'unchanged-since-failure'},
+            undefined,
+            verdict.key.hash,
+          );
+          return;
+        }
         this.#context.logger.log({
           type: 'info',
           message: `${job.id} runs because ${verdict.reasons.map(describeReason).join('; ')}`,
@@ -203,7 +224,7 @@ class JobRun {
           job,
           {reason: 'input-missing', path: verdict.path},
           undefined,
-          false,
+          undefined,
         );
         return;
       case 'waiting':
@@ -279,7 +300,7 @@ class JobRun {
       this.#settled.add(job);
       return;
     }
-    this.#fail(job, failure ?? {reason: 'interrupted'}, logPath, true);
+    this.#fail(job, failure ?? {reason: 'interrupted'}, logPath, key.hash);
   }
 
   async #attempt(
@@ -449,11 +470,11 @@ class JobRun {
     job: Job,
     failure: JobFailure,
     log: string | undefined,
-    ran: boolean,
+    key: string | undefined,
   ): void {
     this.#settled.add(job);
     this.#failed.push(job.id);
-    if (!ran) this.#context.store.flush();
+    if (key !== undefined) this.#failedKeys.set(job.id, key);
     this.#context.logger.log({
       type: 'job-failed',
       job: job.id,

@@ -80,38 +80,17 @@ export function resolveString(
   return {ok: true, value: rendered.text};
 }
 
-/** Resolves a param value: strings are templates, containers recurse. */
+/**
+ * Resolves a param value. Only a top-level string is a template; strings
+ * inside lists and mappings are passed as written (docs/pipeline.md).
+ */
 export function resolveParam(
   located: Located<ParamValue>,
   scope: Scope,
 ): {ok: true; value: ParamValue} | {ok: false; error: ResolveError} {
-  const visit = (
-    value: ParamValue,
-  ): {ok: true; value: ParamValue} | {ok: false; error: ResolveError} => {
-    if (typeof value === 'string') {
-      return resolveString({value, location: located.location}, scope, true);
-    }
-    if (Array.isArray(value)) {
-      const out: ParamValue[] = [];
-      for (const item of value as readonly ParamValue[]) {
-        const r = visit(item);
-        if (!r.ok) return r;
-        out.push(r.value);
-      }
-      return {ok: true, value: out};
-    }
-    if (value !== null && typeof value === 'object') {
-      const out: Record<string, ParamValue> = {};
-      for (const [k, v] of Object.entries(value)) {
-        const r = visit(v);
-        if (!r.ok) return r;
-        out[k] = r.value;
-      }
-      return {ok: true, value: out};
-    }
-    return {ok: true, value};
-  };
-  return visit(located.value);
+  const value = located.value;
+  if (typeof value !== 'string') return {ok: true, value};
+  return resolveString({value, location: located.location}, scope, true);
 }
 
 /** Resolves a path template and normalises it (no `./`, no `a/../`). */

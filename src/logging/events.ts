@@ -62,6 +62,18 @@ export type EngineEvent =
       readonly reasons: readonly string[];
     }
   | {
+      /** Watch mode is waiting for edits. */
+      readonly type: 'watch-idle';
+      readonly files: number;
+      readonly directories: number;
+    }
+  | {
+      /** Watch mode saw edits; `queued` when a run is still going. */
+      readonly type: 'watch-change';
+      readonly paths: readonly string[];
+      readonly queued: boolean;
+    }
+  | {
       readonly type: 'run-end';
       readonly ran: number;
       readonly restored: number;

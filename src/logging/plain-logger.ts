@@ -130,6 +130,18 @@ export function eventLines(
       const why = event.reasons.map((r) => `\n    ${r}`).join('');
       return out(`${label(verb, p.cyan)}${event.job}${why}`);
     }
+    case 'watch-idle':
+      return out(
+        p.dim(
+          `watching ${event.files} files and ${event.directories} directories for changes (Ctrl-C to stop)`,
+        ),
+      );
+    case 'watch-change': {
+      const [first] = event.paths;
+      const more = event.paths.length > 1 ? ` and ${event.paths.length - 1} more` : '';
+      const when = event.queued ? ' (queued until the current run ends)' : '';
+      return out(`${label('changed', p.cyan)}${first ?? ''}${more}${when}`);
+    }
     case 'run-end': {
       const paint = event.failed > 0 || event.interrupted ? p.red : p.green;
       return out(paint(formatSummary(event)));

@@ -197,8 +197,13 @@ const SYNTAX_HINTS: Partial<Record<ErrorCode, string>> = {
 function reportSyntax(ctx: ParseContext, problem: YAMLError): void {
   const [start, end] = problem.pos;
   const opening = openingQuote(ctx.text, problem);
+  // yaml's own wording for this one tells a programmer which API to call.
+  const message =
+    problem.code === 'MULTIPLE_DOCS'
+      ? 'the file holds more than one YAML document'
+      : problem.message;
   ctx.report(
-    `YAML syntax error: ${problem.message}`,
+    `YAML syntax error: ${message}`,
     opening === undefined
       ? ctx.span(start, Math.max(end, start + 1))
       : ctx.span(opening, opening + 1),

@@ -29,6 +29,25 @@ void test('tabs as indentation are a syntax error', () => {
   assert.equal(diagnostics[0]?.location?.line, 2);
 });
 
+void test('several YAML documents are one error at the second', () => {
+  const d = single(
+    yaml('steps: {a: {shell: "true"}}', '---', 'steps: {}'),
+    /^YAML syntax error: the file holds more than one YAML document$/,
+    2,
+    1,
+  );
+  assert.match(d.hint ?? '', /remove the extra "---"/);
+});
+
+void test('an unknown YAML tag is reported at the tag', () => {
+  single(
+    yaml('steps:', '  a: {shell: !sh echo}'),
+    /Unresolved tag: !sh/,
+    2,
+    14,
+  );
+});
+
 void test('an empty file says steps are needed', () => {
   single('', /the pipeline file is empty/, 1, 1);
   single('# just a comment\n', /the pipeline file is empty/, 1, 1);

@@ -1,0 +1,77 @@
+import type {WorkspaceState} from '../cli/open-state.js';
+import type {JobGraph} from '../graph/build-graph.js';
+import type {Job} from '../graph/job.js';
+import type {Logger} from '../logging/events.js';
+import type {PipelineSpec} from '../pipeline/spec.js';
+import type {ResourcePool} from '../scheduler/resource-pool.js';
+import {cleanPending} from './job-outputs.js';
+import {runJobs, type RunSummary} from './run-jobs.js';
+import type {TaskPool} from './task-pool.js';
+
+/** One run over a planned graph, as `run` does once and `watch` repeatedly. */
+export interface CycleOptions {
+  readonly spec: PipelineSpec;
+  readonly graph: JobGraph;
+  readonly stateDir: string;
+  readonly state: WorkspaceState;
+  readonly pool: TaskPool;
+  readonly resources: ResourcePool;
+  readonly logger: Logger;
+  readonly selected: readonly Job[];
+  readonly forced: ReadonlySet<Job>;
+  readonly keepGoing: boolean;
+  readonly signal: AbortSignal;
+  /** Job id → key it last failed with; such jobs are not retried. */
+  readonly failedKeys?: ReadonlyMap<string, string> | undefined;
+  readonly command: string;
+}
+
+/**
+ * Cleans up after any interrupted run, records a run in the state store,
+ * runs the selected jobs and reports the summary as a `run-end` event.
+ */
+export async function runCycle(options: CycleOptions): Promise<RunSummary> {
+  const {state, logger, spec, graph} = options;
+  const started = performance.now();
+  const cleaned = await cleanPending(spec.workspace, state.store);
+  if (cleaned > 0) {
+    logger.log({
+      type: 'info',
+      message: `removed ${cleaned} half-written file(s) left by an interrupted run`,
+    });
+  }
+  const runId = state.store.beginRun(options.command);
+  const summary = await runJobs(options.selected, options.forced, {
+    ...state,
+    spec,
+    producers: graph.producers,
+    env: process.env,
+    stateDir: options.stateDir,
+    pool: options.pool,
+    resources: options.resources,
+    logger,
+    runId,
+    keepGoing: options.keepGoing,
+    signal: options.signal,
+    failedKeys: options.failedKeys,
+  });
+  state.store.endRun(
+    runId,
+    summary.interrupted
+      ? 'interrupted'
+      : summary.failed.length > 0
+        ? 'failed'
+        : 'ok',
+  );
+  logger.log({
+    type: 'run-end',
+    ran: summary.ran,
+    restored: summary.restored,
+    fresh: summary.fresh,
+    failed: summary.failed.length,
+    skipped: summary.skipped,
+    ms: performance.now() - started,
+    interrupted: summary.interrupted,
+  });
+  return summary;
+}

@@ -1,0 +1,271 @@
+import {relative} from 'node:path';
+
+import {watch, type FSWatcher} from 'chokidar';
+
+import type {WorkspaceState} from '../cli/open-state.js';
+import {loadGraph} from '../cli/load-graph.js';
+import {TEMP_PREFIX} from '../execution/job-outputs.js';
+import {runCycle} from '../execution/run-cycle.js';
+import type {TaskPool} from '../execution/task-pool.js';
+import {resolveTargets, upstreamClosure} from '../graph/select-jobs.js';
+import type {Logger} from '../logging/events.js';
+import {error} from '../pipeline/diagnostic.js';
+import type {ResourcePool} from '../scheduler/resource-pool.js';
+import {watchTargets, type WatchTargets} from './watch-targets.js';
+
+/**
+ * How long to wait after the last file event before starting a run. One
+ * save is often several events within a few milliseconds (an editor writes
+ * a temporary file and renames it; `git checkout` writes many files), and
+ * one run for the whole burst is what the user wants. 30 ms covers such
+ * bursts on local disks while keeping save-to-first-job well under the
+ * 200 ms a user perceives as instant.
+ */
+export const DEBOUNCE_MS = 30;
+
+/** How often `--poll` checks files; polling is for network file systems. */
+export const POLL_INTERVAL_MS = 250;
+
+// State, dependencies and version control are never inputs worth watching.
+const IGNORED_DIRS = /\/(\.neuromake|node_modules|\.git)(\/|$)/;
+
+/** The states of the diagram on {@link WatchSession}. */
+export type WatchState =
+  | 'idle'
+  | 'debouncing'
+  | 'running'
+  | 'queued'
+  | 'stopping';
+
+/** What a watch session needs; everything is opened by the caller. */
+export interface WatchOptions {
+  readonly file: string;
+  readonly overrides: ReadonlyMap<string, string>;
+  readonly targets: readonly string[];
+  readonly stateDir: string;
+  readonly state: WorkspaceState;
+  readonly pool: TaskPool;
+  readonly resources: ResourcePool;
+  readonly logger: Logger;
+  readonly keepGoing: boolean;
+  readonly poll: boolean;
+  /** Aborted by Ctrl-C: ends the session after the current run stops. */
+  readonly signal: AbortSignal;
+}
+
+/**
+ * Keeps a pipeline's outputs current while its inputs are edited.
+ *
+ *              change                      quiet for DEBOUNCE_MS
+ *   ┌──────┐ ─────────▶ ┌────────────┐ ───────────────────────▶ ┌─────────┐
+ *   │ idle │            │ debouncing │ ◀─┐ change: restart timer │ running │
+ *   └──────┘ ◀───────── └────────────┘ ──┘                       └─────────┘
+ *       ▲    run ended, nothing queued          change │     ▲
+ *       │                                              ▼     │
+ *       └──────────────────────────────────────── ┌────────┐ │
+ *                 (run ended: → debouncing)       │ queued │─┘
+ *                                                 └────────┘
+ *
+ * Edits that arrive during a run are queued, not used to cancel it: the
+ * running jobs keep their work, and because keys are computed from content
+ * when a job starts, the next run reruns exactly what the edits affected
+ * (a job that read a file mid-edit is keyed by the old content and so runs
+ * again). Ctrl-C moves any state to `stopping`, which aborts the run in
+ * flight (its jobs leave no half-written outputs) and closes the watcher.
+ */
+export class WatchSession {
+  #state: WatchState = 'idle';
+  readonly #options: WatchOptions;
+  readonly #changed = new Set<string>();
+  #watcher: FSWatcher | undefined;
+  #targets: WatchTargets | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #failedKeys = new Map<string, string>();
+  #cycle: AbortController | undefined;
+  #done: (() => void) | undefined;
+
+  constructor(options: WatchOptions) {
+    this.#options = options;
+  }
+
+  /** The current state, for tests and debugging. */
+  get state(): WatchState {
+    return this.#state;
+  }
+
+  /** Runs once, then watches until the signal aborts. */
+  async run(): Promise<void> {
+    const finished = new Promise<void>((r) => (this.#done = r));
+    const onAbort = () => void this.#stop();
+    this.#options.signal.addEventListener('abort', onAbort, {once: true});
+    this.#watcher = watch([], {
+      ignoreInitial: true,
+      usePolling: this.#options.poll,
+      interval: POLL_INTERVAL_MS,
+      binaryInterval: POLL_INTERVAL_MS,
+      atomic: true,
+      ignored: (path) => this.#ignored(path),
+    });
+    this.#watcher.on('all', (_event, path) => this.#onChange(path));
+    this.#watcher.on('error', (err) =>
+      this.#options.logger.log({
+        type: 'warning',
+        message: `file watcher: ${err instanceof Error ? err.message : String(err)}`,
+      }),
+    );
+    await this.#runCycle();
+    await finished;
+    this.#options.signal.removeEventListener('abort', onAbort);
+  }
+
+  #ignored(path: string): boolean {
+    if (path.includes(TEMP_PREFIX) || IGNORED_DIRS.test(path)) return true;
+    return this.#targets?.outputs.has(path) ?? false;
+  }
+
+  #onChange(path: string): void {
+    if (this.#state === 'stopping') return;
+    const targets = this.#targets;
+    const relevant =
+      targets === undefined ||
+      targets.files.has(path) ||
+      [...targets.directories.keys()].some((d) => path.startsWith(`${d}/`));
+    if (!relevant) return;
+    this.#changed.add(path);
+    if (this.#state === 'running' || this.#state === 'queued') {
+      if (this.#state === 'running') {
+        this.#options.logger.log({
+          type: 'watch-change',
+          paths: [this.#relative(path)],
+          queued: true,
+        });
+      }
+      this.#state = 'queued';
+      return;
+    }
+    this.#debounce();
+  }
+
+  #debounce(): void {
+    this.#state = 'debouncing';
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      const paths = [...this.#changed].map((p) => this.#relative(p));
+      this.#changed.clear();
+      this.#options.logger.log({type: 'watch-change', paths, queued: false});
+      void this.#runCycle();
+    }, DEBOUNCE_MS);
+  }
+
+  async #runCycle(): Promise<void> {
+    this.#state = 'running';
+    this.#cycle = new AbortController();
+    try {
+      await this.#plannedRun(this.#cycle.signal);
+    } catch (err) {
+      // A bug must not end the session silently; report it and keep going.
+      const text = err instanceof Error ? (err.stack ?? err.message) : String(err);
+      this.#options.logger.log({type: 'warning', message: `Internal error: ${text}`});
+    }
+    this.#cycle = undefined;
+    // Note: the state may have moved while we awaited (edits, Ctrl-C).
+    const state = this.#state as WatchState;
+    if (state === 'stopping') {
+      await this.#finish();
+      return;
+    }
+    if (state === 'queued') {
+      this.#debounce();
+      return;
+    }
+    this.#state = 'idle';
+    this.#options.logger.log({
+      type: 'watch-idle',
+      files: this.#targets?.files.size ?? 0,
+      directories: this.#targets?.directories.size ?? 0,
+    });
+  }
+
+  async #plannedRun(signal: AbortSignal): Promise<void> {
+    const o = this.#options;
+    const loaded = await loadGraph(o.file, o.overrides);
+    if (!loaded.ok) {
+      // Keep watching what we watched, plus the pipeline file, so that
+      // fixing the error starts the next run.
+      o.logger.log({type: 'diagnostics', diagnostics: loaded.diagnostics});
+      this.#watch(this.#targets ?? {files: new Set([o.file]), directories: new Map(), outputs: new Set()});
+      return;
+    }
+    const {spec, graph, planMs} = loaded.value;
+    this.#watch(watchTargets(spec, graph));
+    const targets = resolveTargets(graph, o.targets);
+    if (!targets.ok) {
+      o.logger.log({
+        type: 'diagnostics',
+        diagnostics: [error(`no step, job or output is called "${targets.error.target}"`, undefined, targets.error.hint)],
+      });
+      return;
+    }
+    const selected = upstreamClosure(graph, targets.jobs);
+    const impossible = selected.find((j) => o.resources.impossible(j.step.resources) !== undefined);
+    if (impossible !== undefined) {
+      o.logger.log({
+        type: 'diagnostics',
+        diagnostics: [error(`step "${impossible.step.id}" ${o.resources.impossible(impossible.step.resources) ?? ''}`, impossible.step.location)],
+      });
+      return;
+    }
+    o.logger.log({type: 'plan', jobs: selected.length, steps: spec.steps.size, planMs});
+    const summary = await runCycle({
+      spec,
+      graph,
+      stateDir: o.stateDir,
+      state: o.state,
+      pool: o.pool,
+      resources: o.resources,
+      logger: o.logger,
+      selected,
+      forced: new Set(),
+      keepGoing: o.keepGoing,
+      signal,
+      failedKeys: this.#failedKeys,
+      command: 'watch',
+    });
+    this.#failedKeys = new Map(summary.failedKeys);
+  }
+
+  /** Brings the watcher in line with a new watch set. */
+  #watch(next: WatchTargets): void {
+    const watcher = this.#watcher;
+    if (watcher === undefined) return;
+    const before = this.#targets;
+    const wanted = new Set([...next.files, ...next.directories.keys()]);
+    const had = new Set(before === undefined ? [] : [...before.files, ...before.directories.keys()]);
+    const added = [...wanted].filter((p) => !had.has(p));
+    const removed = [...had].filter((p) => !wanted.has(p));
+    this.#targets = next;
+    if (removed.length > 0) watcher.unwatch(removed);
+    if (added.length > 0) watcher.add(added);
+  }
+
+  async #stop(): Promise<void> {
+    const previous = this.#state;
+    this.#state = 'stopping';
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    if (previous === 'running' || previous === 'queued') {
+      this.#cycle?.abort();
+      return; // #runCycle finishes the session once the run has stopped.
+    }
+    await this.#finish();
+  }
+
+  async #finish(): Promise<void> {
+    await this.#watcher?.close();
+    this.#done?.();
+  }
+
+  #relative(path: string): string {
+    return relative(process.cwd(), path) || path;
+  }
+}

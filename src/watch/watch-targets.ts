@@ -1,0 +1,55 @@
+import {resolve} from 'node:path';
+
+import type {JobGraph} from '../graph/build-graph.js';
+import type {PipelineSpec} from '../pipeline/spec.js';
+import {scriptsNamed} from '../execution/render-command.js';
+import {renderCommand} from '../execution/render-command.js';
+
+/** What watch mode listens to, as absolute paths. */
+export interface WatchTargets {
+  /** Files whose edits matter: the pipeline, source inputs, scripts. */
+  readonly files: ReadonlySet<string>;
+  /**
+   * Directories under which new or deleted files can add or remove jobs
+   * (the fixed prefix of each `for_each` glob), with how deep to look.
+   */
+  readonly directories: ReadonlyMap<string, number>;
+  /** Paths the pipeline writes: never watched, so runs cannot loop. */
+  readonly outputs: ReadonlySet<string>;
+}
+
+/**
+ * Works out the watch set of a planned pipeline: every input no job
+ * produces, every script a shell step names, the pipeline file itself, and
+ * the directories its globs search. Outputs are excluded.
+ */
+export function watchTargets(spec: PipelineSpec, graph: JobGraph): WatchTargets {
+  const abs = (p: string) => resolve(spec.workspace, p);
+  const outputs = new Set([...graph.producers.keys()].map(abs));
+  const files = new Set<string>([spec.file]);
+  for (const job of graph.jobs) {
+    for (const input of job.inputs.values()) {
+      for (const path of input.paths) {
+        if (!graph.producers.has(path)) files.add(abs(path));
+      }
+    }
+    if (job.step.action.kind === 'shell') {
+      const command = renderCommand(job, spec.params, (n) => job.outputs.get(n));
+      for (const script of scriptsNamed(command, job, spec.workspace)) {
+        files.add(abs(script));
+      }
+    }
+  }
+  const directories = new Map<string, number>();
+  for (const step of spec.steps.values()) {
+    const glob = step.forEach?.glob?.value;
+    if (glob === undefined) continue;
+    const segments = glob.split('/');
+    const fixed = segments.findIndex((s) => /[{*]/.test(s));
+    const prefix = segments.slice(0, Math.max(0, fixed)).join('/');
+    const depth = segments.length - Math.max(0, fixed) - 1;
+    const dir = abs(prefix === '' ? '.' : prefix);
+    directories.set(dir, Math.max(depth, directories.get(dir) ?? 0));
+  }
+  return {files, directories, outputs};
+}
