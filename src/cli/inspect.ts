@@ -57,7 +57,9 @@ export async function inspectCommand(
     report = await inspectFile(file);
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
-    out.write(`neuromake inspect: ${e instanceof FormatError ? '' : `${file}: `}${message}\n`);
+    out.write(
+      `neuromake inspect: ${e instanceof FormatError ? '' : `${file}: `}${message}\n`,
+    );
     return 1;
   }
   out.write(json ? JSON.stringify(report, null, 2) + '\n' : formatText(report));
@@ -97,16 +99,22 @@ export async function inspectFile(file: string): Promise<InspectReport> {
 }
 
 function rows(a: Affine): number[][] {
-  return [0, 1, 2, 3].map((r) => a.slice(r * 4, r * 4 + 4).map((v) => +v.toFixed(6)));
+  return [0, 1, 2, 3].map((r) =>
+    a.slice(r * 4, r * 4 + 4).map((v) => +v.toFixed(6)),
+  );
 }
 
 function formatText(r: InspectReport): string {
-  const g = (v: number | null) => (v === null ? 'n/a' : String(+v.toPrecision(6)));
+  const g = (v: number | null) =>
+    v === null ? 'n/a' : String(+v.toPrecision(6));
   let tr = 'n/a (3D image or no TR in the header)';
   if (r.tr_seconds !== null) {
     tr = `${g(r.tr_seconds)} s (${r.tr_source ?? ''})`;
     if (r.tr_source === 'sidecar' && r.header_tr_seconds !== null) {
-      tr += r.header_tr_seconds === r.tr_seconds ? '' : `; header says ${g(r.header_tr_seconds)} s`;
+      tr +=
+        r.header_tr_seconds === r.tr_seconds
+          ? ''
+          : `; header says ${g(r.header_tr_seconds)} s`;
     }
   }
   const affine = r.affine
@@ -125,7 +133,9 @@ function formatText(r: InspectReport): string {
     ['description', r.descrip === '' ? '(none)' : r.descrip],
     ['affine', `(${r.affine_source})`],
   ];
-  return lines.map(([k, v]) => `${k!.padEnd(13)}${v!}`).join('\n') + `\n${affine}\n`;
+  return (
+    lines.map(([k, v]) => `${k!.padEnd(13)}${v!}`).join('\n') + `\n${affine}\n`
+  );
 }
 
 async function exists(path: string): Promise<boolean> {

@@ -91,7 +91,10 @@ export async function runCommand(
     );
   }
 
-  const state = openState({stateDir: loaded.stateDir, workspace: loaded.spec.workspace});
+  const state = openState({
+    stateDir: loaded.stateDir,
+    workspace: loaded.spec.workspace,
+  });
   const controller = new AbortController();
   const onSignal = () => controller.abort();
   process.once('SIGINT', onSignal);
@@ -152,7 +155,10 @@ async function dryRun(
   forced: ReadonlySet<Job>,
   logger: Logger,
 ): Promise<number> {
-  const state = openState({stateDir: loaded.stateDir, workspace: loaded.spec.workspace});
+  const state = openState({
+    stateDir: loaded.stateDir,
+    workspace: loaded.spec.workspace,
+  });
   try {
     const statuses = await planStatus(
       selected,

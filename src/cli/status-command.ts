@@ -26,7 +26,10 @@ async function statuses(
       ),
     };
   }
-  const state = openState({stateDir: loaded.stateDir, workspace: loaded.spec.workspace});
+  const state = openState({
+    stateDir: loaded.stateDir,
+    workspace: loaded.spec.workspace,
+  });
   try {
     const jobs = upstreamClosure(loaded.graph, resolved.jobs);
     const list = await planStatus(

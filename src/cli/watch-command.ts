@@ -26,14 +26,30 @@ export interface WatchFlags {
  * Ctrl-C. Holds the workspace lock, the state store and the worker pool for
  * the whole session, so each cycle starts in milliseconds.
  */
-export async function watchCommand(flags: WatchFlags, io: CliIo, logger: Logger): Promise<number> {
-  const budget = resolveBudget({jobs: flags.jobs, memory: flags.memory, gpus: flags.gpus, needGpus: false});
+export async function watchCommand(
+  flags: WatchFlags,
+  io: CliIo,
+  logger: Logger,
+): Promise<number> {
+  const budget = resolveBudget({
+    jobs: flags.jobs,
+    memory: flags.memory,
+    gpus: flags.gpus,
+    needGpus: false,
+  });
   if (!budget.ok) return usageError(io, budget.message, budget.hint);
   const lock = await lockWorkspace(flags.stateDir, {wait: false});
   if (!lock.ok) {
-    return usageError(io, `another neuromake (pid ${lock.error.pid}) is running in this workspace`, 'stop it first: watch mode keeps the workspace for itself');
+    return usageError(
+      io,
+      `another neuromake (pid ${lock.error.pid}) is running in this workspace`,
+      'stop it first: watch mode keeps the workspace for itself',
+    );
   }
-  const state = openState({stateDir: flags.stateDir, workspace: flags.workspace});
+  const state = openState({
+    stateDir: flags.stateDir,
+    workspace: flags.workspace,
+  });
   const pool = new TaskPool(budget.budget.cpus);
   const controller = new AbortController();
   const onSignal = () => controller.abort();

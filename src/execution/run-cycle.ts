@@ -5,6 +5,7 @@ import type {Logger} from '../logging/events.js';
 import type {PipelineSpec} from '../pipeline/spec.js';
 import type {ResourcePool} from '../scheduler/resource-pool.js';
 import {cleanPending} from './job-outputs.js';
+import {LocalRunner} from './local-runner.js';
 import {runJobs, type RunSummary} from './run-jobs.js';
 import type {TaskPool} from './task-pool.js';
 
@@ -41,13 +42,19 @@ export async function runCycle(options: CycleOptions): Promise<RunSummary> {
     });
   }
   const runId = state.store.beginRun(options.command);
+  const local = new LocalRunner({
+    spec,
+    pool: options.pool,
+    logger,
+    gpuBudget: options.resources.budget.gpus.length > 0,
+  });
   const summary = await runJobs(options.selected, options.forced, {
     ...state,
     spec,
     producers: graph.producers,
     env: process.env,
     stateDir: options.stateDir,
-    pool: options.pool,
+    runnerFor: () => local,
     resources: options.resources,
     logger,
     runId,

@@ -1,5 +1,5 @@
-import {createWriteStream, mkdirSync, type WriteStream} from 'node:fs';
-import {join, resolve} from 'node:path';
+import {createWriteStream, mkdirSync} from 'node:fs';
+import {join} from 'node:path';
 
 import {
   evaluateJob,
@@ -17,14 +17,13 @@ import type {Allocation, ResourcePool} from '../scheduler/resource-pool.js';
 import type {Sha256Hex} from '../util/hash.js';
 import {describeFailure, type JobFailure} from './job-failure.js';
 import {JobOutputs, restoreOutputs} from './job-outputs.js';
-import {renderCommand} from './render-command.js';
-import {runShell} from './shell-runner.js';
-import type {TaskPool} from './task-pool.js';
+import type {ActionRunner} from './action-runner.js';
 
 /** Everything one run needs. */
 export interface RunContext extends Omit<EvaluationContext, 'producedHash'> {
   readonly stateDir: string;
-  readonly pool: TaskPool;
+  /** Who executes a job's action: this machine, or a cluster. */
+  readonly runnerFor: (job: Job) => ActionRunner;
   readonly resources: ResourcePool;
   readonly logger: Logger;
   readonly runId: number;
@@ -322,10 +321,9 @@ class JobRun {
     const none = {outputs: {}, unchanged: false, logPath};
     try {
       outputs.prepare();
-      const failure =
-        job.step.action.kind === 'shell'
-          ? await this.#runShellJob(job, outputs, allocation, log)
-          : await this.#runTaskJob(job, outputs, log);
+      const failure = await this.#context
+        .runnerFor(job)
+        .run({job, outputs, allocation, log, signal});
       const missing = failure ?? (await outputs.verify());
       if (missing !== undefined) {
         log.write(`\nneuromake: ${describeFailure(missing)}\n`);
@@ -357,79 +355,6 @@ class JobRun {
     } finally {
       await new Promise((r) => log.end(r));
     }
-  }
-
-  #runShellJob(
-    job: Job,
-    outputs: JobOutputs,
-    allocation: Allocation,
-    log: WriteStream,
-  ): Promise<JobFailure | undefined> {
-    const {spec, signal} = this.#context;
-    const command = renderCommand(job, spec.params, (name) =>
-      outputs.tempOf(name),
-    );
-    log.write(`$ ${command}\n`);
-    return runShell({
-      command,
-      cwd: spec.workspace,
-      env: this.#jobEnv(job, allocation),
-      log,
-      signal,
-    });
-  }
-
-  #runTaskJob(
-    job: Job,
-    outputs: JobOutputs,
-    log: WriteStream,
-  ): Promise<JobFailure | undefined> {
-    const {spec, signal, logger, pool} = this.#context;
-    if (job.step.action.kind !== 'task')
-      throw new Error('Internal error: not a task');
-    const inputs: Record<string, string | string[]> = {};
-    for (const [name, input] of job.inputs) {
-      const paths = input.paths.map((p) => resolve(spec.workspace, p));
-      inputs[name] = input.list ? paths : (paths[0] ?? '');
-    }
-    const temps: Record<string, string> = {};
-    for (const name of job.outputs.keys())
-      temps[name] = outputs.absoluteTemp(name);
-    return pool.run(
-      {
-        task: job.step.action.task.value,
-        jobId: job.id,
-        inputs,
-        outputs: temps,
-        params: {...job.params},
-      },
-      {
-        progress: (done, total, message) =>
-          logger.log({type: 'job-progress', job: job.id, done, total, message}),
-        log: (text) => log.write(`${text}\n`),
-        warn: (text) => {
-          log.write(`warning: ${text}\n`);
-          logger.log({type: 'warning', job: job.id, message: text});
-        },
-      },
-      signal,
-    );
-  }
-
-  #jobEnv(job: Job, allocation: Allocation): NodeJS.ProcessEnv {
-    const env: NodeJS.ProcessEnv = {...process.env, NEUROMAKE_JOB: job.id};
-    // Each GPU job sees only the devices it was given; a job that asked for
-    // none sees none, so it cannot take a GPU another job holds.
-    if (
-      this.#context.resources.budget.gpus.length > 0 ||
-      job.step.resources.gpus > 0
-    ) {
-      env['CUDA_VISIBLE_DEVICES'] = allocation.gpus.join(',');
-    }
-    const threads = String(Math.max(1, Math.floor(allocation.cpus)));
-    env['OMP_NUM_THREADS'] ??= threads;
-    env['NEUROMAKE_CPUS'] = threads;
-    return env;
   }
 
   #complete(

@@ -31,11 +31,7 @@ const IGNORED_DIRS = /\/(\.neuromake|node_modules|\.git)(\/|$)/;
 
 /** The states of the diagram on {@link WatchSession}. */
 export type WatchState =
-  | 'idle'
-  | 'debouncing'
-  | 'running'
-  | 'queued'
-  | 'stopping';
+  'idle' | 'debouncing' | 'running' | 'queued' | 'stopping';
 
 /** What a watch session needs; everything is opened by the caller. */
 export interface WatchOptions {
@@ -165,8 +161,12 @@ export class WatchSession {
       await this.#plannedRun(this.#cycle.signal);
     } catch (err) {
       // A bug must not end the session silently; report it and keep going.
-      const text = err instanceof Error ? (err.stack ?? err.message) : String(err);
-      this.#options.logger.log({type: 'warning', message: `Internal error: ${text}`});
+      const text =
+        err instanceof Error ? (err.stack ?? err.message) : String(err);
+      this.#options.logger.log({
+        type: 'warning',
+        message: `Internal error: ${text}`,
+      });
     }
     this.#cycle = undefined;
     // Note: the state may have moved while we awaited (edits, Ctrl-C).
@@ -194,7 +194,13 @@ export class WatchSession {
       // Keep watching what we watched, plus the pipeline file, so that
       // fixing the error starts the next run.
       o.logger.log({type: 'diagnostics', diagnostics: loaded.diagnostics});
-      this.#watch(this.#targets ?? {files: new Set([o.file]), directories: new Map(), outputs: new Set()});
+      this.#watch(
+        this.#targets ?? {
+          files: new Set([o.file]),
+          directories: new Map(),
+          outputs: new Set(),
+        },
+      );
       return;
     }
     const {spec, graph, planMs} = loaded.value;
@@ -203,20 +209,38 @@ export class WatchSession {
     if (!targets.ok) {
       o.logger.log({
         type: 'diagnostics',
-        diagnostics: [error(`no step, job or output is called "${targets.error.target}"`, undefined, targets.error.hint)],
+        diagnostics: [
+          error(
+            `no step, job or output is called "${targets.error.target}"`,
+            undefined,
+            targets.error.hint,
+          ),
+        ],
       });
       return;
     }
     const selected = upstreamClosure(graph, targets.jobs);
-    const impossible = selected.find((j) => o.resources.impossible(j.step.resources) !== undefined);
+    const impossible = selected.find(
+      (j) => o.resources.impossible(j.step.resources) !== undefined,
+    );
     if (impossible !== undefined) {
       o.logger.log({
         type: 'diagnostics',
-        diagnostics: [error(`step "${impossible.step.id}" ${o.resources.impossible(impossible.step.resources) ?? ''}`, impossible.step.location)],
+        diagnostics: [
+          error(
+            `step "${impossible.step.id}" ${o.resources.impossible(impossible.step.resources) ?? ''}`,
+            impossible.step.location,
+          ),
+        ],
       });
       return;
     }
-    o.logger.log({type: 'plan', jobs: selected.length, steps: spec.steps.size, planMs});
+    o.logger.log({
+      type: 'plan',
+      jobs: selected.length,
+      steps: spec.steps.size,
+      planMs,
+    });
     const summary = await runCycle({
       spec,
       graph,
@@ -241,7 +265,11 @@ export class WatchSession {
     if (watcher === undefined) return;
     const before = this.#targets;
     const wanted = new Set([...next.files, ...next.directories.keys()]);
-    const had = new Set(before === undefined ? [] : [...before.files, ...before.directories.keys()]);
+    const had = new Set(
+      before === undefined
+        ? []
+        : [...before.files, ...before.directories.keys()],
+    );
     const added = [...wanted].filter((p) => !had.has(p));
     const removed = [...had].filter((p) => !wanted.has(p));
     this.#targets = next;

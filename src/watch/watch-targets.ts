@@ -23,7 +23,10 @@ export interface WatchTargets {
  * produces, every script a shell step names, the pipeline file itself, and
  * the directories its globs search. Outputs are excluded.
  */
-export function watchTargets(spec: PipelineSpec, graph: JobGraph): WatchTargets {
+export function watchTargets(
+  spec: PipelineSpec,
+  graph: JobGraph,
+): WatchTargets {
   const abs = (p: string) => resolve(spec.workspace, p);
   const outputs = new Set([...graph.producers.keys()].map(abs));
   const files = new Set<string>([spec.file]);
@@ -34,7 +37,9 @@ export function watchTargets(spec: PipelineSpec, graph: JobGraph): WatchTargets 
       }
     }
     if (job.step.action.kind === 'shell') {
-      const command = renderCommand(job, spec.params, (n) => job.outputs.get(n));
+      const command = renderCommand(job, spec.params, (n) =>
+        job.outputs.get(n),
+      );
       for (const script of scriptsNamed(command, job, spec.workspace)) {
         files.add(abs(script));
       }

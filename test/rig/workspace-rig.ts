@@ -63,6 +63,8 @@ export interface RunResult {
 export interface RunningCli {
   readonly child: ChildProcess;
   readonly pid: number;
+  /** What it has written to stdout so far. */
+  stdout(): string;
   /** Resolves when the process has exited and its output is complete. */
   readonly done: Promise<RunResult>;
 }
@@ -90,9 +92,10 @@ echo "$NEUROMAKE_JOB" >> "$NM_COUNTS/$1.log"
 wc -l < "$3" | tr -d ' ' > "$2"
 `,
   // slow.sh NAME OUT SECONDS [IN…]: writes a partial OUT, records its process
-  // group in $NM_COUNTS/NAME.pgid, sleeps, then writes OUT in full.
+  // group in $NM_COUNTS/NAME.pgid, sleeps (SLOW_SECS, when set, overrides
+  // SECONDS without changing the command), then writes OUT in full.
   'slow.sh': `#!/bin/sh
-name=$1; out=$2; secs=$3; shift 3
+name=$1; out=$2; secs=\${SLOW_SECS:-$3}; shift 3
 printf partial > "$out"
 cut -d' ' -f5 /proc/$$/stat >> "$NM_COUNTS/$name.pgid"
 echo "$NEUROMAKE_JOB" >> "$NM_COUNTS/$name.log"
@@ -106,10 +109,10 @@ while [ ! -e "$NM_GATES/$3" ]; do sleep 0.02; done
 echo "+$1" > "$2"
 `,
   // span.sh NAME OUT SECONDS: records start and end times (ns) and what it
-  // was given (CUDA_VISIBLE_DEVICES) in $NM_COUNTS/NAME.spans.
+  // was given (CUDA_VISIBLE_DEVICES, NEUROMAKE_CPUS) in $NM_COUNTS/NAME.spans.
   'span.sh': `#!/bin/sh
 echo "$NEUROMAKE_JOB" >> "$NM_COUNTS/$1.log"
-echo "start $(date +%s%N) $NEUROMAKE_JOB gpus=\${CUDA_VISIBLE_DEVICES-unset}" >> "$NM_COUNTS/$1.spans"
+echo "start $(date +%s%N) $NEUROMAKE_JOB gpus=\${CUDA_VISIBLE_DEVICES-unset} cpus=$NEUROMAKE_CPUS" >> "$NM_COUNTS/$1.spans"
 sleep "$3"
 echo "end $(date +%s%N) $NEUROMAKE_JOB" >> "$NM_COUNTS/$1.spans"
 echo "+$1" > "$2"
@@ -124,6 +127,8 @@ export class WorkspaceRig {
   readonly dir: string;
   readonly countsDir: string;
   readonly gatesDir: string;
+  /** Extra environment for every CLI started from now on. */
+  readonly env: Record<string, string> = {};
   readonly #stagingDir: string;
   readonly #children = new Set<ChildProcess>();
 
@@ -276,6 +281,7 @@ export class WorkspaceRig {
         NO_COLOR: '1',
         NM_COUNTS: this.countsDir,
         NM_GATES: this.gatesDir,
+        ...this.env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -301,7 +307,7 @@ export class WorkspaceRig {
       });
     });
     if (child.pid === undefined) throw new Error('the CLI did not start');
-    return {child, pid: child.pid, done};
+    return {child, pid: child.pid, done, stdout: () => stdout};
   }
 
   /**

@@ -1,0 +1,112 @@
+import {resolve} from 'node:path';
+
+import type {Logger} from '../logging/events.js';
+import type {PipelineSpec} from '../pipeline/spec.js';
+import type {Allocation} from '../scheduler/resource-pool.js';
+import type {ActionRequest, ActionRunner} from './action-runner.js';
+import type {JobFailure} from './job-failure.js';
+import {renderCommand} from './render-command.js';
+import {runShell} from './shell-runner.js';
+import type {TaskPool} from './task-pool.js';
+import type {Job} from '../graph/job.js';
+
+/**
+ * Runs actions on this machine: shell commands as child processes, built-in
+ * tasks in the shared worker pool.
+ */
+export class LocalRunner implements ActionRunner {
+  readonly #spec: PipelineSpec;
+  readonly #pool: TaskPool;
+  readonly #logger: Logger;
+  /** Whether GPUs are handed out at all in this run. */
+  readonly #gpuBudget: boolean;
+
+  constructor(options: {
+    spec: PipelineSpec;
+    pool: TaskPool;
+    logger: Logger;
+    gpuBudget: boolean;
+  }) {
+    this.#spec = options.spec;
+    this.#pool = options.pool;
+    this.#logger = options.logger;
+    this.#gpuBudget = options.gpuBudget;
+  }
+
+  run(request: ActionRequest): Promise<JobFailure | undefined> {
+    return request.job.step.action.kind === 'shell'
+      ? this.#shell(request)
+      : this.#task(request);
+  }
+
+  #shell({job, outputs, allocation, log, signal}: ActionRequest) {
+    const command = renderCommand(job, this.#spec.params, (name) =>
+      outputs.tempOf(name),
+    );
+    log.write(`$ ${command}\n`);
+    return runShell({
+      command,
+      cwd: this.#spec.workspace,
+      env: jobEnvironment(job, allocation, this.#gpuBudget),
+      log,
+      signal,
+    });
+  }
+
+  #task({job, outputs, log, signal}: ActionRequest) {
+    if (job.step.action.kind !== 'task') {
+      throw new Error('Internal error: not a task step');
+    }
+    const inputs: Record<string, string | string[]> = {};
+    for (const [name, input] of job.inputs) {
+      const paths = input.paths.map((p) => resolve(this.#spec.workspace, p));
+      inputs[name] = input.list ? paths : (paths[0] ?? '');
+    }
+    const temps: Record<string, string> = {};
+    for (const name of job.outputs.keys()) {
+      temps[name] = outputs.absoluteTemp(name);
+    }
+    const logger = this.#logger;
+    return this.#pool.run(
+      {
+        task: job.step.action.task.value,
+        jobId: job.id,
+        inputs,
+        outputs: temps,
+        params: {...job.params},
+      },
+      {
+        progress: (done, total, message) =>
+          logger.log({type: 'job-progress', job: job.id, done, total, message}),
+        log: (text) => log.write(`${text}\n`),
+        warn: (text) => {
+          log.write(`warning: ${text}\n`);
+          logger.log({type: 'warning', job: job.id, message: text});
+        },
+      },
+      signal,
+    );
+  }
+}
+
+/**
+ * The environment of a shell job: the runner's own, plus the job's id, its
+ * cpu count for thread pools, and its GPUs.
+ */
+export function jobEnvironment(
+  job: Job,
+  allocation: Allocation,
+  gpuBudget: boolean,
+): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {...process.env, NEUROMAKE_JOB: job.id};
+
+  // Each GPU job sees only the devices it was given; a job that asked for
+  // none sees none, so it cannot take a GPU another job holds.
+  if (gpuBudget || job.step.resources.gpus > 0) {
+    env['CUDA_VISIBLE_DEVICES'] = allocation.gpus.join(',');
+  }
+  const threads = String(Math.max(1, Math.floor(allocation.cpus)));
+  env['OMP_NUM_THREADS'] ??= threads;
+  env['NEUROMAKE_CPUS'] = threads;
+  return env;
+}

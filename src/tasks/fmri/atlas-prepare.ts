@@ -1,0 +1,105 @@
+import {readFile, writeFile} from 'node:fs/promises';
+
+import {resampleAtlas} from '../../fmri/atlas-resample.js';
+import {sameGrid, spatialDims, voxelCount, type Grid} from '../../fmri/grid.js';
+import {savePreparedAtlas, solverFor} from '../../fmri/prepared-atlas.js';
+import {FormatError} from '../../io/format-error.js';
+import {headerAffine} from '../../io/nifti-affine.js';
+import {readNifti, readNiftiHeader} from '../../io/nifti-read.js';
+import {outputPath, singleInput, type TaskDefinition} from '../task.js';
+import {optionalInput, stringParam} from './params.js';
+
+/** Prepares an atlas for one BOLD grid (a cached, once-per-grid step). */
+const atlasPrepare: TaskDefinition = {
+  name: 'fmri.atlas-prepare',
+  description:
+    'Resample a probabilistic (4D maps) or label (3D) atlas onto a BOLD grid through both affines, restrict it to a mask, store it sparse with the pseudo-inverse of its normal matrix.',
+  inputs: {
+    atlas: {description: 'The atlas NIfTI (4D maps, or 3D integer labels).'},
+    grid: {description: 'Any image on the target BOLD grid (a run or a mask).'},
+    mask: {description: 'uint8 mask on that grid; default: every voxel any map touches.', optional: true},
+    labels: {description: 'JSON with a "labels" array naming the maps.', optional: true},
+  },
+  outputs: {
+    prepared: {description: 'The prepared atlas (neuromake bundle).'},
+    report: {description: 'JSON: sizes, rank, empty maps.'},
+  },
+  params: {
+    kind: {type: 'string', description: 'Atlas kind.', default: 'auto', enum: ['auto', 'maps', 'labels']},
+  },
+  async run(context) {
+    const atlasFile = singleInput(context, 'atlas');
+    const gridFile = singleInput(context, 'grid');
+    const maskFile = optionalInput(context, 'mask');
+    const labelsFile = optionalInput(context, 'labels');
+    const kind = stringParam(context, 'kind', 'auto', ['auto', 'maps', 'labels'] as const);
+    const gh = await readNiftiHeader(gridFile);
+    const grid: Grid = {dims: spatialDims(gh.shape), affine: headerAffine(gh).affine};
+    let voxels: Int32Array;
+    if (maskFile !== undefined) {
+      const m = await readNifti(maskFile);
+      const mg = {dims: spatialDims(m.header.shape), affine: headerAffine(m.header).affine};
+      if (!sameGrid(mg, grid)) {
+        throw new FormatError(maskFile, 'dim/affine', `the mask's grid differs from ${gridFile}'s`);
+      }
+      const list: number[] = [];
+      for (let v = 0; v < voxelCount(grid); v++) if (m.data[v] !== 0) list.push(v);
+      voxels = Int32Array.from(list);
+    } else {
+      voxels = Int32Array.from({length: voxelCount(grid)}, (_, i) => i);
+    }
+    const started = Date.now();
+    let resampled = await resampleAtlas(atlasFile, grid, voxels, kind, (d, t) =>
+      context.progress(d, t, 'resampling maps'),
+    );
+    if (maskFile === undefined) {
+      // Without a mask keep only voxels some map reaches.
+      const {rowPtr} = resampled.maps;
+      const keep = Array.from(voxels).filter((_, p) => rowPtr[p + 1]! > rowPtr[p]!);
+      voxels = Int32Array.from(keep);
+      resampled = await resampleAtlas(atlasFile, grid, voxels, kind);
+    }
+    const resampleSeconds = (Date.now() - started) / 1000;
+    const {solver, rank, emptyMaps} = solverFor(resampled.maps);
+    if (emptyMaps.length > 0) {
+      context.warn(`${emptyMaps.length} atlas maps have no weight inside the mask; their series are 0`);
+    }
+    if (rank < resampled.maps.maps - emptyMaps.length) {
+      context.warn(`the maps are rank-deficient (rank ${rank}); minimum-norm estimates are used`);
+    }
+    let labels = resampled.labels;
+    if (labelsFile !== undefined) {
+      const parsed = JSON.parse(await readFile(labelsFile, 'utf8')) as {labels?: unknown};
+      if (Array.isArray(parsed.labels) && parsed.labels.length === labels.length) {
+        labels = parsed.labels.map(String);
+      } else {
+        context.warn(`${labelsFile}: labels ignored (need ${labels.length})`);
+      }
+    }
+    await savePreparedAtlas(outputPath(context, 'prepared'), {
+      kind: resampled.kind,
+      grid,
+      voxels,
+      maps: resampled.maps,
+      solver,
+      rank,
+      labels,
+      emptyMaps,
+      sources: {atlas: atlasFile, grid: gridFile, ...(maskFile === undefined ? {} : {mask: maskFile})},
+    });
+    const report = {
+      kind: resampled.kind,
+      maps: resampled.maps.maps,
+      voxels: voxels.length,
+      nonzeros: resampled.maps.val.length,
+      rank,
+      empty_maps: emptyMaps,
+      resample_seconds: resampleSeconds,
+      total_seconds: (Date.now() - started) / 1000,
+    };
+    context.log(JSON.stringify(report));
+    await writeFile(outputPath(context, 'report'), JSON.stringify(report, null, 2) + '\n');
+  },
+};
+
+export default atlasPrepare;

@@ -1,0 +1,167 @@
+import assert from 'node:assert/strict';
+import {test} from 'node:test';
+
+import {
+  outcomes,
+  parseEvents,
+  runEnd,
+  show,
+  waitFor,
+  WorkspaceRig,
+} from '../rig/workspace-rig.js';
+
+/**
+ * fast[a], fast[b] → slow (a gather), plus an independent `side`. `slow`
+ * writes a partial output first, then sleeps for SLOW_SECS.
+ */
+function crashPipeline(rig: WorkspaceRig): void {
+  rig.pipeline(
+    'steps:',
+    '  fast:',
+    '    for_each: {matrix: {s: [a, b]}}',
+    '    outputs: {out: "fast/{s}.txt"}',
+    '    shell: "sh tools/fake.sh fast {outputs.out}"',
+    '  side:',
+    '    outputs: {out: side.txt}',
+    '    shell: "sh tools/fake.sh side {outputs.out}"',
+    '  slow:',
+    '    inputs: {parts: {from: fast, output: out}}',
+    '    outputs: {out: out/slow.txt}',
+    '    shell: "sh tools/slow.sh slow {outputs.out} 30 {inputs.parts}"',
+  );
+}
+
+const SLOW_COMPLETE = '+fast\n+fast\n+slow complete\n';
+
+/** Starts a run and waits until `slow` has written its partial output. */
+async function startUntilSlowRuns(rig: WorkspaceRig, seconds = '30') {
+  rig.env['SLOW_SECS'] = seconds;
+  const running = rig.start('run', '-j', '2', '--json');
+  await waitFor('slow to start', () => rig.count('slow') === 1);
+  return running;
+}
+
+/** Polls `status --json` until the given jobs are recorded fresh. */
+async function waitUntilFresh(rig: WorkspaceRig, jobs: string[]) {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const status = await rig.run('status', '--json', ...jobs);
+    const states = parseEvents(status.stdout).filter((s) =>
+      jobs.includes(String(s['job'])),
+    );
+    if (states.length > 0 && states.every((s) => s['state'] === 'fresh')) {
+      return;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`jobs never became fresh:\n${status.stdout}`);
+    }
+  }
+}
+
+void test('kill -9 of the runner and its jobs mid-run: a rerun finishes cleanly', async (t) => {
+  const rig = WorkspaceRig.create(t);
+  crashPipeline(rig);
+  const running = await startUntilSlowRuns(rig);
+  await waitUntilFresh(rig, ['fast[s=a]', 'fast[s=b]', 'side']);
+
+  // The crash leaves a half-written temporary output and the runner's lock.
+  const [temp, ...moreTemps] = rig.tempFiles();
+  assert.ok(temp !== undefined && moreTemps.length === 0, rig.walk().join());
+  assert.match(temp, /^out\/\.nm-tmp-[^/]*slow\.txt$/);
+  assert.equal(rig.read(temp), 'partial');
+  const lock = JSON.parse(rig.read('.neuromake/lock')) as {pid: number};
+  assert.equal(lock.pid, running.pid);
+
+  // The machine dies: the runner and the job's process group, at once.
+  running.child.kill('SIGKILL');
+  rig.killJobGroups('slow');
+  const killed = await running.done;
+  assert.equal(killed.signal, 'SIGKILL');
+  assert.equal(rig.exists('out/slow.txt'), false);
+  assert.equal(rig.exists('.neuromake/lock'), true, 'the stale lock stays');
+
+  rig.env['SLOW_SECS'] = '0';
+  const rerun = await rig.run('run', '-j', '2', '--json');
+  assert.equal(rerun.code, 0, show(rerun));
+  assert.equal(rig.read('out/slow.txt'), SLOW_COMPLETE);
+  assert.deepEqual(rig.tempFiles(), []);
+  assert.deepEqual(rig.counts(), {fast: 2, side: 1, slow: 2});
+  assert.deepEqual(outcomes(rerun), {
+    'fast[s=a]': 'fresh',
+    'fast[s=b]': 'fresh',
+    side: 'fresh',
+    slow: 'ran',
+  });
+  assert.ok(
+    rerun.events.some(
+      (e) => e.type === 'info' && /removed 1 half-written/.test(String(e.message)),
+    ),
+    rerun.stdout,
+  );
+  assert.equal(rig.exists('.neuromake/lock'), false, 'the lock is released');
+
+  const after = await rig.run('run', '--json');
+  assert.equal(runEnd(after)['fresh'], 4, show(after));
+});
+
+void test('kill -9 of the runner alone: the orphaned job cannot spoil the rerun', async (t) => {
+  const rig = WorkspaceRig.create(t);
+  crashPipeline(rig);
+  const running = await startUntilSlowRuns(rig, '1.5');
+  const [temp] = rig.tempFiles();
+  assert.ok(temp !== undefined);
+
+  // Only the runner dies; its job (in its own process group) lives on and
+  // finishes its temporary file, which nothing will ever rename.
+  running.child.kill('SIGKILL');
+  assert.equal((await running.done).signal, 'SIGKILL');
+  await waitFor('the orphaned job to finish', () =>
+    rig.read(temp).endsWith('complete\n'),
+  );
+  assert.equal(rig.exists('out/slow.txt'), false);
+
+  rig.env['SLOW_SECS'] = '0';
+  const rerun = await rig.run('run', '-j', '2');
+  assert.equal(rerun.code, 0, show(rerun));
+  assert.equal(rig.read('out/slow.txt'), SLOW_COMPLETE);
+  assert.deepEqual(rig.tempFiles(), []);
+  assert.deepEqual(rig.counts(), {fast: 2, side: 1, slow: 2});
+});
+
+void test('SIGINT stops the run with exit 130 and keeps what finished', async (t) => {
+  const rig = WorkspaceRig.create(t);
+  crashPipeline(rig);
+  const running = await startUntilSlowRuns(rig);
+  running.child.kill('SIGINT');
+  const stopped = await running.done;
+  assert.equal(stopped.code, 130, show(stopped));
+  const end = runEnd(stopped);
+  assert.equal(end['interrupted'], true);
+  assert.equal(end['ran'], 3);
+  assert.equal(rig.exists('out/slow.txt'), false);
+  assert.deepEqual(rig.tempFiles(), []);
+  assert.equal(rig.exists('.neuromake/lock'), false);
+  for (const out of ['fast/a.txt', 'fast/b.txt', 'side.txt']) {
+    assert.ok(rig.exists(out), out);
+  }
+
+  rig.env['SLOW_SECS'] = '0';
+  const rerun = await rig.run('run', '-j', '2', '--json');
+  assert.equal(rerun.code, 0, show(rerun));
+  assert.deepEqual(rig.counts(), {fast: 2, side: 1, slow: 2});
+  assert.equal(outcomes(rerun)['slow'], 'ran');
+  assert.equal(rig.read('out/slow.txt'), SLOW_COMPLETE);
+});
+
+void test('SIGINT in plain mode says the run was interrupted', async (t) => {
+  const rig = WorkspaceRig.create(t);
+  crashPipeline(rig);
+  rig.env['SLOW_SECS'] = '30';
+  const running = rig.start('run', '-j', '2');
+  await waitFor('slow to start', () => rig.count('slow') === 1);
+  running.child.kill('SIGINT');
+  const stopped = await running.done;
+  assert.equal(stopped.code, 130, show(stopped));
+  assert.match(stopped.stdout, /interrupted/i);
+  assert.deepEqual(rig.tempFiles(), []);
+});
