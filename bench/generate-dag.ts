@@ -159,7 +159,7 @@ export async function writeWorkspace(
   await mkdir(path.join(dir, 'in'), {recursive: true});
   const writes: Promise<void>[] = [];
   for (let i = 0; i < shape.fanOut; i++) {
-    writes.push(writeFile(path.join(dir, fileOf(0, i)), `input ${i}\n`));
+    writes.push(writeFile(path.join(dir, fileOf(0, i)), inputText(i)));
   }
   await Promise.all(writes);
   if (tool === 'make') {
@@ -170,6 +170,36 @@ export async function writeWorkspace(
   const file = path.join(dir, PIPELINE_FILE[tool]);
   await writeFile(file, pipelineText(tool, shape));
   return file;
+}
+
+/**
+ * Writes every output the DAG would produce (the same bytes a run writes),
+ * step by step so that each file is no older than its input. Used to give
+ * Snakemake an up-to-date workspace for its no-op rerun without spending
+ * minutes on a real run.
+ */
+export async function writeOutputs(
+  dir: string,
+  shape: DagShape,
+): Promise<void> {
+  for (let k = 1; k <= shape.depth; k++) {
+    await mkdir(path.join(dir, 'out', stepId(k)), {recursive: true});
+    const writes: Promise<void>[] = [];
+    for (let i = 0; i < shape.fanOut; i++) {
+      writes.push(writeFile(path.join(dir, fileOf(k, i)), inputText(i)));
+    }
+    await Promise.all(writes);
+  }
+}
+
+/** What input i (and so every output of chain i) holds. */
+export function inputText(i: number): string {
+  return `input ${i}\n`;
+}
+
+/** The final output of chain i, relative to the workspace. */
+export function finalOutput(shape: DagShape, i: number): string {
+  return fileOf(shape.depth, i);
 }
 
 const TOOLS: readonly DagTool[] = [

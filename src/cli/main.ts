@@ -8,6 +8,7 @@ import {inspectCommand} from './inspect.js';
 import {loadGraph} from './load-graph.js';
 import {dagCommand, gcCommand, tasksCommand} from './maintenance-commands.js';
 import {runCommand} from './run-command.js';
+import {runJobCommand} from './run-job-command.js';
 import {statusCommand, whyCommand} from './status-command.js';
 import {watchCommand} from './watch-command.js';
 
@@ -34,6 +35,10 @@ Options:
       --set NAME=VAL override a global param (repeatable)
       --memory SIZE  memory budget, e.g. 16GB (default: physical memory)
       --gpus N|IDS   GPUs to hand out, e.g. 2 or 0,3
+      --executor E   (run) where steps without executor: run: local or slurm
+      --profile FILE (run) cluster profile (default: cluster.yaml beside
+                     the pipeline file, if any); see docs/cluster.md
+      --max-jobs N   (run) Slurm jobs queued at once (default: profile, 100)
       --wait         wait for another run in this workspace to finish
       --poll         (watch) poll files instead of file-system events
       --json         one JSON event per line
@@ -54,6 +59,9 @@ const OPTIONS = {
   set: {type: 'string', multiple: true},
   memory: {type: 'string'},
   gpus: {type: 'string'},
+  executor: {type: 'string'},
+  profile: {type: 'string'},
+  'max-jobs': {type: 'string'},
   wait: {type: 'boolean'},
   poll: {type: 'boolean'},
   json: {type: 'boolean'},
@@ -86,6 +94,8 @@ export async function main(
   }
   if (command === 'inspect') return inspectCommand(rest, io.stdout);
   if (command === 'tasks') return tasksCommand(io);
+  // Hidden: what a cluster node runs for one job (docs/cluster.md).
+  if (command === 'run-job') return runJobCommand(rest, io);
 
   let parsed;
   try {
@@ -184,6 +194,10 @@ export async function main(
             jobs: values.jobs,
             memory: values.memory,
             gpus: values.gpus,
+            executor: values.executor,
+            profile: values.profile,
+            maxJobs: values['max-jobs'],
+            overrides,
             dryRun: values['dry-run'] === true,
             keepGoing: values['keep-going'] === true,
             wait: values.wait === true,

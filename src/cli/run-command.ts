@@ -1,4 +1,10 @@
+import {join} from 'node:path';
+
 import {runCycle} from '../execution/run-cycle.js';
+import {executorOf} from '../execution/select-runner.js';
+import {slurmCli} from '../execution/slurm/slurm-command.js';
+import {SlurmRunner} from '../execution/slurm/slurm-runner.js';
+import {cancelLeftovers} from '../execution/slurm/submitted-jobs.js';
 import {TaskPool} from '../execution/task-pool.js';
 import {lockWorkspace} from '../cache/workspace-lock.js';
 import {planStatus} from '../cache/plan-status.js';
@@ -10,6 +16,7 @@ import {error, type Diagnostic} from '../pipeline/diagnostic.js';
 import {ResourcePool} from '../scheduler/resource-pool.js';
 import {resolveBudget} from './budget.js';
 import {EXIT, usageError, type CliIo} from './cli-io.js';
+import {resolveExecutors} from './executor-flags.js';
 import type {LoadedPipeline} from './load-graph.js';
 import {openState} from './open-state.js';
 
@@ -20,6 +27,12 @@ export interface RunFlags {
   readonly jobs: string | undefined;
   readonly memory: string | undefined;
   readonly gpus: string | undefined;
+  /** `--executor`, `--profile`, `--max-jobs`: see docs/cluster.md. */
+  readonly executor: string | undefined;
+  readonly profile: string | undefined;
+  readonly maxJobs: string | undefined;
+  /** The `--set` overrides, passed on to cluster nodes. */
+  readonly overrides: ReadonlyMap<string, string>;
   readonly dryRun: boolean;
   readonly keepGoing: boolean;
   readonly wait: boolean;
@@ -59,15 +72,23 @@ export async function runCommand(
     flags.force.length === 0 ? [] : forcedTargets.jobs,
   );
 
+  const executors = resolveExecutors(flags, spec, selected);
+  if (!executors.ok) {
+    return usageError(io, executors.message, executors.hint);
+  }
+  const {plan} = executors;
+  // Slurm jobs take nothing from the local budgets (the cluster sizes
+  // them), so only local jobs are checked against those.
+  const local = selected.filter((j) => executorOf(j, plan.fallback) === 'local');
   const budget = resolveBudget({
     jobs: flags.jobs,
     memory: flags.memory,
     gpus: flags.gpus,
-    needGpus: selected.some((j) => j.step.resources.gpus > 0),
+    needGpus: local.some((j) => j.step.resources.gpus > 0),
   });
   if (!budget.ok) return usageError(io, budget.message, budget.hint);
   const resources = new ResourcePool(budget.budget);
-  const impossible = impossibleJobs(selected, resources);
+  const impossible = impossibleJobs(local, resources);
   if (impossible.length > 0) {
     logger.log({type: 'diagnostics', diagnostics: impossible});
     return EXIT.usage;
@@ -100,7 +121,32 @@ export async function runCommand(
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   const pool = new TaskPool(budget.budget.cpus);
+  const slurmDir = join(loaded.stateDir, 'slurm');
+  const slurm =
+    plan.slurm === undefined
+      ? undefined
+      : new SlurmRunner({
+          spec,
+          stateDir: loaded.stateDir,
+          profile: plan.slurm.profile,
+          maxJobs: plan.slurm.maxJobs,
+          overrides: flags.overrides,
+          logger,
+          firstSlot: Math.ceil(budget.budget.cpus),
+        });
   try {
+    // Before the run deletes stray temporary files: a head killed with -9
+    // may have left Slurm jobs still writing them.
+    const leftovers = await cancelLeftovers(
+      slurmDir,
+      slurmCli(plan.slurm?.profile.commandTimeoutMs ?? 30_000),
+    );
+    if (leftovers > 0) {
+      logger.log({
+        type: 'info',
+        message: `cancelled ${leftovers} Slurm job(s) left by an interrupted run`,
+      });
+    }
     const summary = await runCycle({
       spec,
       graph,
@@ -114,12 +160,15 @@ export async function runCommand(
       keepGoing: flags.keepGoing,
       signal: controller.signal,
       command: process.argv.slice(2).join(' '),
+      executor: plan.fallback,
+      slurm,
     });
     if (summary.interrupted) return EXIT.interrupted;
     return summary.failed.length > 0 ? EXIT.failed : EXIT.ok;
   } finally {
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGTERM', onSignal);
+    slurm?.close();
     await pool.close();
     state.store.close();
     lock.release();

@@ -1,14 +1,22 @@
 import type {WriteStream} from 'node:fs';
 
 import type {Job} from '../graph/job.js';
+import type {Admission} from '../scheduler/job-slots.js';
 import type {Allocation} from '../scheduler/resource-pool.js';
 import type {JobFailure} from './job-failure.js';
 import type {JobOutputs} from './job-outputs.js';
 
+/**
+ * Where an action writes its outputs: the temporary paths, relative to the
+ * workspace and absolute. The head passes its {@link JobOutputs}; a compute
+ * node (`neuromake run-job`) gets the same paths on its command line.
+ */
+export type TempPaths = Pick<JobOutputs, 'tempOf' | 'absoluteTemp'>;
+
 /** One attempt at a job's action, with its outputs' temporary paths. */
 export interface ActionRequest {
   readonly job: Job;
-  readonly outputs: JobOutputs;
+  readonly outputs: TempPaths;
   readonly allocation: Allocation;
   /** The job's log; the runner writes the action's output here. */
   readonly log: WriteStream;
@@ -22,5 +30,12 @@ export interface ActionRequest {
  * another place (a cluster) only has to get the action executed there.
  */
 export interface ActionRunner {
+  /**
+   * How this runner's jobs are admitted. Absent: they run on this machine
+   * and draw on the run's local cpu, memory and GPU budgets. A runner whose
+   * jobs run elsewhere brings its own (a cluster runner bounds how many are
+   * queued), so a cluster job never waits for local cores, nor takes them.
+   */
+  readonly admission?: Admission;
   run(request: ActionRequest): Promise<JobFailure | undefined>;
 }

@@ -14,7 +14,34 @@ export type JobFailure =
   | {readonly reason: 'input-missing'; readonly path: string}
   | {readonly reason: 'interrupted'}
   /** Watch mode: it failed with this very key before; edit to retry. */
-  | {readonly reason: 'unchanged-since-failure'};
+  | {readonly reason: 'unchanged-since-failure'}
+  /** The job's executor cannot run here (a Slurm step in watch mode). */
+  | {readonly reason: 'executor-unavailable'; readonly message: string}
+  /** sbatch refused the job, or Slurm says it can never start. */
+  | {
+      readonly reason: 'slurm-rejected';
+      readonly message: string;
+      /** The Slurm job id when it was queued before being found hopeless. */
+      readonly slurmJob?: string | undefined;
+    }
+  /** The Slurm job ended in a state other than COMPLETED with exit 0. */
+  | {
+      readonly reason: 'slurm-failed';
+      readonly slurmJob: string;
+      /** FAILED, CANCELLED, TIMEOUT, OUT_OF_MEMORY, NODE_FAIL, … */
+      readonly state: string;
+      /** Slurm's reason field, e.g. NonZeroExitCode; '' when none. */
+      readonly slurmReason: string;
+      /** The batch script's exit code and signal, when Slurm reports them. */
+      readonly exitCode: number | undefined;
+      readonly signal: number | undefined;
+      /** The job's Slurm log (its stdout and stderr on the node). */
+      readonly log: string;
+      /** What the node said went wrong (`command exited with code 1`). */
+      readonly detail?: string | undefined;
+    }
+  /** Slurm's commands did not answer in time, or lost track of the job. */
+  | {readonly reason: 'slurm-unreachable'; readonly message: string};
 
 /** A one-line description of a failure. */
 export function describeFailure(f: JobFailure): string {
@@ -35,7 +62,23 @@ export function describeFailure(f: JobFailure): string {
       return 'interrupted';
     case 'unchanged-since-failure':
       return 'failed before with the same inputs, params and code; not retried until one of them changes';
+    case 'executor-unavailable':
+      return f.message;
+    case 'slurm-rejected':
+      return `Slurm refused ${f.slurmJob === undefined ? 'the job' : `job ${f.slurmJob}`}: ${f.message}`;
+    case 'slurm-failed':
+      return `Slurm job ${f.slurmJob} ended ${f.state}${describeExit(f.exitCode, f.signal)}${f.slurmReason === '' || f.slurmReason === 'None' ? '' : ` (${f.slurmReason})`}${f.detail === undefined ? '' : `: ${f.detail}`}; Slurm log: ${f.log}`;
+    case 'slurm-unreachable':
+      return `Slurm did not answer: ${f.message}`;
     default:
       return unreachable(f);
   }
+}
+
+function describeExit(
+  code: number | undefined,
+  signal: number | undefined,
+): string {
+  if (signal !== undefined && signal !== 0) return ` by signal ${signal}`;
+  return code === undefined ? '' : ` with exit code ${code}`;
 }

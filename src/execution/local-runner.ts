@@ -20,17 +20,24 @@ export class LocalRunner implements ActionRunner {
   readonly #logger: Logger;
   /** Whether GPUs are handed out at all in this run. */
   readonly #gpuBudget: boolean;
+  readonly #inheritGpus: boolean;
 
   constructor(options: {
     spec: PipelineSpec;
     pool: TaskPool;
     logger: Logger;
     gpuBudget: boolean;
+    /**
+     * On a cluster node: a GPU job keeps the CUDA_VISIBLE_DEVICES that
+     * Slurm set (possibly UUIDs), rather than the allocation's ids.
+     */
+    inheritGpus?: boolean;
   }) {
     this.#spec = options.spec;
     this.#pool = options.pool;
     this.#logger = options.logger;
     this.#gpuBudget = options.gpuBudget;
+    this.#inheritGpus = options.inheritGpus ?? false;
   }
 
   run(request: ActionRequest): Promise<JobFailure | undefined> {
@@ -47,7 +54,7 @@ export class LocalRunner implements ActionRunner {
     return runShell({
       command,
       cwd: this.#spec.workspace,
-      env: jobEnvironment(job, allocation, this.#gpuBudget),
+      env: jobEnvironment(job, allocation, this.#gpuBudget, this.#inheritGpus),
       log,
       signal,
     });
@@ -97,12 +104,15 @@ export function jobEnvironment(
   job: Job,
   allocation: Allocation,
   gpuBudget: boolean,
+  inheritGpus = false,
 ): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {...process.env, NEUROMAKE_JOB: job.id};
 
   // Each GPU job sees only the devices it was given; a job that asked for
   // none sees none, so it cannot take a GPU another job holds.
-  if (gpuBudget || job.step.resources.gpus > 0) {
+  if (inheritGpus && job.step.resources.gpus > 0) {
+    // Slurm already set CUDA_VISIBLE_DEVICES to the job's own devices.
+  } else if (gpuBudget || job.step.resources.gpus > 0) {
     env['CUDA_VISIBLE_DEVICES'] = allocation.gpus.join(',');
   }
   const threads = String(Math.max(1, Math.floor(allocation.cpus)));

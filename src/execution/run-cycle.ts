@@ -2,11 +2,13 @@ import type {WorkspaceState} from '../cli/open-state.js';
 import type {JobGraph} from '../graph/build-graph.js';
 import type {Job} from '../graph/job.js';
 import type {Logger} from '../logging/events.js';
-import type {PipelineSpec} from '../pipeline/spec.js';
+import type {ExecutorName, PipelineSpec} from '../pipeline/spec.js';
 import type {ResourcePool} from '../scheduler/resource-pool.js';
 import {cleanPending} from './job-outputs.js';
+import type {ActionRunner} from './action-runner.js';
 import {LocalRunner} from './local-runner.js';
 import {runJobs, type RunSummary} from './run-jobs.js';
+import {selectRunner} from './select-runner.js';
 import type {TaskPool} from './task-pool.js';
 
 /** One run over a planned graph, as `run` does once and `watch` repeatedly. */
@@ -25,6 +27,10 @@ export interface CycleOptions {
   /** Job id → key it last failed with; such jobs are not retried. */
   readonly failedKeys?: ReadonlyMap<string, string> | undefined;
   readonly command: string;
+  /** Where steps without `executor:` run; local by default. */
+  readonly executor?: ExecutorName | undefined;
+  /** Runs Slurm-bound jobs; without it they fail (see selectRunner). */
+  readonly slurm?: ActionRunner | undefined;
 }
 
 /**
@@ -54,7 +60,11 @@ export async function runCycle(options: CycleOptions): Promise<RunSummary> {
     producers: graph.producers,
     env: process.env,
     stateDir: options.stateDir,
-    runnerFor: () => local,
+    runnerFor: selectRunner({
+      local,
+      slurm: options.slurm,
+      fallback: options.executor ?? 'local',
+    }),
     resources: options.resources,
     logger,
     runId,

@@ -13,6 +13,7 @@ import type {Job} from '../graph/job.js';
 import type {Logger} from '../logging/events.js';
 import {criticalPathLengths} from '../scheduler/critical-path.js';
 import {PriorityQueue} from '../scheduler/priority-queue.js';
+import type {Admission} from '../scheduler/job-slots.js';
 import type {Allocation, ResourcePool} from '../scheduler/resource-pool.js';
 import type {Sha256Hex} from '../util/hash.js';
 import {describeFailure, type JobFailure} from './job-failure.js';
@@ -152,18 +153,24 @@ class JobRun {
     }
     while (!this.#stopping) {
       const next = this.#queue.takeFirst((item) =>
-        this.#context.resources.fits(item.job.step.resources),
+        this.#admission(item.job).fits(item.job.step.resources),
       );
       if (next === undefined) break;
-      const allocation = this.#context.resources.take(next.job.step.resources);
+      const admission = this.#admission(next.job);
+      const allocation = admission.take(next.job.step.resources);
       this.#running++;
       void this.#execute(next.job, next.key, allocation).finally(() => {
         this.#running--;
-        this.#context.resources.give(allocation);
+        admission.give(allocation);
         this.#pump();
         this.#maybeFinish();
       });
     }
+  }
+
+  /** Local budgets, unless the job's runner admits its jobs itself. */
+  #admission(job: Job): Admission {
+    return this.#context.runnerFor(job).admission ?? this.#context.resources;
   }
 
   #maybeFinish(): void {
@@ -409,7 +416,10 @@ class JobRun {
       willRetry: false,
     });
     this.#skipDownstream(job);
-    if (!this.#context.keepGoing) this.#stopping = true;
+    // A failure remembered from an earlier watch cycle is not news: it must
+    // not stop the jobs that the edit starting this cycle is for.
+    const remembered = failure.reason === 'unchanged-since-failure';
+    if (!this.#context.keepGoing && !remembered) this.#stopping = true;
   }
 
   #skipDownstream(failed: Job): void {

@@ -30,7 +30,10 @@ export async function resampleAtlas(
     affine: headerAffine(header).affine,
   };
   const isLabels =
-    kind === 'labels' || (kind === 'auto' && header.shape.length === 3 && !header.datatypeInfo.name.startsWith('float'));
+    kind === 'labels' ||
+    (kind === 'auto' &&
+      header.shape.length === 3 &&
+      !header.datatypeInfo.name.startsWith('float'));
   if (isLabels) return labelMaps(file, source, target, voxels);
   const stencil = trilinearStencil(source, target, voxels);
   const builder = new SparseMapsBuilder(voxels.length);
@@ -71,7 +74,8 @@ async function labelMaps(
   const builder = new SparseMapsBuilder(voxels.length);
   const indicator = new Float64Array(voxels.length);
   for (const label of sorted) {
-    for (let p = 0; p < voxels.length; p++) indicator[p] = labelOf[p] === label ? 1 : 0;
+    for (let p = 0; p < voxels.length; p++)
+      indicator[p] = labelOf[p] === label ? 1 : 0;
     builder.addMap(indicator);
   }
   return {kind: 'labels', maps: builder.build(), labels: sorted.map(String)};

@@ -13,7 +13,11 @@ export function float32Text(v: number): string {
 }
 
 /** A JSON array of float32 values in their shortest form. */
-export function float32ArrayJson(values: ArrayLike<number>, start: number, length: number): string {
+export function float32ArrayJson(
+  values: ArrayLike<number>,
+  start: number,
+  length: number,
+): string {
   const parts = new Array<string>(length);
   for (let i = 0; i < length; i++) parts[i] = float32Text(values[start + i]!);
   return `[${parts.join(',')}]`;

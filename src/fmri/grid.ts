@@ -12,7 +12,9 @@ export function voxelCount(grid: Pick<Grid, 'dims'>): number {
 }
 
 /** The first three dims of an image shape (missing ones are 1). */
-export function spatialDims(shape: readonly number[]): [number, number, number] {
+export function spatialDims(
+  shape: readonly number[],
+): [number, number, number] {
   return [shape[0] ?? 1, shape[1] ?? 1, shape[2] ?? 1];
 }
 

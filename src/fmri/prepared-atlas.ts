@@ -47,13 +47,17 @@ export function solverFor(maps: SparseMaps): {
   const {matrix, rank} = pseudoInverse(sub, n);
   const solver = new Float64Array(k * k);
   for (let a = 0; a < n; a++) {
-    for (let b = 0; b < n; b++) solver[keep[a]! * k + keep[b]!] = matrix[a * n + b]!;
+    for (let b = 0; b < n; b++)
+      solver[keep[a]! * k + keep[b]!] = matrix[a * n + b]!;
   }
   return {solver, rank, emptyMaps};
 }
 
 /** Saves a prepared atlas as a bundle file. */
-export async function savePreparedAtlas(file: string, p: PreparedAtlas): Promise<void> {
+export async function savePreparedAtlas(
+  file: string,
+  p: PreparedAtlas,
+): Promise<void> {
   await writeBundle(
     file,
     {
@@ -87,7 +91,8 @@ export async function loadPreparedAtlas(file: string): Promise<PreparedAtlas> {
   }
   const get = <T>(name: string, ctor: new (n: number) => T): T => {
     const a = arrays[name];
-    if (!(a instanceof ctor)) throw new FormatError(file, name, 'missing or of the wrong type');
+    if (!(a instanceof ctor))
+      throw new FormatError(file, name, 'missing or of the wrong type');
     return a;
   };
   const voxels = get('voxels', Int32Array);

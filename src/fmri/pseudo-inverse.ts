@@ -17,7 +17,11 @@ export interface PseudoInverse {
  * count as zero: maps whose part not explained by the others has a squared
  * norm below 1e-12 of the largest map's.
  */
-export function pseudoInverse(g: Float64Array, k: number, relTol = 1e-12): PseudoInverse {
+export function pseudoInverse(
+  g: Float64Array,
+  k: number,
+  relTol = 1e-12,
+): PseudoInverse {
   const {l, perm, rank} = pivotedCholesky(g, k, relTol);
   // Work in the pivoted order, then scatter back.
   let inner: Float64Array;
@@ -35,7 +39,8 @@ export function pseudoInverse(g: Float64Array, k: number, relTol = 1e-12): Pseud
       }
     }
     const cf = pivotedCholesky(c, rank, 0);
-    if (cf.rank < rank) throw new Error('pseudo-inverse: inner factor singular');
+    if (cf.rank < rank)
+      throw new Error('pseudo-inverse: inner factor singular');
     // C⁻¹ in pivoted-inner order; un-permute into cinv.
     const ci = gramOfColumns(invertLower(cf.l, rank, rank), rank, rank);
     const cinv = new Float64Array(rank * rank);
@@ -50,7 +55,8 @@ export function pseudoInverse(g: Float64Array, k: number, relTol = 1e-12): Pseud
       for (let a = 0; a < rank; a++) {
         const lia = l[i * k + a]!;
         if (lia === 0) continue;
-        for (let b = 0; b < rank; b++) z[i * rank + b]! += lia * cinv[a * rank + b]!;
+        for (let b = 0; b < rank; b++)
+          z[i * rank + b]! += lia * cinv[a * rank + b]!;
       }
     }
     inner = rowGram(z, k, rank);
@@ -147,7 +153,8 @@ function gramOfColumns(x: Float64Array, n: number, m: number): Float64Array {
       for (let b = a; b <= last; b++) out[oa + b]! += xa * x[row + b]!;
     }
   }
-  for (let a = 0; a < m; a++) for (let b = 0; b < a; b++) out[a * m + b] = out[b * m + a]!;
+  for (let a = 0; a < m; a++)
+    for (let b = 0; b < a; b++) out[a * m + b] = out[b * m + a]!;
   return out;
 }
 

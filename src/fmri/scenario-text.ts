@@ -43,5 +43,10 @@ export function isIntentional(condition: string): boolean {
  * then the accidental or intentional sentence the condition selects.
  */
 export function trialSentences(s: Scenario, condition: string): string[] {
-  return [s.background, s.action, s.outcome, isIntentional(condition) ? s.intentional : s.accidental];
+  return [
+    s.background,
+    s.action,
+    s.outcome,
+    isIntentional(condition) ? s.intentional : s.accidental,
+  ];
 }

@@ -1,5 +1,8 @@
 import type {ParcelSeries} from './projection.js';
 
+// TODO(#4): high-pass filtering (the published series used 0.008 Hz) and
+// confound regression are not implemented.
+
 /** How to standardise each parcel's series after projection. */
 export type Standardize = 'none' | 'zscore' | 'zscore_sample';
 
@@ -18,7 +21,8 @@ export function detrend(s: ParcelSeries): void {
     for (let t = 0; t < n; t++) mean += data[t * k + c]!;
     mean /= n;
     let slope = 0;
-    for (let t = 0; t < n; t++) slope += (t - tMean) * (data[t * k + c]! - mean);
+    for (let t = 0; t < n; t++)
+      slope += (t - tMean) * (data[t * k + c]! - mean);
     slope /= tt;
     for (let t = 0; t < n; t++) data[t * k + c]! -= mean + slope * (t - tMean);
   }
@@ -42,6 +46,7 @@ export function standardize(s: ParcelSeries, mode: Standardize): void {
     for (let t = 0; t < n; t++) ss += (data[t * k + c]! - mean) ** 2;
     let sd = Math.sqrt(ss / (n - ddof));
     if (!(sd > 1e-12 * Math.max(1, Math.abs(mean)))) sd = 1;
-    for (let t = 0; t < n; t++) data[t * k + c] = (data[t * k + c]! - mean) / sd;
+    for (let t = 0; t < n; t++)
+      data[t * k + c] = (data[t * k + c]! - mean) / sd;
   }
 }

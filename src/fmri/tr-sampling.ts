@@ -1,7 +1,12 @@
 /** How one fMRI vector is taken per event (or per sentence). */
 export type SamplingMethod = 'AVG' | 'LAST' | 'MIDDLE' | 'SENTENCES';
 
-export const SAMPLING_METHODS: readonly SamplingMethod[] = ['AVG', 'LAST', 'MIDDLE', 'SENTENCES'];
+export const SAMPLING_METHODS: readonly SamplingMethod[] = [
+  'AVG',
+  'LAST',
+  'MIDDLE',
+  'SENTENCES',
+];
 
 /** The timing parameters of sampling. */
 export interface SamplingOptions {
@@ -85,14 +90,24 @@ export function planSamples(
         picks = [{volumes: [volumeAt(e.onset + e.duration - o.lag, o.tr)]}];
         break;
       case 'MIDDLE':
-        picks = [{volumes: window.length === 0 ? [] : [window[Math.floor(window.length / 2)]!]}];
+        picks = [
+          {
+            volumes:
+              window.length === 0
+                ? []
+                : [window[Math.floor(window.length / 2)]!],
+          },
+        ];
         break;
       case 'SENTENCES':
-        picks = o.studyIndices ? studySentences(window) : sentenceEnds(e.onset, o);
+        picks = o.studyIndices
+          ? studySentences(window)
+          : sentenceEnds(e.onset, o);
         break;
     }
     const ok = picks.every(
-      (p) => p.volumes.length > 0 && p.volumes.every((v) => v >= 0 && v < frames),
+      (p) =>
+        p.volumes.length > 0 && p.volumes.every((v) => v >= 0 && v < frames),
     );
     if (!ok) {
       skipped.push(event);
@@ -103,7 +118,10 @@ export function planSamples(
   return {samples, skipped};
 }
 
-function sentenceEnds(onset: number, o: SamplingOptions): {sentence: number; volumes: number[]}[] {
+function sentenceEnds(
+  onset: number,
+  o: SamplingOptions,
+): {sentence: number; volumes: number[]}[] {
   let end = onset;
   return o.sentenceDurations.map((d, i) => {
     end += d;
@@ -112,7 +130,9 @@ function sentenceEnds(onset: number, o: SamplingOptions): {sentence: number; vol
 }
 
 /** The study's code: window[3], window[2], window[2], window[-3]. */
-function studySentences(window: number[]): {sentence: number; volumes: number[]}[] {
+function studySentences(
+  window: number[],
+): {sentence: number; volumes: number[]}[] {
   const at = (i: number) => window[i < 0 ? window.length + i : i];
   return [3, 2, 2, -3].map((i, s) => {
     const v = at(i);

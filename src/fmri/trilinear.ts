@@ -29,7 +29,8 @@ function sourceCoords(
     const j = Math.floor(v / nx) % ny;
     const k = Math.floor(v / (nx * ny));
     for (let r = 0; r < 3; r++) {
-      out[3 * p + r] = m[4 * r]! * i + m[4 * r + 1]! * j + m[4 * r + 2]! * k + m[4 * r + 3]!;
+      out[3 * p + r] =
+        m[4 * r]! * i + m[4 * r + 1]! * j + m[4 * r + 2]! * k + m[4 * r + 3]!;
     }
   }
   return out;
@@ -62,7 +63,8 @@ export function trilinearStencil(
     for (let dz = 0; dz < 2; dz++) {
       for (let dy = 0; dy < 2; dy++) {
         for (let dx = 0; dx < 2; dx++, c++) {
-          const w = (dx ? fx : 1 - fx) * (dy ? fy : 1 - fy) * (dz ? fz : 1 - fz);
+          const w =
+            (dx ? fx : 1 - fx) * (dy ? fy : 1 - fy) * (dz ? fz : 1 - fz);
           const xi = Math.min(x0 + dx, sx - 1);
           const yi = Math.min(y0 + dy, sy - 1);
           const zi = Math.min(z0 + dz, sz - 1);

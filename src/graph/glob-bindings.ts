@@ -59,13 +59,14 @@ export function globBindings(
   }
 }
 
-interface SegmentMatcher {
+/** A compiled path segment: its regex and the wildcards of its groups. */
+export interface SegmentMatcher {
   readonly regex: RegExp;
   readonly names: readonly string[];
 }
 
 /** Compiles one path segment; undefined when it is a plain name. */
-function segmentMatcher(segment: string): SegmentMatcher | undefined {
+export function segmentMatcher(segment: string): SegmentMatcher | undefined {
   if (!/[{*]/.test(segment)) return undefined;
   const names: string[] = [];
   let source = '';

@@ -32,7 +32,8 @@ export async function writeBundle(
   meta: Record<string, unknown>,
   arrays: Record<string, BundleArray>,
 ): Promise<void> {
-  const index: Record<string, {kind: Kind; offset: number; length: number}> = {};
+  const index: Record<string, {kind: Kind; offset: number; length: number}> =
+    {};
   let offset = 0;
   for (const [name, a] of Object.entries(arrays)) {
     index[name] = {kind: kindOf(a), offset, length: a.length};
@@ -58,10 +59,15 @@ export async function readBundle(file: string): Promise<{
 }> {
   const bytes = await readFile(file);
   if (bytes.length < 12 || bytes.toString('latin1', 0, 8) !== MAGIC) {
-    throw new FormatError(file, 'magic', `not a neuromake bundle (expected ${MAGIC})`);
+    throw new FormatError(
+      file,
+      'magic',
+      `not a neuromake bundle (expected ${MAGIC})`,
+    );
   }
   const jsonLen = bytes.readUInt32LE(8);
-  if (12 + jsonLen > bytes.length) throw new FormatError(file, 'header', 'file is truncated');
+  if (12 + jsonLen > bytes.length)
+    throw new FormatError(file, 'header', 'file is truncated');
   const head = JSON.parse(bytes.toString('utf8', 12, 12 + jsonLen)) as {
     meta: Record<string, unknown>;
     arrays: Record<string, {kind: Kind; offset: number; length: number}>;

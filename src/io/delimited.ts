@@ -50,7 +50,8 @@ export function parseCsv(text: string, file: string): Table {
       record = [];
     } else field += c;
   }
-  if (quoted) throw new FormatError(file, 'CSV', 'file ends inside a quoted field');
+  if (quoted)
+    throw new FormatError(file, 'CSV', 'file ends inside a quoted field');
   record.push(field);
   if (record.length > 1 || record[0] !== '') records.push(record);
   return toTable(records, file);
@@ -64,7 +65,8 @@ export async function readTable(file: string): Promise<Table> {
 
 function toTable(records: string[][], file: string): Table {
   const [columns, ...body] = records;
-  if (columns === undefined) throw new FormatError(file, 'header', 'the table is empty');
+  if (columns === undefined)
+    throw new FormatError(file, 'header', 'the table is empty');
   const rows = body.map((fields, i) => {
     if (fields.length !== columns.length) {
       throw new FormatError(

@@ -18,7 +18,8 @@ export function headerAffine(header: NiftiHeader): {
   if (header.sformCode > 0) {
     return {affine: [...header.srow, 0, 0, 0, 1], source: 'sform'};
   }
-  if (header.qformCode > 0) return {affine: qformAffine(header), source: 'qform'};
+  if (header.qformCode > 0)
+    return {affine: qformAffine(header), source: 'qform'};
   const [px, py, pz] = spatialZooms(header);
   const [nx, ny, nz] = [0, 1, 2].map((i) => header.shape[i] ?? 1) as [
     number,
@@ -204,7 +205,8 @@ export function orientationCodes(affine: Affine): string {
     let best = -1;
     for (let w = 0; w < 3; w++) {
       if (used.has(w)) continue;
-      if (best < 0 || Math.abs(cols[j]![w]!) > Math.abs(cols[j]![best]!)) best = w;
+      if (best < 0 || Math.abs(cols[j]![w]!) > Math.abs(cols[j]![best]!))
+        best = w;
     }
     used.add(best);
     pick[j] = best;

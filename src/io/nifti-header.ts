@@ -95,13 +95,13 @@ export function parseNiftiHeader(
   const extensions = !withExtensions
     ? []
     : readExtensions(
-    bytes,
-    view,
-    littleEndian,
-    sizeofHdr,
-    fields.singleFile ? voxOffset : bytes.length,
-    file,
-  );
+        bytes,
+        view,
+        littleEndian,
+        sizeofHdr,
+        fields.singleFile ? voxOffset : bytes.length,
+        file,
+      );
   const rawSlope = fields.sclSlope;
   // Slope 0 (or NaN/inf) means "no scaling" in the standard.
   const scaled = rawSlope !== 0 && Number.isFinite(rawSlope);
@@ -116,8 +116,7 @@ export function parseNiftiHeader(
     pixdim: fields.pixdim,
     voxOffset,
     sclSlope: scaled ? rawSlope : 1,
-    sclInter:
-      scaled && Number.isFinite(fields.sclInter) ? fields.sclInter : 0,
+    sclInter: scaled && Number.isFinite(fields.sclInter) ? fields.sclInter : 0,
     xyztUnits: fields.xyztUnits,
     intentCode: fields.intentCode,
     descrip: fields.descrip,
@@ -170,8 +169,12 @@ function readV1(view: DataView, le: boolean, file: string): RawFields {
   }
   const i16 = (o: number) => view.getInt16(o, le);
   const f32 = (o: number) => view.getFloat32(o, le);
-  const range = (o: number, n: number, step: number, get: (o: number) => number) =>
-    Array.from({length: n}, (_, i) => get(o + i * step));
+  const range = (
+    o: number,
+    n: number,
+    step: number,
+    get: (o: number) => number,
+  ) => Array.from({length: n}, (_, i) => get(o + i * step));
   return {
     singleFile: magic === 'n+1',
     dim: range(40, 8, 2, i16),
@@ -204,8 +207,12 @@ function readV2(view: DataView, le: boolean, file: string): RawFields {
   const i64 = (o: number) => Number(view.getBigInt64(o, le));
   const f64 = (o: number) => view.getFloat64(o, le);
   const i32 = (o: number) => view.getInt32(o, le);
-  const range = (o: number, n: number, step: number, get: (o: number) => number) =>
-    Array.from({length: n}, (_, i) => get(o + i * step));
+  const range = (
+    o: number,
+    n: number,
+    step: number,
+    get: (o: number) => number,
+  ) => Array.from({length: n}, (_, i) => get(o + i * step));
   return {
     singleFile: magic === 'n+2',
     dim: range(16, 8, 8, i64),

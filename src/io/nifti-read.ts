@@ -97,7 +97,10 @@ export async function readNiftiFrames(
 }
 
 /** The header and data files of a single file or an .hdr/.img pair. */
-export function pairFiles(file: string): {headerFile: string; dataFile: string} {
+export function pairFiles(file: string): {
+  headerFile: string;
+  dataFile: string;
+} {
   const m = /^(.*)\.(hdr|img)(\.gz)?$/i.exec(file);
   if (m === null) return {headerFile: file, dataFile: file};
   const [, stem, , gz = ''] = m;
@@ -171,7 +174,11 @@ async function checkPlausibleSize(
   }
 }
 
-function shortData(file: string, header: NiftiHeader, got: number): FormatError {
+function shortData(
+  file: string,
+  header: NiftiHeader,
+  got: number,
+): FormatError {
   return new FormatError(
     file,
     'data',

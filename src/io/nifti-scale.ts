@@ -10,7 +10,10 @@ export interface VoxelStats {
 }
 
 /** Stored values scaled by scl_slope/scl_inter, as Float32 (or a copy). */
-export function scaledFloat32(header: NiftiHeader, data: VoxelArray): Float32Array {
+export function scaledFloat32(
+  header: NiftiHeader,
+  data: VoxelArray,
+): Float32Array {
   const out = new Float32Array(data.length);
   const {sclSlope: m, sclInter: b} = header;
   if (m === 1 && b === 0) {

@@ -46,6 +46,8 @@ export interface NiftiWriteSpec {
   readonly gzipLevel?: number;
 }
 
+// TODO(#4): only NIfTI-1 is written; NIfTI-2 output is not needed yet.
+
 /** The NIfTI-1 data type code for a typed array. */
 export function datatypeCode(data: VoxelArray): number {
   if (data instanceof Uint8Array) return NIFTI_TYPE_UINT8;

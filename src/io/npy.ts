@@ -32,7 +32,10 @@ function descrOf(data: NpyArray): string {
  * little-endian header length, then a Python dict literal padded with
  * spaces so that the data start at a multiple of 64 bytes.
  */
-export function encodeNpyHeader(descr: string, shape: readonly number[]): Buffer {
+export function encodeNpyHeader(
+  descr: string,
+  shape: readonly number[],
+): Buffer {
   const dims = shape.length === 1 ? `${shape[0]},` : shape.join(', ');
   const dict = `{'descr': '${descr}', 'fortran_order': False, 'shape': (${dims}), }`;
   const unpadded = MAGIC.length + 2 + 2 + dict.length + 1;
@@ -54,7 +57,9 @@ export async function writeNpy(
 ): Promise<void> {
   const n = shape.reduce((a, b) => a * b, 1);
   if (n !== data.length) {
-    throw new Error(`${file}: shape [${shape.join(', ')}] needs ${n} values, got ${data.length}`);
+    throw new Error(
+      `${file}: shape [${shape.join(', ')}] needs ${n} values, got ${data.length}`,
+    );
   }
   const header = encodeNpyHeader(descrOf(data), shape);
   const body = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
@@ -82,7 +87,11 @@ export async function readNpy(file: string): Promise<NpyData> {
   const {shape, descr, dataOffset} = parseHeader(bytes, file);
   const kind = DESCR.find(([d]) => d === descr);
   if (kind === undefined) {
-    throw new FormatError(file, 'descr', `${descr} is not supported (use <f4, <f8, <i4 or |u1)`);
+    throw new FormatError(
+      file,
+      'descr',
+      `${descr} is not supported (use <f4, <f8, <i4 or |u1)`,
+    );
   }
   const n = shape.reduce((a, b) => a * b, 1);
   const need = n * kind[2];
@@ -94,7 +103,9 @@ export async function readNpy(file: string): Promise<NpyData> {
     );
   }
   const data = kind[1](n);
-  new Uint8Array(data.buffer).set(bytes.subarray(dataOffset, dataOffset + need));
+  new Uint8Array(data.buffer).set(
+    bytes.subarray(dataOffset, dataOffset + need),
+  );
   return {shape, data};
 }
 
@@ -117,10 +128,18 @@ function parseHeader(
   const fortran = /'fortran_order':\s*(True|False)/.exec(text)?.[1];
   const shapeText = /'shape':\s*\(([^)]*)\)/.exec(text)?.[1];
   if (descr === undefined || fortran === undefined || shapeText === undefined) {
-    throw new FormatError(file, 'header', `cannot parse ${JSON.stringify(text)}`);
+    throw new FormatError(
+      file,
+      'header',
+      `cannot parse ${JSON.stringify(text)}`,
+    );
   }
   if (fortran === 'True') {
-    throw new FormatError(file, 'fortran_order', 'Fortran-order arrays are not read');
+    throw new FormatError(
+      file,
+      'fortran_order',
+      'Fortran-order arrays are not read',
+    );
   }
   const shape = shapeText
     .split(',')

@@ -1,9 +1,10 @@
 import {isScalar, isSeq} from 'yaml';
 
-import {closestNames} from '../util/did-you-mean.js';
+import {closestNames, didYouMean} from '../util/did-you-mean.js';
 import {parseForEach} from './parse-for-each.js';
 import {nonEmptyPath, readInputs} from './parse-inputs.js';
 import {DEFAULT_RESOURCES, parseResources} from './parse-resources.js';
+import {EXECUTORS, type ExecutorName} from './spec.js';
 import type {StepDraft} from './step-draft.js';
 import {escapesWorkspace} from './workspace-path.js';
 import {
@@ -30,6 +31,7 @@ export const STEP_KEYS = [
   'resources',
   'retries',
   'env',
+  'executor',
 ] as const;
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -61,6 +63,7 @@ export function parseStep(
     resources: DEFAULT_RESOURCES,
     retries: 0,
     env: [],
+    executor: undefined,
     keys: new Map([...keys].map(([k, e]) => [k, e.keyLocation])),
     names: {inputs: new Map(), outputs: new Map(), params: new Map()},
   };
@@ -90,6 +93,8 @@ export function parseStep(
   if (retries !== undefined) draft.retries = readRetries(ctx, retries);
   const env = keys.get('env');
   if (env !== undefined) draft.env = readEnv(ctx, env);
+  const executor = keys.get('executor');
+  if (executor !== undefined) draft.executor = readExecutor(ctx, executor);
   return draft;
 }
 
@@ -232,4 +237,21 @@ function readEnv(ctx: ParseContext, entry: Entry): string[] {
     names.push(value);
   }
   return names;
+}
+
+function readExecutor(
+  ctx: ParseContext,
+  entry: Entry,
+): ExecutorName | undefined {
+  const node = entry.value;
+  const value = isScalar(node) ? node.value : undefined;
+  const known = EXECUTORS.find((e) => e === value);
+  if (known !== undefined) return known;
+  ctx.report(
+    `executor must be ${EXECUTORS.join(' or ')}, got ${describe(node)}`,
+    entry.valueLocation,
+    (typeof value === 'string' ? didYouMean(value, EXECUTORS) : undefined) ??
+      'write `executor: slurm` to run the step on the cluster (docs/cluster.md), or leave it out to follow --executor',
+  );
+  return undefined;
 }

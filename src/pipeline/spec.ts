@@ -50,7 +50,18 @@ export interface StepSpec {
   readonly retries: number;
   /** Environment variable names passed to the job and part of its key. */
   readonly env: readonly string[];
+  /**
+   * Where the step's jobs run; undefined follows `--executor`. Not part of
+   * the cache key: the same job gives the same outputs anywhere.
+   */
+  readonly executor: ExecutorName | undefined;
 }
+
+/** Where a job's action runs: this machine, or a Slurm cluster. */
+export type ExecutorName = 'local' | 'slurm';
+
+/** Every executor, for validation and hints. */
+export const EXECUTORS: readonly ExecutorName[] = ['local', 'slurm'];
 
 /** A built-in task, run in the worker pool. */
 export interface TaskAction {

@@ -1,6 +1,7 @@
 import type {SourceLocation} from './diagnostic.js';
 import type {OwnWildcard} from './parse-for-each.js';
 import type {
+  ExecutorName,
   ForEachSpec,
   InputSpec,
   Located,
@@ -32,6 +33,7 @@ export interface StepDraft {
   resources: Resources;
   retries: number;
   env: string[];
+  executor: ExecutorName | undefined;
   /** Where each step key (`inputs`, `task`, …) is written. */
   readonly keys: Map<string, SourceLocation>;
   /** Where each input, output and param name is written. */
@@ -57,5 +59,6 @@ export function finishStep(draft: StepDraft): StepSpec | undefined {
     resources: draft.resources,
     retries: draft.retries,
     env: draft.env,
+    executor: draft.executor,
   };
 }

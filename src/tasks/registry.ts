@@ -1,5 +1,13 @@
 import concat from './files/concat.js';
 import writeText from './files/write-text.js';
+import fmriAtlasPrepare from './fmri/atlas-prepare.js';
+import fmriDataset from './fmri/dataset.js';
+import fmriImportPyd from './fmri/import-pyd.js';
+import fmriMask from './fmri/mask.js';
+import fmriProject from './fmri/project.js';
+import fmriSample from './fmri/sample.js';
+import synthAtlas from './synth/atlas.js';
+import synthBold from './synth/bold.js';
 import type {TaskDefinition} from './task.js';
 
 /** A registered built-in task and the compiled module that implements it. */
@@ -22,6 +30,14 @@ const TASKS: readonly RegisteredTask[] = [
     definition: writeText,
     moduleUrl: new URL('./files/write-text.js', import.meta.url),
   },
+  {definition: fmriMask, moduleUrl: new URL('./fmri/mask.js', import.meta.url)},
+  {definition: fmriAtlasPrepare, moduleUrl: new URL('./fmri/atlas-prepare.js', import.meta.url)},
+  {definition: fmriProject, moduleUrl: new URL('./fmri/project.js', import.meta.url)},
+  {definition: fmriImportPyd, moduleUrl: new URL('./fmri/import-pyd.js', import.meta.url)},
+  {definition: fmriSample, moduleUrl: new URL('./fmri/sample.js', import.meta.url)},
+  {definition: fmriDataset, moduleUrl: new URL('./fmri/dataset.js', import.meta.url)},
+  {definition: synthBold, moduleUrl: new URL('./synth/bold.js', import.meta.url)},
+  {definition: synthAtlas, moduleUrl: new URL('./synth/atlas.js', import.meta.url)},
 ];
 
 const BY_NAME = new Map(TASKS.map((t) => [t.definition.name, t]));

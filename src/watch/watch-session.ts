@@ -1,3 +1,4 @@
+import {statSync} from 'node:fs';
 import {relative} from 'node:path';
 
 import {watch, type FSWatcher} from 'chokidar';
@@ -11,7 +12,7 @@ import {resolveTargets, upstreamClosure} from '../graph/select-jobs.js';
 import type {Logger} from '../logging/events.js';
 import {error} from '../pipeline/diagnostic.js';
 import type {ResourcePool} from '../scheduler/resource-pool.js';
-import {watchTargets, type WatchTargets} from './watch-targets.js';
+import {globReaches, watchTargets, type WatchTargets} from './watch-targets.js';
 
 /**
  * How long to wait after the last file event before starting a run. One
@@ -22,6 +23,16 @@ import {watchTargets, type WatchTargets} from './watch-targets.js';
  * 200 ms a user perceives as instant.
  */
 export const DEBOUNCE_MS = 30;
+
+/**
+ * chokidar drops a file's `change` event when it comes within 50 ms of the
+ * one before (a leading-edge throttle, with no trailing event), so the last
+ * save of a quick burst (an editor's save, then its formatter's) would go
+ * unseen and its edit would never run. So every event is followed by one
+ * look at the file after that window: if it differs from how it was when
+ * the event arrived, that is a change too.
+ */
+export const RECHECK_MS = 60;
 
 /** How often `--poll` checks files; polling is for network file systems. */
 export const POLL_INTERVAL_MS = 250;
@@ -76,6 +87,9 @@ export class WatchSession {
   #watcher: FSWatcher | undefined;
   #targets: WatchTargets | undefined;
   #timer: NodeJS.Timeout | undefined;
+  /** Path → how it looked at its last event, until {@link RECHECK_MS}. */
+  readonly #seen = new Map<string, string>();
+  readonly #rechecks = new Map<string, NodeJS.Timeout>();
   #failedKeys = new Map<string, string>();
   #cycle: AbortController | undefined;
   #done: (() => void) | undefined;
@@ -125,8 +139,9 @@ export class WatchSession {
     const relevant =
       targets === undefined ||
       targets.files.has(path) ||
-      [...targets.directories.keys()].some((d) => path.startsWith(`${d}/`));
+      targets.globs.some((g) => globReaches(g, path));
     if (!relevant) return;
+    this.#recheckLater(path);
     this.#changed.add(path);
     if (this.#state === 'running' || this.#state === 'queued') {
       if (this.#state === 'running') {
@@ -140,6 +155,20 @@ export class WatchSession {
       return;
     }
     this.#debounce();
+  }
+
+  /** See {@link RECHECK_MS}. */
+  #recheckLater(path: string): void {
+    this.#seen.set(path, fileSignature(path));
+    const pending = this.#rechecks.get(path);
+    if (pending !== undefined) clearTimeout(pending);
+    const timer = setTimeout(() => {
+      this.#rechecks.delete(path);
+      const seen = this.#seen.get(path);
+      this.#seen.delete(path);
+      if (fileSignature(path) !== seen) this.#onChange(path);
+    }, RECHECK_MS);
+    this.#rechecks.set(path, timer);
   }
 
   #debounce(): void {
@@ -198,6 +227,7 @@ export class WatchSession {
         this.#targets ?? {
           files: new Set([o.file]),
           directories: new Map(),
+          globs: [],
           outputs: new Set(),
         },
       );
@@ -281,6 +311,8 @@ export class WatchSession {
     const previous = this.#state;
     this.#state = 'stopping';
     if (this.#timer !== undefined) clearTimeout(this.#timer);
+    for (const timer of this.#rechecks.values()) clearTimeout(timer);
+    this.#rechecks.clear();
     if (previous === 'running' || previous === 'queued') {
       this.#cycle?.abort();
       return; // #runCycle finishes the session once the run has stopped.
@@ -296,4 +328,11 @@ export class WatchSession {
   #relative(path: string): string {
     return relative(process.cwd(), path) || path;
   }
+}
+
+/** What changes when a file is written, replaced or deleted. */
+function fileSignature(path: string): string {
+  const stats = statSync(path, {throwIfNoEntry: false, bigint: true});
+  if (stats === undefined) return 'missing';
+  return `${stats.ino}:${stats.size}:${stats.mtimeNs}:${stats.ctimeNs}`;
 }

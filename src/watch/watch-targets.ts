@@ -1,6 +1,7 @@
 import {resolve} from 'node:path';
 
 import type {JobGraph} from '../graph/build-graph.js';
+import {segmentMatcher} from '../graph/glob-bindings.js';
 import type {PipelineSpec} from '../pipeline/spec.js';
 import {scriptsNamed} from '../execution/render-command.js';
 import {renderCommand} from '../execution/render-command.js';
@@ -14,8 +15,46 @@ export interface WatchTargets {
    * (the fixed prefix of each `for_each` glob), with how deep to look.
    */
   readonly directories: ReadonlyMap<string, number>;
+  /** Each `for_each` glob, to tell which paths under its directory count. */
+  readonly globs: readonly WatchGlob[];
   /** Paths the pipeline writes: never watched, so runs cannot loop. */
   readonly outputs: ReadonlySet<string>;
+}
+
+/** A `for_each` glob: the directory it searches, a test per segment below. */
+export interface WatchGlob {
+  readonly directory: string;
+  readonly segments: readonly ((name: string) => boolean)[];
+}
+
+/**
+ * True when `path` (absolute) is a file the glob matches or a directory on
+ * the way to one: only such paths can add or remove jobs. Everything else
+ * under the glob's directory (outputs written beside the inputs, a sibling
+ * `derivatives/` folder, notes) must not start a cycle; otherwise a run
+ * that creates an output directory would trigger the next run.
+ */
+export function globReaches(glob: WatchGlob, path: string): boolean {
+  if (path === glob.directory) return true;
+  const base = glob.directory.endsWith('/')
+    ? glob.directory
+    : `${glob.directory}/`;
+  if (!path.startsWith(base)) return false;
+  const parts = path.slice(base.length).split('/');
+  return (
+    parts.length <= glob.segments.length &&
+    parts.every((part, i) => glob.segments[i]?.(part) === true)
+  );
+}
+
+/** Compiles the segments of a glob that come after its fixed prefix. */
+function segmentTests(segments: readonly string[]): WatchGlob['segments'] {
+  return segments.map((segment) => {
+    const matcher = segmentMatcher(segment);
+    return matcher === undefined
+      ? (name: string) => name === segment
+      : (name: string) => matcher.regex.test(name);
+  });
 }
 
 /**
@@ -46,6 +85,7 @@ export function watchTargets(
     }
   }
   const directories = new Map<string, number>();
+  const globs: WatchGlob[] = [];
   for (const step of spec.steps.values()) {
     const glob = step.forEach?.glob?.value;
     if (glob === undefined) continue;
@@ -55,6 +95,10 @@ export function watchTargets(
     const depth = segments.length - Math.max(0, fixed) - 1;
     const dir = abs(prefix === '' ? '.' : prefix);
     directories.set(dir, Math.max(depth, directories.get(dir) ?? 0));
+    globs.push({
+      directory: dir,
+      segments: segmentTests(segments.slice(Math.max(0, fixed))),
+    });
   }
-  return {files, directories, outputs};
+  return {files, directories, globs, outputs};
 }

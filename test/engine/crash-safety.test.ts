@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import {test} from 'node:test';
+import {describe, test} from 'node:test';
 
 import {
   outcomes,
@@ -8,6 +8,7 @@ import {
   show,
   waitFor,
   WorkspaceRig,
+  FILE_CONCURRENCY,
 } from '../rig/workspace-rig.js';
 
 /**
@@ -58,110 +59,149 @@ async function waitUntilFresh(rig: WorkspaceRig, jobs: string[]) {
   }
 }
 
-void test('kill -9 of the runner and its jobs mid-run: a rerun finishes cleanly', async (t) => {
-  const rig = WorkspaceRig.create(t);
-  crashPipeline(rig);
-  const running = await startUntilSlowRuns(rig);
-  await waitUntilFresh(rig, ['fast[s=a]', 'fast[s=b]', 'side']);
+void describe('crash safety', {concurrency: FILE_CONCURRENCY}, () => {
+  void test('kill -9 of the runner and its jobs mid-run: a rerun finishes cleanly', async (t) => {
+    const rig = WorkspaceRig.create(t);
+    crashPipeline(rig);
+    const running = await startUntilSlowRuns(rig);
+    await waitUntilFresh(rig, ['fast[s=a]', 'fast[s=b]', 'side']);
 
-  // The crash leaves a half-written temporary output and the runner's lock.
-  const [temp, ...moreTemps] = rig.tempFiles();
-  assert.ok(temp !== undefined && moreTemps.length === 0, rig.walk().join());
-  assert.match(temp, /^out\/\.nm-tmp-[^/]*slow\.txt$/);
-  assert.equal(rig.read(temp), 'partial');
-  const lock = JSON.parse(rig.read('.neuromake/lock')) as {pid: number};
-  assert.equal(lock.pid, running.pid);
+    // The crash leaves a half-written temporary output and the runner's lock.
+    const temps = rig.tempFiles();
+    const [temp] = temps;
+    assert.ok(temp !== undefined && temps.length === 1, temps.join());
+    assert.match(temp, /^out\/\.nm-tmp-[^/]*slow\.txt$/);
+    assert.equal(rig.read(temp), 'partial');
+    const lock = JSON.parse(rig.read('.neuromake/lock')) as {pid: number};
+    assert.equal(lock.pid, running.pid);
 
-  // The machine dies: the runner and the job's process group, at once.
-  running.child.kill('SIGKILL');
-  rig.killJobGroups('slow');
-  const killed = await running.done;
-  assert.equal(killed.signal, 'SIGKILL');
-  assert.equal(rig.exists('out/slow.txt'), false);
-  assert.equal(rig.exists('.neuromake/lock'), true, 'the stale lock stays');
+    // The machine dies: the runner and the job's process group, at once.
+    running.child.kill('SIGKILL');
+    rig.killJobGroups('slow');
+    const killed = await running.done;
+    assert.equal(killed.signal, 'SIGKILL');
+    assert.equal(rig.exists('out/slow.txt'), false);
+    assert.equal(rig.exists('.neuromake/lock'), true, 'the stale lock stays');
 
-  rig.env['SLOW_SECS'] = '0';
-  const rerun = await rig.run('run', '-j', '2', '--json');
-  assert.equal(rerun.code, 0, show(rerun));
-  assert.equal(rig.read('out/slow.txt'), SLOW_COMPLETE);
-  assert.deepEqual(rig.tempFiles(), []);
-  assert.deepEqual(rig.counts(), {fast: 2, side: 1, slow: 2});
-  assert.deepEqual(outcomes(rerun), {
-    'fast[s=a]': 'fresh',
-    'fast[s=b]': 'fresh',
-    side: 'fresh',
-    slow: 'ran',
+    rig.env['SLOW_SECS'] = '0';
+    const rerun = await rig.run('run', '-j', '2', '--json');
+    assert.equal(rerun.code, 0, show(rerun));
+    assert.equal(rig.read('out/slow.txt'), SLOW_COMPLETE);
+    assert.deepEqual(rig.tempFiles(), []);
+    assert.deepEqual(rig.counts(), {fast: 2, side: 1, slow: 2});
+    assert.deepEqual(outcomes(rerun), {
+      'fast[s=a]': 'fresh',
+      'fast[s=b]': 'fresh',
+      side: 'fresh',
+      slow: 'ran',
+    });
+    assert.ok(
+      rerun.events.some(
+        (e) =>
+          e.type === 'info' && /removed 1 half-written/.test(String(e.message)),
+      ),
+      rerun.stdout,
+    );
+    assert.equal(rig.exists('.neuromake/lock'), false, 'the lock is released');
+
+    const after = await rig.run('run', '--json');
+    assert.equal(runEnd(after)['fresh'], 4, show(after));
   });
-  assert.ok(
-    rerun.events.some(
-      (e) => e.type === 'info' && /removed 1 half-written/.test(String(e.message)),
-    ),
-    rerun.stdout,
-  );
-  assert.equal(rig.exists('.neuromake/lock'), false, 'the lock is released');
 
-  const after = await rig.run('run', '--json');
-  assert.equal(runEnd(after)['fresh'], 4, show(after));
-});
+  void test('kill -9 of the runner alone: the orphaned job cannot spoil the rerun', async (t) => {
+    const rig = WorkspaceRig.create(t);
+    crashPipeline(rig);
+    const running = await startUntilSlowRuns(rig, '1.5');
+    const temp = rig.tempFiles().find((p) => p.endsWith('slow.txt'));
+    assert.ok(temp !== undefined, rig.walk().join());
 
-void test('kill -9 of the runner alone: the orphaned job cannot spoil the rerun', async (t) => {
-  const rig = WorkspaceRig.create(t);
-  crashPipeline(rig);
-  const running = await startUntilSlowRuns(rig, '1.5');
-  const [temp] = rig.tempFiles();
-  assert.ok(temp !== undefined);
+    // Only the runner dies; its job (in its own process group) lives on and
+    // finishes its temporary file, which nothing will ever rename.
+    running.child.kill('SIGKILL');
+    assert.equal((await running.done).signal, 'SIGKILL');
+    await waitFor('the orphaned job to finish', () =>
+      rig.read(temp).endsWith('complete\n'),
+    );
+    assert.equal(rig.exists('out/slow.txt'), false);
 
-  // Only the runner dies; its job (in its own process group) lives on and
-  // finishes its temporary file, which nothing will ever rename.
-  running.child.kill('SIGKILL');
-  assert.equal((await running.done).signal, 'SIGKILL');
-  await waitFor('the orphaned job to finish', () =>
-    rig.read(temp).endsWith('complete\n'),
-  );
-  assert.equal(rig.exists('out/slow.txt'), false);
+    rig.env['SLOW_SECS'] = '0';
+    const rerun = await rig.run('run', '-j', '2');
+    assert.equal(rerun.code, 0, show(rerun));
+    assert.equal(rig.read('out/slow.txt'), SLOW_COMPLETE);
+    assert.deepEqual(rig.tempFiles(), []);
+    // fast[a] and fast[b] were recorded before slow started; `side` may have
+    // finished too late to be (see the next test).
+    assert.equal(rig.count('fast'), 2);
+    assert.equal(rig.count('slow'), 2);
+  });
 
-  rig.env['SLOW_SECS'] = '0';
-  const rerun = await rig.run('run', '-j', '2');
-  assert.equal(rerun.code, 0, show(rerun));
-  assert.equal(rig.read('out/slow.txt'), SLOW_COMPLETE);
-  assert.deepEqual(rig.tempFiles(), []);
-  assert.deepEqual(rig.counts(), {fast: 2, side: 1, slow: 2});
-});
+  void test('a job whose output was in place before kill -9 is not rerun', async (t) => {
+    // `quick` finishes while `slow` runs; the runner is killed right after
+    // quick's output is renamed into place. Its record must survive.
+    const rig = WorkspaceRig.create(t);
+    rig.pipeline(
+      'steps:',
+      '  slow:',
+      '    outputs: {out: slow.txt}',
+      '    shell: "sh tools/slow.sh slow {outputs.out} 30"',
+      '  quick:',
+      '    outputs: {out: quick.txt}',
+      '    shell: "sleep 0.3 && sh tools/fake.sh quick {outputs.out}"',
+    );
+    const running = rig.start('run', '-j', '2');
+    await waitFor('slow to start', () => rig.count('slow') === 1);
+    await waitFor('quick.txt', () => rig.exists('quick.txt'), 10_000, 5);
+    running.child.kill('SIGKILL');
+    rig.killJobGroups('slow');
+    await running.done;
+    assert.equal(rig.read('quick.txt'), '+quick\n');
 
-void test('SIGINT stops the run with exit 130 and keeps what finished', async (t) => {
-  const rig = WorkspaceRig.create(t);
-  crashPipeline(rig);
-  const running = await startUntilSlowRuns(rig);
-  running.child.kill('SIGINT');
-  const stopped = await running.done;
-  assert.equal(stopped.code, 130, show(stopped));
-  const end = runEnd(stopped);
-  assert.equal(end['interrupted'], true);
-  assert.equal(end['ran'], 3);
-  assert.equal(rig.exists('out/slow.txt'), false);
-  assert.deepEqual(rig.tempFiles(), []);
-  assert.equal(rig.exists('.neuromake/lock'), false);
-  for (const out of ['fast/a.txt', 'fast/b.txt', 'side.txt']) {
-    assert.ok(rig.exists(out), out);
-  }
+    rig.env['SLOW_SECS'] = '0';
+    const rerun = await rig.run('run', '-j', '2', '--json');
+    assert.equal(rerun.code, 0, show(rerun));
+    const why = rerun.events.find(
+      (e) => e.type === 'info' && e.job === 'quick',
+    )?.message;
+    assert.equal(outcomes(rerun)['quick'], 'fresh', `quick ran: ${why}`);
+    assert.equal(rig.count('quick'), 1);
+  });
 
-  rig.env['SLOW_SECS'] = '0';
-  const rerun = await rig.run('run', '-j', '2', '--json');
-  assert.equal(rerun.code, 0, show(rerun));
-  assert.deepEqual(rig.counts(), {fast: 2, side: 1, slow: 2});
-  assert.equal(outcomes(rerun)['slow'], 'ran');
-  assert.equal(rig.read('out/slow.txt'), SLOW_COMPLETE);
-});
+  void test('SIGINT stops the run with exit 130 and keeps what finished', async (t) => {
+    const rig = WorkspaceRig.create(t);
+    crashPipeline(rig);
+    const running = await startUntilSlowRuns(rig);
+    await waitFor('side.txt', () => rig.exists('side.txt'));
+    running.child.kill('SIGINT');
+    const stopped = await running.done;
+    assert.equal(stopped.code, 130, show(stopped));
+    const end = runEnd(stopped);
+    assert.equal(end['interrupted'], true);
+    assert.equal(end['ran'], 3);
+    assert.equal(rig.exists('out/slow.txt'), false);
+    assert.deepEqual(rig.tempFiles(), []);
+    assert.equal(rig.exists('.neuromake/lock'), false);
+    for (const out of ['fast/a.txt', 'fast/b.txt', 'side.txt']) {
+      assert.ok(rig.exists(out), out);
+    }
 
-void test('SIGINT in plain mode says the run was interrupted', async (t) => {
-  const rig = WorkspaceRig.create(t);
-  crashPipeline(rig);
-  rig.env['SLOW_SECS'] = '30';
-  const running = rig.start('run', '-j', '2');
-  await waitFor('slow to start', () => rig.count('slow') === 1);
-  running.child.kill('SIGINT');
-  const stopped = await running.done;
-  assert.equal(stopped.code, 130, show(stopped));
-  assert.match(stopped.stdout, /interrupted/i);
-  assert.deepEqual(rig.tempFiles(), []);
+    rig.env['SLOW_SECS'] = '0';
+    const rerun = await rig.run('run', '-j', '2', '--json');
+    assert.equal(rerun.code, 0, show(rerun));
+    assert.deepEqual(rig.counts(), {fast: 2, side: 1, slow: 2});
+    assert.equal(outcomes(rerun)['slow'], 'ran');
+    assert.equal(rig.read('out/slow.txt'), SLOW_COMPLETE);
+  });
+
+  void test('SIGINT in plain mode says the run was interrupted', async (t) => {
+    const rig = WorkspaceRig.create(t);
+    crashPipeline(rig);
+    rig.env['SLOW_SECS'] = '30';
+    const running = rig.start('run', '-j', '2');
+    await waitFor('slow to start', () => rig.count('slow') === 1);
+    running.child.kill('SIGINT');
+    const stopped = await running.done;
+    assert.equal(stopped.code, 130, show(stopped));
+    assert.match(stopped.stdout, /interrupted/i);
+    assert.deepEqual(rig.tempFiles(), []);
+  });
 });

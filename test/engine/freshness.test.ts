@@ -1,108 +1,117 @@
 import assert from 'node:assert/strict';
 import {utimesSync} from 'node:fs';
-import {test} from 'node:test';
+import {describe, test} from 'node:test';
 
 import {fanOut, fanOutOutputs} from '../rig/fixtures.js';
-import {outcomes, runEnd, show, WorkspaceRig} from '../rig/workspace-rig.js';
+import {
+  outcomes,
+  runEnd,
+  show,
+  WorkspaceRig,
+  FILE_CONCURRENCY,
+} from '../rig/workspace-rig.js';
 
-void test('a first run runs every job once and writes every output', async (t) => {
-  const rig = WorkspaceRig.create(t);
-  fanOut(rig);
-  const first = await rig.run('run', '-j', '2');
-  assert.equal(first.code, 0, show(first));
-  assert.deepEqual(rig.counts(), {all: 1, post: 3, up: 3});
-  for (const out of fanOutOutputs()) assert.ok(rig.exists(out), out);
-  assert.equal(
-    rig.read('out/all.txt'),
-    ['a', 'b', 'c'].map((s) => `subject ${s}\n+up\n+post\n`).join('') + '+all\n',
-  );
-});
-
-void test('a second run runs nothing', async (t) => {
-  const rig = WorkspaceRig.create(t);
-  fanOut(rig);
-  assert.equal((await rig.run('run', '-j', '2')).code, 0);
-  const before = rig.counts();
-
-  const second = await rig.run('run', '-j', '2', '--json');
-  assert.equal(second.code, 0, show(second));
-  assert.deepEqual(rig.counts(), before);
-  const done = outcomes(second);
-  assert.equal(Object.keys(done).length, 7);
-  for (const [job, outcome] of Object.entries(done)) {
-    assert.equal(outcome, 'fresh', job);
-  }
-  const end = runEnd(second);
-  assert.deepEqual(
-    [end['ran'], end['restored'], end['fresh'], end['failed']],
-    [0, 0, 7, 0],
-  );
-});
-
-void test('editing one input of a fan-out reruns exactly its branch and the gather', async (t) => {
-  const rig = WorkspaceRig.create(t);
-  fanOut(rig);
-  assert.equal((await rig.run('run', '-j', '2')).code, 0);
-  const unrelated = rig.bytes('out/a.post');
-
-  rig.write('in/b.txt', 'subject b, edited\n');
-  const edited = await rig.run('run', '-j', '2', '--json');
-  assert.equal(edited.code, 0, show(edited));
-  assert.deepEqual(rig.counts(), {all: 2, post: 4, up: 4});
-  assert.deepEqual(rig.runs('up').slice(3), ['up[s=b]']);
-  assert.deepEqual(rig.runs('post').slice(3), ['post[s=b]']);
-  assert.deepEqual(outcomes(edited), {
-    'up[s=a]': 'fresh',
-    'up[s=b]': 'ran',
-    'up[s=c]': 'fresh',
-    'post[s=a]': 'fresh',
-    'post[s=b]': 'ran',
-    'post[s=c]': 'fresh',
-    all: 'ran',
+void describe('freshness', {concurrency: FILE_CONCURRENCY}, () => {
+  void test('a first run runs every job once and writes every output', async (t) => {
+    const rig = WorkspaceRig.create(t);
+    fanOut(rig);
+    const first = await rig.run('run', '-j', '2');
+    assert.equal(first.code, 0, show(first));
+    assert.deepEqual(rig.counts(), {all: 1, post: 3, up: 3});
+    for (const out of fanOutOutputs()) assert.ok(rig.exists(out), out);
+    assert.equal(
+      rig.read('out/all.txt'),
+      ['a', 'b', 'c'].map((s) => `subject ${s}\n+up\n+post\n`).join('') +
+        '+all\n',
+    );
   });
-  assert.match(rig.read('out/all.txt'), /subject b, edited\n/);
-  assert.deepEqual(rig.bytes('out/a.post'), unrelated);
 
-  const again = await rig.run('run', '-j', '2');
-  assert.equal(again.code, 0, show(again));
-  assert.deepEqual(rig.counts(), {all: 2, post: 4, up: 4});
-});
+  void test('a second run runs nothing', async (t) => {
+    const rig = WorkspaceRig.create(t);
+    fanOut(rig);
+    assert.equal((await rig.run('run', '-j', '2')).code, 0);
+    const before = rig.counts();
 
-void test('touching an input without changing its bytes reruns nothing', async (t) => {
-  const rig = WorkspaceRig.create(t);
-  fanOut(rig);
-  assert.equal((await rig.run('run')).code, 0);
-  const later = new Date(Date.now() + 60_000);
-  utimesSync(rig.path('in/a.txt'), later, later);
-  rig.write('in/c.txt', 'subject c\n'); // same bytes, new inode
+    const second = await rig.run('run', '-j', '2', '--json');
+    assert.equal(second.code, 0, show(second));
+    assert.deepEqual(rig.counts(), before);
+    const done = outcomes(second);
+    assert.equal(Object.keys(done).length, 7);
+    for (const [job, outcome] of Object.entries(done)) {
+      assert.equal(outcome, 'fresh', job);
+    }
+    const end = runEnd(second);
+    assert.deepEqual(
+      [end['ran'], end['restored'], end['fresh'], end['failed']],
+      [0, 0, 7, 0],
+    );
+  });
 
-  const result = await rig.run('run');
-  assert.equal(result.code, 0, show(result));
-  assert.deepEqual(rig.counts(), {all: 1, post: 3, up: 3});
-});
+  void test('editing one input of a fan-out reruns exactly its branch and the gather', async (t) => {
+    const rig = WorkspaceRig.create(t);
+    fanOut(rig);
+    assert.equal((await rig.run('run', '-j', '2')).code, 0);
+    const unrelated = rig.bytes('out/a.post');
 
-void test('editing a script a command names reruns the jobs that use it', async (t) => {
-  const rig = WorkspaceRig.create(t);
-  rig.write('in.txt', 'x\n');
-  rig.write('tools/tag.sh', 'echo one\n');
-  rig.pipeline(
-    'steps:',
-    '  tagged:',
-    '    inputs: {src: in.txt}',
-    '    outputs: {out: tagged.txt}',
-    '    shell: "sh tools/fake.sh tagged {outputs.out} {inputs.src} && sh tools/tag.sh >> {outputs.out}"',
-    '  other:',
-    '    inputs: {src: in.txt}',
-    '    outputs: {out: other.txt}',
-    '    shell: "sh tools/fake.sh other {outputs.out} {inputs.src}"',
-  );
-  assert.equal((await rig.run('run')).code, 0);
-  rig.write('tools/tag.sh', 'echo two\n');
+    rig.write('in/b.txt', 'subject b, edited\n');
+    const edited = await rig.run('run', '-j', '2', '--json');
+    assert.equal(edited.code, 0, show(edited));
+    assert.deepEqual(rig.counts(), {all: 2, post: 4, up: 4});
+    assert.deepEqual(rig.runs('up').slice(3), ['up[s=b]']);
+    assert.deepEqual(rig.runs('post').slice(3), ['post[s=b]']);
+    assert.deepEqual(outcomes(edited), {
+      'up[s=a]': 'fresh',
+      'up[s=b]': 'ran',
+      'up[s=c]': 'fresh',
+      'post[s=a]': 'fresh',
+      'post[s=b]': 'ran',
+      'post[s=c]': 'fresh',
+      all: 'ran',
+    });
+    assert.match(rig.read('out/all.txt'), /subject b, edited\n/);
+    assert.deepEqual(rig.bytes('out/a.post'), unrelated);
 
-  const why = await rig.run('why', 'tagged');
-  assert.match(why.stdout, /script tools\/tag\.sh changed/);
-  const result = await rig.run('run');
-  assert.equal(result.code, 0, show(result));
-  assert.deepEqual(rig.counts(), {other: 1, tagged: 2});
-  assert.equal(rig.read('tagged.txt'), 'x\n+tagged\ntwo\n');
+    const again = await rig.run('run', '-j', '2');
+    assert.equal(again.code, 0, show(again));
+    assert.deepEqual(rig.counts(), {all: 2, post: 4, up: 4});
+  });
+
+  void test('touching an input without changing its bytes reruns nothing', async (t) => {
+    const rig = WorkspaceRig.create(t);
+    fanOut(rig);
+    assert.equal((await rig.run('run')).code, 0);
+    const later = new Date(Date.now() + 60_000);
+    utimesSync(rig.path('in/a.txt'), later, later);
+    rig.write('in/c.txt', 'subject c\n'); // same bytes, new inode
+
+    const result = await rig.run('run');
+    assert.equal(result.code, 0, show(result));
+    assert.deepEqual(rig.counts(), {all: 1, post: 3, up: 3});
+  });
+
+  void test('editing a script a command names reruns the jobs that use it', async (t) => {
+    const rig = WorkspaceRig.create(t);
+    rig.write('in.txt', 'x\n');
+    rig.write('tools/tag.sh', 'echo one\n');
+    rig.pipeline(
+      'steps:',
+      '  tagged:',
+      '    inputs: {src: in.txt}',
+      '    outputs: {out: tagged.txt}',
+      '    shell: "sh tools/fake.sh tagged {outputs.out} {inputs.src} && sh tools/tag.sh >> {outputs.out}"',
+      '  other:',
+      '    inputs: {src: in.txt}',
+      '    outputs: {out: other.txt}',
+      '    shell: "sh tools/fake.sh other {outputs.out} {inputs.src}"',
+    );
+    assert.equal((await rig.run('run')).code, 0);
+    rig.write('tools/tag.sh', 'echo two\n');
+
+    const why = await rig.run('why', 'tagged');
+    assert.match(why.stdout, /script tools\/tag\.sh changed/);
+    const result = await rig.run('run');
+    assert.equal(result.code, 0, show(result));
+    assert.deepEqual(rig.counts(), {other: 1, tagged: 2});
+    assert.equal(rig.read('tagged.txt'), 'x\n+tagged\ntwo\n');
+  });
 });

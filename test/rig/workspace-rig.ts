@@ -57,6 +57,8 @@ export interface RunResult {
   readonly stderr: string;
   /** Parsed stdout lines when `--json` was passed, else empty. */
   readonly events: readonly RigEvent[];
+  /** `Date.now()` when the process was seen to exit. */
+  readonly endedAt: number;
 }
 
 /** A CLI process started in the background. */
@@ -71,7 +73,8 @@ export interface RunningCli {
 
 /**
  * Counted fake commands, written to `tools/` of every workspace. Each one
- * appends `$NEUROMAKE_JOB` to `$NM_COUNTS/<name>.log` when it starts.
+ * appends `$NEUROMAKE_JOB` to `$NM_COUNTS/<name>.log` when it starts. They
+ * are run as `sh tools/x.sh …`, so their content is part of each job's key.
  */
 const TOOLS: Readonly<Record<string, string>> = {
   // fake.sh NAME OUT [IN…]: OUT = the inputs, then a `+NAME` line. An input
@@ -102,8 +105,10 @@ echo "$NEUROMAKE_JOB" >> "$NM_COUNTS/$name.log"
 sleep "$secs"
 { if [ $# -gt 0 ]; then cat "$@"; fi; echo "+$name complete"; } > "$out"
 `,
-  // gate.sh NAME OUT GATE: counted; waits until $NM_GATES/GATE exists.
+  // gate.sh NAME OUT GATE: counted; waits until $NM_GATES/GATE exists. Its
+  // process group goes to NAME.pgid too, so `cleanup` can stop it.
   'gate.sh': `#!/bin/sh
+cut -d' ' -f5 /proc/$$/stat >> "$NM_COUNTS/$1.pgid"
 echo "$NEUROMAKE_JOB" >> "$NM_COUNTS/$1.log"
 while [ ! -e "$NM_GATES/$3" ]; do sleep 0.02; done
 echo "+$1" > "$2"
@@ -151,7 +156,9 @@ export class WorkspaceRig {
    * Creates a rig; with a test context, removes it when the test ends (and
    * kills anything it left running).
    */
-  static create(t?: {after(fn: () => Promise<void> | void): void}): WorkspaceRig {
+  static create(t?: {
+    after(fn: () => Promise<void> | void): void;
+  }): WorkspaceRig {
     const base = realpathSync(tmpdir());
     const rig = new WorkspaceRig(mkdtempSync(join(base, 'nm-e2e-')));
     t?.after(() => rig.cleanup());
@@ -207,7 +214,9 @@ export class WorkspaceRig {
   runs(name: string): string[] {
     const file = join(this.countsDir, `${name}.log`);
     if (!existsSync(file)) return [];
-    return readFileSync(file, 'utf8').split('\n').filter((l) => l !== '');
+    return readFileSync(file, 'utf8')
+      .split('\n')
+      .filter((l) => l !== '');
   }
 
   /** How many times a counted command ran. */
@@ -303,6 +312,7 @@ export class WorkspaceRig {
           stdout,
           stderr,
           events: json ? parseEvents(stdout) : [],
+          endedAt: Date.now(),
         });
       });
     });
@@ -369,10 +379,7 @@ export function parseEvents(stdout: string): RigEvent[] {
 }
 
 /** Events of one type. */
-export function eventsOf(
-  result: RunResult,
-  type: string,
-): readonly RigEvent[] {
+export function eventsOf(result: RunResult, type: string): readonly RigEvent[] {
   return result.events.filter((e) => e.type === type);
 }
 
@@ -406,11 +413,12 @@ export async function waitFor(
   what: string,
   check: () => boolean,
   timeoutMs = 10_000,
+  pollMs = 20,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
+    await sleep(pollMs);
   }
 }
 
@@ -445,9 +453,7 @@ export function maxOverlap(spans: string): number {
     points.push({t: BigInt(time), delta: kind === 'start' ? 1 : -1});
   }
   // Ends sort before starts at the same instant: touching is not overlap.
-  points.sort((a, b) =>
-    a.t === b.t ? a.delta - b.delta : a.t < b.t ? -1 : 1,
-  );
+  points.sort((a, b) => (a.t === b.t ? a.delta - b.delta : a.t < b.t ? -1 : 1));
   let now = 0;
   let max = 0;
   for (const p of points) {
@@ -456,3 +462,9 @@ export function maxOverlap(spans: string): number {
   }
   return max;
 }
+
+/**
+ * How many tests of one file run at once: each has its own workspace, and
+ * most of a test's time is spent waiting for child processes.
+ */
+export const FILE_CONCURRENCY = 4;

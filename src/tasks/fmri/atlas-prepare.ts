@@ -17,33 +17,60 @@ const atlasPrepare: TaskDefinition = {
   inputs: {
     atlas: {description: 'The atlas NIfTI (4D maps, or 3D integer labels).'},
     grid: {description: 'Any image on the target BOLD grid (a run or a mask).'},
-    mask: {description: 'uint8 mask on that grid; default: every voxel any map touches.', optional: true},
-    labels: {description: 'JSON with a "labels" array naming the maps.', optional: true},
+    mask: {
+      description:
+        'uint8 mask on that grid; default: every voxel any map touches.',
+      optional: true,
+    },
+    labels: {
+      description: 'JSON with a "labels" array naming the maps.',
+      optional: true,
+    },
   },
   outputs: {
     prepared: {description: 'The prepared atlas (neuromake bundle).'},
     report: {description: 'JSON: sizes, rank, empty maps.'},
   },
   params: {
-    kind: {type: 'string', description: 'Atlas kind.', default: 'auto', enum: ['auto', 'maps', 'labels']},
+    kind: {
+      type: 'string',
+      description: 'Atlas kind.',
+      default: 'auto',
+      enum: ['auto', 'maps', 'labels'],
+    },
   },
   async run(context) {
     const atlasFile = singleInput(context, 'atlas');
     const gridFile = singleInput(context, 'grid');
     const maskFile = optionalInput(context, 'mask');
     const labelsFile = optionalInput(context, 'labels');
-    const kind = stringParam(context, 'kind', 'auto', ['auto', 'maps', 'labels'] as const);
+    const kind = stringParam(context, 'kind', 'auto', [
+      'auto',
+      'maps',
+      'labels',
+    ] as const);
     const gh = await readNiftiHeader(gridFile);
-    const grid: Grid = {dims: spatialDims(gh.shape), affine: headerAffine(gh).affine};
+    const grid: Grid = {
+      dims: spatialDims(gh.shape),
+      affine: headerAffine(gh).affine,
+    };
     let voxels: Int32Array;
     if (maskFile !== undefined) {
       const m = await readNifti(maskFile);
-      const mg = {dims: spatialDims(m.header.shape), affine: headerAffine(m.header).affine};
+      const mg = {
+        dims: spatialDims(m.header.shape),
+        affine: headerAffine(m.header).affine,
+      };
       if (!sameGrid(mg, grid)) {
-        throw new FormatError(maskFile, 'dim/affine', `the mask's grid differs from ${gridFile}'s`);
+        throw new FormatError(
+          maskFile,
+          'dim/affine',
+          `the mask's grid differs from ${gridFile}'s`,
+        );
       }
       const list: number[] = [];
-      for (let v = 0; v < voxelCount(grid); v++) if (m.data[v] !== 0) list.push(v);
+      for (let v = 0; v < voxelCount(grid); v++)
+        if (m.data[v] !== 0) list.push(v);
       voxels = Int32Array.from(list);
     } else {
       voxels = Int32Array.from({length: voxelCount(grid)}, (_, i) => i);
@@ -55,22 +82,33 @@ const atlasPrepare: TaskDefinition = {
     if (maskFile === undefined) {
       // Without a mask keep only voxels some map reaches.
       const {rowPtr} = resampled.maps;
-      const keep = Array.from(voxels).filter((_, p) => rowPtr[p + 1]! > rowPtr[p]!);
+      const keep = Array.from(voxels).filter(
+        (_, p) => rowPtr[p + 1]! > rowPtr[p]!,
+      );
       voxels = Int32Array.from(keep);
       resampled = await resampleAtlas(atlasFile, grid, voxels, kind);
     }
     const resampleSeconds = (Date.now() - started) / 1000;
     const {solver, rank, emptyMaps} = solverFor(resampled.maps);
     if (emptyMaps.length > 0) {
-      context.warn(`${emptyMaps.length} atlas maps have no weight inside the mask; their series are 0`);
+      context.warn(
+        `${emptyMaps.length} atlas maps have no weight inside the mask; their series are 0`,
+      );
     }
     if (rank < resampled.maps.maps - emptyMaps.length) {
-      context.warn(`the maps are rank-deficient (rank ${rank}); minimum-norm estimates are used`);
+      context.warn(
+        `the maps are rank-deficient (rank ${rank}); minimum-norm estimates are used`,
+      );
     }
     let labels = resampled.labels;
     if (labelsFile !== undefined) {
-      const parsed = JSON.parse(await readFile(labelsFile, 'utf8')) as {labels?: unknown};
-      if (Array.isArray(parsed.labels) && parsed.labels.length === labels.length) {
+      const parsed = JSON.parse(await readFile(labelsFile, 'utf8')) as {
+        labels?: unknown;
+      };
+      if (
+        Array.isArray(parsed.labels) &&
+        parsed.labels.length === labels.length
+      ) {
         labels = parsed.labels.map(String);
       } else {
         context.warn(`${labelsFile}: labels ignored (need ${labels.length})`);
@@ -85,7 +123,11 @@ const atlasPrepare: TaskDefinition = {
       rank,
       labels,
       emptyMaps,
-      sources: {atlas: atlasFile, grid: gridFile, ...(maskFile === undefined ? {} : {mask: maskFile})},
+      sources: {
+        atlas: atlasFile,
+        grid: gridFile,
+        ...(maskFile === undefined ? {} : {mask: maskFile}),
+      },
     });
     const report = {
       kind: resampled.kind,
@@ -98,7 +140,10 @@ const atlasPrepare: TaskDefinition = {
       total_seconds: (Date.now() - started) / 1000,
     };
     context.log(JSON.stringify(report));
-    await writeFile(outputPath(context, 'report'), JSON.stringify(report, null, 2) + '\n');
+    await writeFile(
+      outputPath(context, 'report'),
+      JSON.stringify(report, null, 2) + '\n',
+    );
   },
 };
 

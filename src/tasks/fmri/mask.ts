@@ -5,7 +5,11 @@ import {sameGrid, spatialDims, voxelCount, type Grid} from '../../fmri/grid.js';
 import {TemporalMean} from '../../fmri/temporal-mean.js';
 import {FormatError} from '../../io/format-error.js';
 import {headerAffine} from '../../io/nifti-affine.js';
-import {readNifti, readNiftiFrames, readNiftiHeader} from '../../io/nifti-read.js';
+import {
+  readNifti,
+  readNiftiFrames,
+  readNiftiHeader,
+} from '../../io/nifti-read.js';
 import {writeNifti1} from '../../io/nifti-write.js';
 import {outputPath, singleInput, type TaskDefinition} from '../task.js';
 import {booleanParam, numberParam, optionalInput} from './params.js';
@@ -17,18 +21,46 @@ const mask: TaskDefinition = {
     "Brain mask of a BOLD run by nilearn's compute_epi_mask algorithm (or a given mask, checked against the run's grid); uint8 .nii.gz.",
   inputs: {
     bold: {description: 'The 4D BOLD run (.nii/.nii.gz).'},
-    mask: {description: 'A mask to use instead of computing one.', optional: true},
+    mask: {
+      description: 'A mask to use instead of computing one.',
+      optional: true,
+    },
   },
   outputs: {
     mask: {description: 'uint8 mask on the BOLD grid, .nii.gz.'},
     report: {description: 'JSON: threshold, voxel count, parameters.'},
   },
   params: {
-    lower_cutoff: {type: 'number', description: 'Lower fraction of the sorted intensities.', default: 0.2, minimum: 0, maximum: 1},
-    upper_cutoff: {type: 'number', description: 'Upper fraction.', default: 0.85, minimum: 0, maximum: 1},
-    connected: {type: 'boolean', description: 'Keep the largest connected component.', default: true},
-    opening: {type: 'integer', description: 'Erosion iterations of the opening (0 = none).', default: 2, minimum: 0},
-    exclude_zeros: {type: 'boolean', description: 'Leave zero voxels out of the histogram.', default: false},
+    lower_cutoff: {
+      type: 'number',
+      description: 'Lower fraction of the sorted intensities.',
+      default: 0.2,
+      minimum: 0,
+      maximum: 1,
+    },
+    upper_cutoff: {
+      type: 'number',
+      description: 'Upper fraction.',
+      default: 0.85,
+      minimum: 0,
+      maximum: 1,
+    },
+    connected: {
+      type: 'boolean',
+      description: 'Keep the largest connected component.',
+      default: true,
+    },
+    opening: {
+      type: 'integer',
+      description: 'Erosion iterations of the opening (0 = none).',
+      default: 2,
+      minimum: 0,
+    },
+    exclude_zeros: {
+      type: 'boolean',
+      description: 'Leave zero voxels out of the histogram.',
+      default: false,
+    },
   },
   async run(context) {
     const bold = singleInput(context, 'bold');
@@ -47,7 +79,11 @@ const mask: TaskDefinition = {
     if (given !== undefined) {
       result = await givenMask(given, bold, {dims, affine});
     } else {
-      const mean = new TemporalMean(voxelCount({dims}), header.sclSlope, header.sclInter);
+      const mean = new TemporalMean(
+        voxelCount({dims}),
+        header.sclSlope,
+        header.sclInter,
+      );
       const frames = header.shape.slice(3).reduce((a, b) => a * b, 1);
       await readNiftiFrames(bold, (frame, t) => {
         mean.add(frame);
@@ -56,17 +92,32 @@ const mask: TaskDefinition = {
       result = computeEpiMask(mean.mean(), dims, options);
     }
     if (result.voxels === 0) context.warn(`${bold}: the mask is empty`);
-    context.log(`mask: ${result.voxels} voxels, threshold ${result.threshold ?? 'given'}`);
+    context.log(
+      `mask: ${result.voxels} voxels, threshold ${result.threshold ?? 'given'}`,
+    );
     await writeNifti1(outputPath(context, 'mask'), {
       shape: dims,
       affine,
       data: result.mask,
-      descrip: given === undefined ? 'neuromake fmri.mask (EPI mask)' : 'neuromake fmri.mask (given)',
+      descrip:
+        given === undefined
+          ? 'neuromake fmri.mask (EPI mask)'
+          : 'neuromake fmri.mask (given)',
       gzip: true,
     });
     await writeFile(
       outputPath(context, 'report'),
-      JSON.stringify({source: bold, given_mask: given ?? null, threshold: result.threshold, voxels: result.voxels, options}, null, 2) + '\n',
+      JSON.stringify(
+        {
+          source: bold,
+          given_mask: given ?? null,
+          threshold: result.threshold,
+          voxels: result.voxels,
+          options,
+        },
+        null,
+        2,
+      ) + '\n',
     );
   },
 };
@@ -78,9 +129,16 @@ async function givenMask(
   grid: Grid,
 ): Promise<{mask: Uint8Array; threshold: null; voxels: number}> {
   const m = await readNifti(file);
-  const own = {dims: spatialDims(m.header.shape), affine: headerAffine(m.header).affine};
+  const own = {
+    dims: spatialDims(m.header.shape),
+    affine: headerAffine(m.header).affine,
+  };
   if (!sameGrid(own, grid)) {
-    throw new FormatError(file, 'dim/affine', `the mask's grid does not match that of ${bold}`);
+    throw new FormatError(
+      file,
+      'dim/affine',
+      `the mask's grid does not match that of ${bold}`,
+    );
   }
   const out = new Uint8Array(voxelCount(grid));
   let voxels = 0;

@@ -2,7 +2,11 @@ import {writeFile} from 'node:fs/promises';
 
 import {loadPreparedAtlas} from '../../fmri/prepared-atlas.js';
 import {projectRun} from '../../fmri/projection.js';
-import {detrend, standardize, type Standardize} from '../../fmri/signal-clean.js';
+import {
+  detrend,
+  standardize,
+  type Standardize,
+} from '../../fmri/signal-clean.js';
 import {writeNpy} from '../../io/npy.js';
 import {readNiftiHeader} from '../../io/nifti-read.js';
 import {resolveTr} from '../../io/nifti-time.js';
@@ -19,32 +23,61 @@ const project: TaskDefinition = {
   inputs: {
     bold: {description: 'The BOLD run on the prepared grid.'},
     atlas: {description: 'The prepared atlas (fmri.atlas-prepare).'},
-    sidecar: {description: 'BIDS _bold.json (its RepetitionTime wins over the header).', optional: true},
+    sidecar: {
+      description: 'BIDS _bold.json (its RepetitionTime wins over the header).',
+      optional: true,
+    },
   },
   outputs: {
     series: {description: 'float32 .npy of shape [T, K].'},
     sidecar: {description: 'JSON: labels, TR, shape, source files.'},
   },
   params: {
-    detrend: {type: 'boolean', description: 'Remove each series\' linear trend.', default: false},
-    standardize: {type: 'string', description: 'Z-score each series.', default: 'none', enum: [...MODES]},
+    detrend: {
+      type: 'boolean',
+      description: "Remove each series' linear trend.",
+      default: false,
+    },
+    standardize: {
+      type: 'string',
+      description: 'Z-score each series.',
+      default: 'none',
+      enum: [...MODES],
+    },
   },
   async run(context) {
     const bold = singleInput(context, 'bold');
     const atlasFile = singleInput(context, 'atlas');
     const sidecar = optionalInput(context, 'sidecar');
     const doDetrend = booleanParam(context, 'detrend', false);
-    const mode: Standardize = stringParam(context, 'standardize', 'none', MODES);
+    const mode: Standardize = stringParam(
+      context,
+      'standardize',
+      'none',
+      MODES,
+    );
     const started = Date.now();
     const atlas = await loadPreparedAtlas(atlasFile);
     const tr = await resolveTr(await readNiftiHeader(bold), sidecar);
-    if (tr?.source === 'sidecar' && tr.headerSeconds !== undefined && Math.abs(tr.headerSeconds - tr.seconds) > 1e-6) {
-      context.log(`TR ${tr.seconds} s from ${sidecar ?? ''}; the header says ${tr.headerSeconds} s`);
+    if (
+      tr?.source === 'sidecar' &&
+      tr.headerSeconds !== undefined &&
+      Math.abs(tr.headerSeconds - tr.seconds) > 1e-6
+    ) {
+      context.log(
+        `TR ${tr.seconds} s from ${sidecar ?? ''}; the header says ${tr.headerSeconds} s`,
+      );
     }
-    const series = await projectRun(bold, atlas, (d, t) => context.progress(d, t));
+    const series = await projectRun(bold, atlas, (d, t) =>
+      context.progress(d, t),
+    );
     if (doDetrend) detrend(series);
     standardize(series, mode);
-    await writeNpy(outputPath(context, 'series'), Float32Array.from(series.data), [series.frames, series.parcels]);
+    await writeNpy(
+      outputPath(context, 'series'),
+      Float32Array.from(series.data),
+      [series.frames, series.parcels],
+    );
     await writeFile(
       outputPath(context, 'sidecar'),
       JSON.stringify(
@@ -59,7 +92,12 @@ const project: TaskDefinition = {
           rank: atlas.rank,
           detrend: doDetrend,
           standardize: mode,
-          sources: {bold, atlas: atlasFile, sidecar: sidecar ?? null, ...atlas.sources},
+          sources: {
+            bold,
+            atlas: atlasFile,
+            sidecar: sidecar ?? null,
+            ...atlas.sources,
+          },
           seconds: (Date.now() - started) / 1000,
         },
         null,

@@ -4,8 +4,9 @@ import {readTable} from '../../io/delimited.js';
 import {NIFTI_UNITS_SEC} from '../../io/nifti-constants.js';
 import {writeNifti1} from '../../io/nifti-write.js';
 import {readSidecarTr} from '../../io/nifti-time.js';
+import {stringParam} from '../fmri/params.js';
 import {outputPath, singleInput, type TaskDefinition} from '../task.js';
-import {bidsEntities, parseEvents} from './bids-events.js';
+import {bidsEntities, parseEvents} from '../../io/bids-events.js';
 import {synthesizeRun} from './synth-run.js';
 
 /** Generates one synthetic ds000212-shaped BOLD run from real events. */
@@ -14,7 +15,9 @@ const synthBold: TaskDefinition = {
   description:
     'Synthesise a ds000212-shaped BOLD run (int16 .nii.gz: head, skull, brain, HRF responses to the real events by condition, drift, noise) with its events.tsv and a sidecar marked synthetic.',
   inputs: {
-    events: {description: 'The real events.tsv of the run (onsets, conditions).'},
+    events: {
+      description: 'The real events.tsv of the run (onsets, conditions).',
+    },
     sidecar: {description: 'The real _bold.json sidecar (RepetitionTime).'},
   },
   outputs: {
@@ -23,33 +26,76 @@ const synthBold: TaskDefinition = {
     sidecar: {description: 'The sidecar, with Synthetic: true.'},
   },
   params: {
-    seed: {type: 'string', description: 'Seed of the whole synthetic dataset.', default: '212'},
-    subject: {type: 'string', description: 'Subject label; default from the events file name.', default: ''},
-    run: {type: 'string', description: 'Run label; default from the events file name.', default: ''},
-    volumes: {type: 'integer', description: 'Volumes (ds000212: 166).', default: 166, minimum: 1},
-    dims: {type: 'array', description: 'Grid size [x, y, z].', default: [64, 64, 30]},
-    voxel_size: {type: 'array', description: 'Voxel size in mm.', default: [3.125, 3.125, 4]},
+    seed: {
+      type: 'string',
+      description: 'Seed of the whole synthetic dataset.',
+      default: '212',
+    },
+    subject: {
+      type: 'string',
+      description: 'Subject label; default from the events file name.',
+      default: '',
+    },
+    run: {
+      type: 'string',
+      description: 'Run label; default from the events file name.',
+      default: '',
+    },
+    volumes: {
+      type: 'integer',
+      description: 'Volumes (ds000212: 166).',
+      default: 166,
+      minimum: 1,
+    },
+    dims: {
+      type: 'array',
+      description: 'Grid size [x, y, z].',
+      default: [64, 64, 30],
+    },
+    voxel_size: {
+      type: 'array',
+      description: 'Voxel size in mm.',
+      default: [3.125, 3.125, 4],
+    },
     header_tr: {
       type: 'number',
-      description: 'TR written to the header, deliberately wrong as in ds000212 (the sidecar holds the true one).',
+      description:
+        'TR written to the header, deliberately wrong as in ds000212 (the sidecar holds the true one).',
       default: 1,
     },
-    noise: {type: 'number', description: 'Noise standard deviation.', default: 12},
-    response_percent: {type: 'number', description: 'Response amplitude, % signal.', default: 2},
-    gzip_level: {type: 'integer', description: 'zlib level.', default: 1, minimum: 1, maximum: 9},
+    noise: {
+      type: 'number',
+      description: 'Noise standard deviation.',
+      default: 12,
+    },
+    response_percent: {
+      type: 'number',
+      description: 'Response amplitude, % signal.',
+      default: 2,
+    },
+    gzip_level: {
+      type: 'integer',
+      description: 'zlib level.',
+      default: 1,
+      minimum: 1,
+      maximum: 9,
+    },
   },
   async run(context) {
     const eventsFile = singleInput(context, 'events');
     const sidecarFile = singleInput(context, 'sidecar');
     const p = context.params;
     const entities = bidsEntities(eventsFile);
-    const subject = String(p['subject'] ?? '') || `sub-${entities['sub'] ?? '00'}`;
-    const run = String(p['run'] ?? '') || (entities['run'] ?? '1');
+    const subject =
+      stringParam<string>(context, 'subject', '') ||
+      `sub-${entities['sub'] ?? '00'}`;
+    const run =
+      stringParam<string>(context, 'run', '') || (entities['run'] ?? '1');
     const events = parseEvents(await readTable(eventsFile), eventsFile);
     const tr = await readSidecarTr(sidecarFile);
     const dims = triple(p['dims'], [64, 64, 30]);
     const volumes = Number(p['volumes'] ?? 166);
-    const seed = String(p['seed'] ?? '212');
+    const seed = stringParam<string>(context, 'seed', '212');
     const synth = synthesizeRun({
       seed,
       subject,
@@ -62,7 +108,7 @@ const synthBold: TaskDefinition = {
       noise: Number(p['noise'] ?? 12),
       responsePercent: Number(p['response_percent'] ?? 2),
     });
-    async function* frames() {
+    function* frames() {
       let t = 0;
       for (const f of synth.frames()) {
         if (context.signal.aborted) throw new Error('cancelled');
@@ -81,14 +127,18 @@ const synthBold: TaskDefinition = {
       gzipLevel: Number(p['gzip_level'] ?? 1),
     });
     await copyFile(eventsFile, outputPath(context, 'events'));
-    const meta = JSON.parse(await readFile(sidecarFile, 'utf8')) as Record<string, unknown>;
+    const meta = JSON.parse(await readFile(sidecarFile, 'utf8')) as Record<
+      string,
+      unknown
+    >;
     await writeFile(
       outputPath(context, 'sidecar'),
       JSON.stringify(
         {
           ...meta,
           Synthetic: true,
-          Description: 'SYNTHETIC data generated by neuromake synth.bold; not a recording.',
+          Description:
+            'SYNTHETIC data generated by neuromake synth.bold; not a recording.',
           GeneratedBy: [{Name: 'neuromake synth.bold', Seed: seed}],
           SourceEvents: eventsFile,
         },
@@ -99,7 +149,10 @@ const synthBold: TaskDefinition = {
   },
 };
 
-function triple(v: unknown, fallback: [number, number, number]): [number, number, number] {
+function triple(
+  v: unknown,
+  fallback: [number, number, number],
+): [number, number, number] {
   if (!Array.isArray(v) || v.length !== 3) return fallback;
   return [Number(v[0]), Number(v[1]), Number(v[2])];
 }

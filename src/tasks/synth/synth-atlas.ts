@@ -36,7 +36,8 @@ export function synthesizeAtlas(o: SynthAtlasOptions): SynthAtlas {
       ((p[2]! - BRAIN_CENTER[2]) / axes[2]!) ** 2 <
     0.92;
   // The lattice spacing that leaves at least `parcels` points inside.
-  const volume = (4 / 3) * Math.PI * axes[0]! * axes[1]! * axes[2]! * 0.92 ** 1.5;
+  const volume =
+    (4 / 3) * Math.PI * axes[0]! * axes[1]! * axes[2]! * 0.92 ** 1.5;
   let h = Math.cbrt(volume / o.parcels) * 1.05;
   let candidates: number[][] = [];
   for (;;) {
@@ -65,28 +66,28 @@ export function synthesizeAtlas(o: SynthAtlasOptions): SynthAtlas {
   const radius = sigma * Math.sqrt(2 * Math.log(1 / CUTOFF));
   const v = o.voxelSize;
   const lo = BRAIN_CENTER.map((c, i) => c - axes[i]! - radius);
-  const dims = lo.map((l, i) => Math.ceil((2 * (BRAIN_CENTER[i]! - l)) / v) + 1) as [
-    number,
-    number,
-    number,
-  ];
+  const dims = lo.map(
+    (l, i) => Math.ceil((2 * (BRAIN_CENTER[i]! - l)) / v) + 1,
+  ) as [number, number, number];
   // prettier-ignore
   const affine = [v, 0, 0, lo[0]!, 0, v, 0, lo[1]!, 0, 0, v, lo[2]!, 0, 0, 0, 1];
   const [nx, ny, nz] = dims;
   function* maps(): Generator<Float32Array> {
     for (const c of centers) {
       const map = new Float32Array(nx * ny * nz);
-      const box = c.map((x, i) => [
+      const box = c.map<[number, number]>((x, i) => [
         Math.max(0, Math.floor((x - radius - lo[i]!) / v)),
         Math.min(dims[i]! - 1, Math.ceil((x + radius - lo[i]!) / v)),
-      ]) as [number, number][];
+      ]);
       for (let k = box[2]![0]; k <= box[2]![1]; k++) {
         const dz = lo[2]! + k * v - c[2];
         for (let j = box[1]![0]; j <= box[1]![1]; j++) {
           const dy = lo[1]! + j * v - c[1];
           for (let i = box[0]![0]; i <= box[0]![1]; i++) {
             const dx = lo[0]! + i * v - c[0];
-            const w = Math.exp(-(dx * dx + dy * dy + dz * dz) / (2 * sigma * sigma));
+            const w = Math.exp(
+              -(dx * dx + dy * dy + dz * dz) / (2 * sigma * sigma),
+            );
             if (w >= CUTOFF) map[i + nx * (j + ny * k)] = w;
           }
         }

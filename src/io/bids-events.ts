@@ -1,5 +1,5 @@
-import {FormatError} from '../../io/format-error.js';
-import type {Table} from '../../io/delimited.js';
+import {FormatError} from './format-error.js';
+import type {Table} from './delimited.js';
 
 /** One row of a ds000212-style events.tsv. */
 export interface BidsEvent {
@@ -22,10 +22,15 @@ export function parseEvents(table: Table, file: string): BidsEvent[] {
   return table.rows.map((r, i) => {
     const num = (c: string, fallback?: number) => {
       const raw = r[c];
-      if ((raw === undefined || raw === 'n/a') && fallback !== undefined) return fallback;
+      if ((raw === undefined || raw === 'n/a') && fallback !== undefined)
+        return fallback;
       const v = Number(raw);
       if (raw === undefined || raw.trim() === '' || !Number.isFinite(v)) {
-        throw new FormatError(file, `${c} (row ${i + 1})`, `${JSON.stringify(raw)} is not a number`);
+        throw new FormatError(
+          file,
+          `${c} (row ${i + 1})`,
+          `${JSON.stringify(raw)} is not a number`,
+        );
       }
       return v;
     };

@@ -1,0 +1,254 @@
+import assert from 'node:assert/strict';
+import {describe, test} from 'node:test';
+
+import {
+  eventsOf,
+  lineOf,
+  locate,
+  show,
+  WorkspaceRig,
+  type RunResult,
+  FILE_CONCURRENCY,
+} from '../rig/workspace-rig.js';
+
+/**
+ * Checks a diagnostic printed for `needle` (its `occurrence`-th appearance
+ * in the pipeline text): `pipeline.yaml:line:col`, then the quoted line.
+ */
+function assertLocated(
+  result: RunResult,
+  text: string,
+  needle: string,
+  occurrence = 0,
+): void {
+  const at = locate(text, needle, occurrence);
+  const [line] = at.split(':');
+  const quoted = `${line} | ${lineOf(text, needle, occurrence)}`;
+  assert.ok(
+    result.stderr.includes(`pipeline.yaml:${at} - `),
+    `expected pipeline.yaml:${at} in:\n${result.stderr}`,
+  );
+  assert.ok(
+    result.stderr.includes(quoted),
+    `expected the quoted line "${quoted}" in:\n${result.stderr}`,
+  );
+}
+
+/** Runs `run`, expecting exit 2 before anything ran or was recorded. */
+async function rejected(rig: WorkspaceRig): Promise<RunResult> {
+  const result = await rig.run('run');
+  assert.equal(result.code, 2, show(result));
+  assert.deepEqual(rig.counts(), {}, 'nothing may run');
+  assert.equal(rig.exists('.neuromake/state.db'), false);
+  return result;
+}
+
+void describe('graph diagnostics', {concurrency: FILE_CONCURRENCY}, () => {
+  void test('two jobs writing one file: both locations', async (t) => {
+    const rig = WorkspaceRig.create(t);
+    const text = rig.pipeline(
+      'steps:',
+      '  one:',
+      '    outputs: {out: shared.txt}',
+      '    shell: "sh tools/fake.sh one {outputs.out}"',
+      '  two:',
+      '    outputs: {result: "./shared.txt"}',
+      '    shell: "sh tools/fake.sh two {outputs.result}"',
+    );
+    const result = await rejected(rig);
+    assert.match(
+      result.stderr,
+      /error: two jobs write "shared\.txt": one and two/,
+    );
+    assertLocated(result, text, '"./shared.txt"');
+    assertLocated(result, text, 'shared.txt}');
+    assert.match(result.stderr, /- one writes it here/);
+  });
+
+  void test('two jobs of one fan-out writing one file', async (t) => {
+    const rig = WorkspaceRig.create(t);
+    const text = rig.pipeline(
+      'steps:',
+      '  fan:',
+      '    for_each: {matrix: {d: [x, "./x"]}}',
+      '    outputs: {out: "{d}/out.txt"}',
+      '    shell: "sh tools/fake.sh fan {outputs.out}"',
+    );
+    const result = await rejected(rig);
+    assert.match(
+      result.stderr,
+      /two jobs write "x\/out\.txt": fan\[d=x\] and fan\[d=\.\/x\]/,
+    );
+    assertLocated(result, text, '"{d}/out.txt"');
+  });
+
+  void test('an input nothing produces and that does not exist', async (t) => {
+    const rig = WorkspaceRig.create(t);
+    const text = rig.pipeline(
+      'steps:',
+      '  needs:',
+      '    inputs: {src: missing/file.txt}',
+      '    outputs: {out: needs.txt}',
+      '    shell: "sh tools/fake.sh needs {outputs.out} {inputs.src}"',
+    );
+    const result = await rejected(rig);
+    assert.match(
+      result.stderr,
+      /needs: input "src" is "missing\/file\.txt", which no step produces and which does not exist/,
+    );
+    assertLocated(result, text, 'missing/file.txt');
+
+    rig.write('missing/file.txt', 'here now\n');
+    const fixed = await rig.run('run');
+    assert.equal(fixed.code, 0, show(fixed));
+    assert.equal(rig.count('needs'), 1);
+  });
+
+  void test('a dependency cycle: every edge is located', async (t) => {
+    const rig = WorkspaceRig.create(t);
+    const text = rig.pipeline(
+      'steps:',
+      '  a:',
+      '    inputs: {src: c.txt}',
+      '    outputs: {out: a.txt}',
+      '    shell: "sh tools/fake.sh a {outputs.out} {inputs.src}"',
+      '  b:',
+      '    inputs: {src: a.txt}',
+      '    outputs: {out: b.txt}',
+      '    shell: "sh tools/fake.sh b {outputs.out} {inputs.src}"',
+      '  c:',
+      '    inputs: {src: b.txt}',
+      '    outputs: {out: c.txt}',
+      '    shell: "sh tools/fake.sh c {outputs.out} {inputs.src}"',
+    );
+    const result = await rejected(rig);
+    assert.match(result.stderr, /error: dependency cycle: a → c → b → a/);
+    assertLocated(result, text, 'c.txt}');
+    assertLocated(result, text, 'a.txt}', 1);
+    assertLocated(result, text, 'b.txt}', 1);
+    assert.match(result.stderr, /a reads "src", an output of c/);
+    assert.match(result.stderr, /c reads "src", an output of b/);
+    assert.match(result.stderr, /b reads "src", an output of a/);
+  });
+
+  void test('an output that climbs out with ".."', async (t) => {
+    const rig = WorkspaceRig.create(t);
+    const text = rig.pipeline(
+      'steps:',
+      '  evil:',
+      '    outputs: {out: "x/../../evil.txt"}',
+      '    shell: "sh tools/fake.sh evil {outputs.out}"',
+    );
+    const result = await rejected(rig);
+    assert.match(result.stderr, /output "out" climbs out with "\.\."/);
+    assertLocated(result, text, '../../evil');
+  });
+
+  void test('an absolute output path', async (t) => {
+    const rig = WorkspaceRig.create(t);
+    const text = rig.pipeline(
+      'steps:',
+      '  abs:',
+      '    outputs: {out: "/tmp/nm-abs.txt"}',
+      '    shell: "sh tools/fake.sh abs {outputs.out}"',
+    );
+    const result = await rejected(rig);
+    assert.match(result.stderr, /output "out" is an absolute path/);
+    assertLocated(result, text, '/tmp/nm-abs.txt');
+  });
+
+  void test('an output that leaves the workspace only once a wildcard is bound', async (t) => {
+    const rig = WorkspaceRig.create(t);
+    const text = rig.pipeline(
+      'steps:',
+      '  sneaky:',
+      '    for_each: {matrix: {d: [ok, "..", /etc]}}',
+      '    outputs: {out: "{d}/c.txt"}',
+      '    shell: "sh tools/fake.sh sneaky {outputs.out}"',
+    );
+    const result = await rejected(rig);
+    assert.match(
+      result.stderr,
+      /sneaky\[d=\.\.\]: output "out" resolves to "\.\.\/c\.txt", outside the workspace/,
+    );
+    assert.match(
+      result.stderr,
+      /sneaky\[d=\/etc\]: output "out" resolves to "\/etc\/c\.txt"/,
+    );
+    assertLocated(result, text, '"{d}/c.txt"');
+    assert.doesNotMatch(result.stderr, /sneaky\[d=ok\]/);
+  });
+
+  void test('a for_each glob matching nothing', async (t) => {
+    const rig = WorkspaceRig.create(t);
+    const text = rig.pipeline(
+      'steps:',
+      '  per:',
+      '    for_each: {glob: "data/sub-{s}/bold.txt"}',
+      '    inputs: {src: "data/sub-{s}/bold.txt"}',
+      '    outputs: {out: "o/{s}.txt"}',
+      '    shell: "sh tools/fake.sh per {outputs.out} {inputs.src}"',
+    );
+    rig.write('data/sub-1/other.txt', 'not bold\n');
+    const result = await rejected(rig);
+    assert.match(result.stderr, /error: for_each glob matches no files/);
+    assertLocated(result, text, '"data/sub-{s}/bold.txt"');
+  });
+
+  void test('an unknown target on the command line', async (t) => {
+    const rig = WorkspaceRig.create(t);
+    rig.pipeline(
+      'steps:',
+      '  per:',
+      '    for_each: {matrix: {s: [1, 2]}}',
+      '    outputs: {out: "o/{s}.txt"}',
+      '    shell: "sh tools/fake.sh per {outputs.out}"',
+    );
+    for (const command of ['run', 'status', 'why', 'dag']) {
+      const result = await rig.run(command, 'pre');
+      assert.equal(result.code, 2, `${command}: ${show(result)}`);
+      assert.match(result.stderr, /no step, job or output is called "pre"/);
+      assert.match(result.stderr, /hint: did you mean "per"\?/);
+    }
+    const job = await rig.run('run', 'per[s=3]');
+    assert.equal(job.code, 2, show(job));
+    assert.match(job.stderr, /no step, job or output is called "per\[s=3\]"/);
+    const forced = await rig.run('run', '--force', 'nope');
+    assert.equal(forced.code, 2, show(forced));
+    assert.match(
+      forced.stderr,
+      /--force: no step, job or output is called "nope"/,
+    );
+    assert.deepEqual(rig.counts(), {});
+
+    // Output paths are targets too.
+    const byPath = await rig.run('run', 'o/2.txt');
+    assert.equal(byPath.code, 0, show(byPath));
+    assert.deepEqual(rig.runs('per'), ['per[s=2]']);
+  });
+
+  void test('--json reports graph diagnostics as one located event', async (t) => {
+    const rig = WorkspaceRig.create(t);
+    const text = rig.pipeline(
+      'steps:',
+      '  needs:',
+      '    inputs: {src: nowhere.txt}',
+      '    outputs: {out: needs.txt}',
+      '    shell: "sh tools/fake.sh needs {outputs.out} {inputs.src}"',
+    );
+    const result = await rig.run('run', '--json');
+    assert.equal(result.code, 2, show(result));
+    const [event, ...more] = eventsOf(result, 'diagnostics');
+    assert.ok(event !== undefined && more.length === 0, result.stdout);
+    const [diagnostic] = event['diagnostics'] as {
+      message: string;
+      location: {file: string; line: number; column: number};
+    }[];
+    assert.match(String(diagnostic?.message), /nowhere\.txt/);
+    assert.equal(diagnostic?.location.file, rig.path('pipeline.yaml'));
+    assert.equal(
+      `${diagnostic?.location.line}:${diagnostic?.location.column}`,
+      locate(text, 'nowhere.txt'),
+    );
+  });
+});

@@ -1,0 +1,115 @@
+import assert from 'node:assert/strict';
+import {describe, test} from 'node:test';
+
+import {fanOut, fanOutOutputs} from '../rig/fixtures.js';
+import {
+  outcomes,
+  runEnd,
+  show,
+  WorkspaceRig,
+  FILE_CONCURRENCY,
+} from '../rig/workspace-rig.js';
+
+/** Runs the fan-out, then again with in/b.txt edited: 3 blobs go unneeded. */
+async function twoGenerations(rig: WorkspaceRig): Promise<Buffer> {
+  fanOut(rig);
+  assert.equal((await rig.run('run')).code, 0);
+  const original = rig.bytes('in/b.txt');
+  assert.equal(rig.blobs().length, 7);
+  rig.write('in/b.txt', 'subject b, edited\n');
+  assert.equal((await rig.run('run')).code, 0);
+  assert.equal(rig.blobs().length, 10);
+  return original;
+}
+
+void describe('gc', {concurrency: FILE_CONCURRENCY}, () => {
+  void test('gc removes blobs no record needs and keeps what the records need', async (t) => {
+    const rig = WorkspaceRig.create(t);
+    const original = await twoGenerations(rig);
+    const current = new Map(fanOutOutputs().map((p) => [p, rig.sha256(p)]));
+
+    const gc = await rig.run('gc');
+    assert.equal(gc.code, 0, show(gc));
+    assert.match(
+      gc.stdout,
+      /^removed 3 cache entries and 3 blobs \(\d+ B\); \d+ B kept\n$/,
+    );
+    const kept = rig.blobs().map((b) => b.replace('/', ''));
+    assert.deepEqual(kept.sort(), [...new Set(current.values())].sort());
+
+    // Every job is still fresh, and a lost output still restores.
+    const fresh = await rig.run('run', '--json');
+    assert.equal(runEnd(fresh)['fresh'], 7, show(fresh));
+    rig.remove('out/a.up');
+    const restored = await rig.run('run', '--json');
+    assert.equal(outcomes(restored)['up[s=a]'], 'restored', show(restored));
+    assert.deepEqual(rig.counts(), {all: 2, post: 4, up: 4});
+
+    // The old generation is gone: reverting the edit has to run again.
+    rig.write('in/b.txt', original);
+    const reverted = await rig.run('run', '--json');
+    assert.equal(reverted.code, 0, show(reverted));
+    assert.equal(outcomes(reverted)['up[s=b]'], 'ran');
+    assert.deepEqual(rig.counts(), {all: 3, post: 5, up: 5});
+
+    const again = await rig.run('gc');
+    assert.match(again.stdout, /^removed 3 cache entries and 3 blobs/);
+    const nothing = await rig.run('gc');
+    assert.match(
+      nothing.stdout,
+      /^removed 0 cache entries and 0 blobs \(0 B\)/,
+    );
+  });
+
+  void test('gc --keep-runs N keeps what the last N runs used', async (t) => {
+    const rig = WorkspaceRig.create(t);
+    const original = await twoGenerations(rig);
+
+    const keep = await rig.run('gc', '--keep-runs', '2');
+    assert.equal(keep.code, 0, show(keep));
+    assert.match(keep.stdout, /^removed 0 cache entries and 0 blobs/);
+    assert.equal(rig.blobs().length, 10);
+
+    // Run 3 restores the first generation (and so uses it again).
+    rig.write('in/b.txt', original);
+    const reverted = await rig.run('run', '--json');
+    assert.equal(reverted.code, 0, show(reverted));
+    assert.equal(outcomes(reverted)['up[s=b]'], 'restored');
+    assert.deepEqual(rig.counts(), {all: 2, post: 4, up: 4});
+
+    // Only run 2 used the edited generation: keeping one run drops it.
+    const one = await rig.run('gc', '--keep-runs', '1');
+    assert.match(one.stdout, /^removed 3 cache entries and 3 blobs/);
+    assert.equal(rig.blobs().length, 7);
+    const fresh = await rig.run('run', '--json');
+    assert.equal(runEnd(fresh)['fresh'], 7, show(fresh));
+  });
+
+  void test('gc --max-size drops optional entries but never needed ones', async (t) => {
+    const rig = WorkspaceRig.create(t);
+    await twoGenerations(rig);
+    const gc = await rig.run('gc', '--keep-runs', '10', '--max-size', '1B');
+    assert.equal(gc.code, 0, show(gc));
+    assert.match(gc.stdout, /^removed 3 cache entries and 3 blobs/);
+    assert.equal(rig.blobs().length, 7);
+    for (const out of fanOutOutputs()) rig.remove(out);
+    const restored = await rig.run('run', '--json');
+    assert.equal(runEnd(restored)['restored'], 7, show(restored));
+    assert.equal(runEnd(restored)['ran'], 0);
+  });
+
+  void test('gc removes leftover partial copies in the store', async (t) => {
+    const rig = WorkspaceRig.create(t);
+    fanOut(rig);
+    assert.equal((await rig.run('run')).code, 0);
+    const [first] = rig.blobs();
+    assert.ok(first !== undefined);
+    const shard = first.split('/')[0]!;
+    rig.write(`.neuromake/store/${shard}/deadbeef.tmp-1234-abc`, 'partial');
+    assert.equal(rig.blobs().length, 8);
+    const gc = await rig.run('gc');
+    assert.equal(gc.code, 0, show(gc));
+    assert.match(gc.stdout, /and 1 blobs/);
+    assert.equal(rig.blobs().length, 7);
+  });
+});

@@ -1,0 +1,202 @@
+import assert from 'node:assert/strict';
+import {describe, test} from 'node:test';
+
+import {
+  lineOf,
+  locate,
+  maxOverlap,
+  show,
+  WorkspaceRig,
+  FILE_CONCURRENCY,
+} from '../rig/workspace-rig.js';
+
+interface Span {
+  readonly job: string;
+  readonly start: bigint;
+  readonly end: bigint;
+  readonly gpus: string;
+  readonly cpus: string;
+}
+
+/** Pairs the start and end lines of a spans file by job. */
+function spans(text: string): Span[] {
+  const open = new Map<string, {start: bigint; gpus: string; cpus: string}>();
+  const out: Span[] = [];
+  for (const line of text.split('\n')) {
+    const [kind, time, job, ...rest] = line.split(' ');
+    if (kind === undefined || time === undefined || job === undefined) continue;
+    const fields = new Map(
+      rest.map((f) => [
+        f.slice(0, f.indexOf('=')),
+        f.slice(f.indexOf('=') + 1),
+      ]),
+    );
+    if (kind === 'start') {
+      open.set(job, {
+        start: BigInt(time),
+        gpus: fields.get('gpus') ?? '?',
+        cpus: fields.get('cpus') ?? '?',
+      });
+    } else {
+      const started = open.get(job);
+      assert.ok(started !== undefined, `end before start: ${line}`);
+      out.push({job, ...started, end: BigInt(time)});
+    }
+  }
+  return out;
+}
+
+function overlaps(a: Span, b: Span): boolean {
+  return a.start < b.end && b.start < a.end;
+}
+
+/** A step of `count` span.sh jobs sharing the spans file `name`. */
+function spanStep(
+  id: string,
+  count: number,
+  seconds: number,
+  resources?: string,
+): string[] {
+  const values = Array.from({length: count}, (_, i) => i + 1).join(', ');
+  return [
+    `  ${id}:`,
+    `    for_each: {matrix: {i: [${values}]}}`,
+    `    outputs: {out: "${id}/{i}.txt"}`,
+    ...(resources === undefined ? [] : [`    resources: ${resources}`]),
+    `    shell: "sh tools/span.sh spans {outputs.out} ${seconds}"`,
+  ];
+}
+
+void describe('resource limits', {concurrency: FILE_CONCURRENCY}, () => {
+  void test('-j 2 runs at most two jobs at once, and does run two', async (t) => {
+    const rig = WorkspaceRig.create(t);
+    rig.pipeline('steps:', ...spanStep('work', 6, 0.25));
+    const result = await rig.run('run', '-j', '2');
+    assert.equal(result.code, 0, show(result));
+    assert.equal(rig.count('spans'), 6);
+    assert.equal(maxOverlap(rig.countsFile('spans.spans')), 2);
+  });
+
+  void test('a job with cpus: 2 under -j 2 runs alone', async (t) => {
+    const rig = WorkspaceRig.create(t);
+    rig.pipeline(
+      'steps:',
+      ...spanStep('wide', 2, 0.25, '{cpus: 2}'),
+      ...spanStep('narrow', 4, 0.25),
+    );
+    const result = await rig.run('run', '-j', '2');
+    assert.equal(result.code, 0, show(result));
+    const all = spans(rig.countsFile('spans.spans'));
+    assert.equal(all.length, 6);
+    for (const wide of all.filter((s) => s.job.startsWith('wide'))) {
+      assert.equal(wide.cpus, '2', 'NEUROMAKE_CPUS is the job’s share');
+      const others = all.filter((s) => s !== wide && overlaps(s, wide));
+      assert.deepEqual(
+        others.map((s) => s.job),
+        [],
+        `${wide.job} had company`,
+      );
+    }
+    assert.equal(maxOverlap(rig.countsFile('spans.spans')), 2);
+  });
+
+  void test('--memory 1GB runs jobs of 600MB one at a time', async (t) => {
+    const rig = WorkspaceRig.create(t);
+    rig.pipeline('steps:', ...spanStep('big', 3, 0.2, '{memory: 600MB}'));
+    const result = await rig.run('run', '-j', '4', '--memory', '1GB');
+    assert.equal(result.code, 0, show(result));
+    assert.equal(rig.count('spans'), 3);
+    assert.equal(maxOverlap(rig.countsFile('spans.spans')), 1);
+  });
+
+  void test('--memory 1.5GB runs two jobs of 600MB at a time', async (t) => {
+    const rig = WorkspaceRig.create(t);
+    rig.pipeline('steps:', ...spanStep('big', 4, 0.25, '{memory: 600MB}'));
+    const result = await rig.run('run', '-j', '4', '--memory', '1.5GB');
+    assert.equal(result.code, 0, show(result));
+    assert.equal(maxOverlap(rig.countsFile('spans.spans')), 2);
+  });
+
+  void test('a job needing more memory than the budget: exit 2 and a diagnostic', async (t) => {
+    const rig = WorkspaceRig.create(t);
+    const text = rig.pipeline(
+      'steps:',
+      '  small:',
+      '    outputs: {out: small.txt}',
+      '    shell: "sh tools/fake.sh small {outputs.out}"',
+      ...spanStep('huge', 1, 0, '{memory: 2GB}'),
+    );
+    const result = await rig.run('run', '--memory', '1GB');
+    assert.equal(result.code, 2, show(result));
+    assert.match(
+      result.stderr,
+      /error: step "huge" needs 1\.9 GiB of memory but the budget is 953\.7 MiB/,
+    );
+    assert.ok(
+      result.stderr.includes(`pipeline.yaml:${locate(text, 'huge:')}`),
+      result.stderr,
+    );
+    assert.ok(result.stderr.includes(lineOf(text, 'huge:')));
+    assert.deepEqual(rig.counts(), {}, 'nothing may run');
+  });
+
+  void test('a job needing more cpus or GPUs than exist: exit 2', async (t) => {
+    const rig = WorkspaceRig.create(t);
+    rig.pipeline('steps:', ...spanStep('wide', 1, 0, '{cpus: 4}'));
+    const cpus = await rig.run('run', '-j', '2');
+    assert.equal(cpus.code, 2, show(cpus));
+    assert.match(cpus.stderr, /step "wide" needs 4 cpus but the budget is 2/);
+
+    rig.pipeline('steps:', ...spanStep('gpu', 1, 0, '{gpus: 2}'));
+    const gpus = await rig.run('run', '--gpus', '1');
+    assert.equal(gpus.code, 2, show(gpus));
+    assert.match(
+      gpus.stderr,
+      /step "gpu" needs 2 GPU\(s\) but 1 are available/,
+    );
+    assert.deepEqual(rig.counts(), {});
+  });
+
+  void test('GPU jobs each see one distinct device, at most two at once', async (t) => {
+    const rig = WorkspaceRig.create(t);
+    rig.pipeline(
+      'steps:',
+      ...spanStep('train', 5, 0.25, '{gpus: 1}'),
+      ...spanStep('cpu', 1, 0.1),
+    );
+    const result = await rig.run('run', '-j', '6', '--gpus', '0,1');
+    assert.equal(result.code, 0, show(result));
+    const all = spans(rig.countsFile('spans.spans'));
+    const train = all.filter((s) => s.job.startsWith('train'));
+    assert.equal(train.length, 5);
+    for (const s of train) assert.match(s.gpus, /^[01]$/, s.job);
+    for (const a of train) {
+      for (const b of train) {
+        if (a !== b && overlaps(a, b)) {
+          assert.notEqual(a.gpus, b.gpus, `${a.job} and ${b.job} share a GPU`);
+        }
+      }
+    }
+    const trainSpans = all
+      .filter((s) => s.job.startsWith('train'))
+      .flatMap((s) => [`start ${s.start}`, `end ${s.end}`])
+      .join('\n');
+    assert.equal(maxOverlap(trainSpans), 2);
+    const cpu = all.find((s) => s.job.startsWith('cpu'));
+    assert.equal(cpu?.gpus, '', 'a job without gpus sees no device');
+  });
+
+  void test('--gpus with device ids hands out exactly those ids', async (t) => {
+    const rig = WorkspaceRig.create(t);
+    rig.pipeline('steps:', ...spanStep('train', 4, 0.1, '{gpus: 1}'));
+    const result = await rig.run('run', '-j', '4', '--gpus', '3,5');
+    assert.equal(result.code, 0, show(result));
+    const seen = new Set(
+      spans(rig.countsFile('spans.spans')).map((s) => s.gpus),
+    );
+    assert.ok(
+      [...seen].every((g) => g === '3' || g === '5'),
+      [...seen].join(),
+    );
+  });
+});
