@@ -546,7 +546,7 @@ function report(
   const other = (v: PeerView) => v.otherScaled;
   const runScaled = (v: PeerView) => v.runScaled;
   const perJob = (ms: number | undefined) =>
-    ms === undefined ? '' : ((ms / jobs) * 1000).toFixed(2);
+    ms === undefined ? '' : (ms / jobs).toFixed(2);
   const only = (label: string, value: string) => [label, value, '', '', '', ''];
 
   const rows: string[][] = [

@@ -44,7 +44,13 @@ ready() {
   esac
 }
 
-if command -v sinfo >/dev/null && [ -f "$CONF" ] && ready; then
+pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+
+# Probe only when both daemons run: otherwise sinfo would wait out its
+# timeout for nothing.
+if command -v sinfo >/dev/null && [ -f "$CONF" ] &&
+  pid_alive /run/slurm/slurmctld.pid && pid_alive /run/slurm/slurmd.pid &&
+  ready; then
   log "node $NODE is already up ($(node_state))"
   exit 0
 fi
@@ -142,7 +148,6 @@ PartitionName=debug Nodes=$NODE Default=YES MaxTime=INFINITE State=UP
 CONF
 )
 
-pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 stop_daemon() {
   if pid_alive "$1"; then
     kill "$(cat "$1")" 2>/dev/null || true

@@ -25,6 +25,15 @@ export function compareKeys(old: KeyRecord, now: KeyRecord): StaleReason[] {
     }
   }
 
+  const oldGlobals = old.globals ?? {};
+  for (const name of union(oldGlobals, now.globals)) {
+    const a = oldGlobals[name];
+    const b = now.globals[name];
+    if (canonicalJson(a) !== canonicalJson(b)) {
+      reasons.push({reason: 'global-param-changed', name, old: a, new: b});
+    }
+  }
+
   for (const name of union(old.inputs, now.inputs)) {
     const a = new Map(old.inputs[name] ?? []);
     const b = new Map(now.inputs[name] ?? []);

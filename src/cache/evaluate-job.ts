@@ -89,6 +89,7 @@ export async function evaluateJob(
     neuromake: NEUROMAKE_VERSION,
     action: await actionRecord(job, context),
     params: job.params,
+    globals: job.globals,
     inputs,
     outputs: Object.fromEntries(job.outputs),
     env: Object.fromEntries(

@@ -18,6 +18,8 @@ export interface KeyRecord {
         readonly scripts: Readonly<Record<string, string>>;
       };
   readonly params: Readonly<Record<string, ParamValue>>;
+  /** Global params the step reads, by name. */
+  readonly globals: Readonly<Record<string, ParamValue>>;
   /** Input name → [path, content hash] pairs, in declared order. */
   readonly inputs: Readonly<
     Record<string, readonly (readonly [string, string])[]>

@@ -39,6 +39,12 @@ export type StaleReason =
       readonly new: ParamValue | undefined;
     }
   | {
+      readonly reason: 'global-param-changed';
+      readonly name: string;
+      readonly old: ParamValue | undefined;
+      readonly new: ParamValue | undefined;
+    }
+  | {
       readonly reason: 'input-changed';
       readonly name: string;
       readonly path: string;
@@ -91,6 +97,8 @@ export function describeReason(r: StaleReason): string {
       return `script ${r.path} changed (${short(r.old)} → ${short(r.new)})`;
     case 'param-changed':
       return `param ${r.name}: ${show(r.old)} → ${show(r.new)}`;
+    case 'global-param-changed':
+      return `global param ${r.name}: ${show(r.old)} → ${show(r.new)}`;
     case 'input-changed':
       return `input ${r.name} changed: ${r.path} (${short(r.old)} → ${short(r.new)})`;
     case 'input-list-changed':

@@ -82,8 +82,13 @@ export class StateStore {
       ),
       getCache: db.prepare('SELECT outputs, run FROM cache WHERE key = ?'),
       touchCache: db.prepare('UPDATE cache SET run = ? WHERE key = ?'),
-      addPending: db.prepare('INSERT OR IGNORE INTO pending (path) VALUES (?)'),
-      dropPending: db.prepare('DELETE FROM pending WHERE path = ?'),
+      addPending: db.prepare(
+        'INSERT OR IGNORE INTO pending_outputs (path) VALUES (?)',
+      ),
+      dropPending: db.prepare('DELETE FROM pending_outputs WHERE path = ?'),
+      pendingProcess: db.prepare(
+        'UPDATE pending_outputs SET pid = ?, token = ? WHERE path = ?',
+      ),
       timeline: db.prepare(
         'INSERT INTO timeline (run, job, outcome, start_ms, end_ms, slot) VALUES (?, ?, ?, ?, ?, ?)',
       ),
@@ -184,11 +189,28 @@ export class StateStore {
     this.#queue(() => this.#statements.dropPending.run(path));
   }
 
+  /**
+   * Notes which process writes a temporary path, written at once: after a
+   * crash, the next run can stop an orphaned command before it deletes the
+   * command's temporary files (else the orphan would write them again).
+   */
+  setPendingProcess(
+    paths: readonly string[],
+    pid: number,
+    token: string,
+  ): void {
+    this.flush();
+    this.#db.transaction(() => {
+      for (const path of paths)
+        this.#statements.pendingProcess.run(pid, token, path);
+    })();
+  }
+
   /** Temporary paths a previous, interrupted run left registered. */
-  pendingPaths(): string[] {
-    return (
-      this.#db.prepare('SELECT path FROM pending').all() as {path: string}[]
-    ).map((r) => r.path);
+  pendingOutputs(): PendingOutput[] {
+    return this.#db
+      .prepare('SELECT path, pid, token FROM pending_outputs')
+      .all() as PendingOutput[];
   }
 
   addTimeline(run: number, entry: TimelineEntry): void {
@@ -249,6 +271,13 @@ export class StateStore {
   }
 }
 
+/** A temporary output registered by a run, and who was writing it. */
+export interface PendingOutput {
+  readonly path: string;
+  readonly pid: number | null;
+  readonly token: string | null;
+}
+
 interface FileRow {
   path: string;
   size: number;
@@ -274,7 +303,8 @@ CREATE TABLE IF NOT EXISTS jobs (
   ms REAL);
 CREATE TABLE IF NOT EXISTS cache (
   key TEXT PRIMARY KEY, outputs TEXT, run INTEGER);
-CREATE TABLE IF NOT EXISTS pending (path TEXT PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS pending_outputs (
+  path TEXT PRIMARY KEY, pid INTEGER, token TEXT);
 CREATE TABLE IF NOT EXISTS runs (
   id INTEGER PRIMARY KEY AUTOINCREMENT, started_at TEXT, ended_at TEXT,
   command TEXT, status TEXT);

@@ -25,14 +25,22 @@ export interface LockBusy {
  */
 export async function lockWorkspace(
   stateDir: string,
-  options: {readonly wait: boolean; readonly pollMs?: number},
+  options: {
+    readonly wait: boolean;
+    readonly pollMs?: number;
+    /** Called once when the lock is busy and we start waiting. */
+    readonly onWait?: (owner: LockBusy) => void;
+  },
 ): Promise<{ok: true; release: () => void} | {ok: false; error: LockBusy}> {
   mkdirSync(stateDir, {recursive: true});
   const path = join(stateDir, 'lock');
+  let waiting = false;
   for (;;) {
     const taken = tryTake(path);
     if (taken.ok) return taken;
     if (!options.wait) return taken;
+    if (!waiting) options.onWait?.(taken.error);
+    waiting = true;
     await sleep(options.pollMs ?? 200);
   }
 }

@@ -4,7 +4,11 @@ import {
 } from '../execution/slurm/cluster-profile.js';
 import {executorOf} from '../execution/select-runner.js';
 import type {Job} from '../graph/job.js';
-import {EXECUTORS, type ExecutorName, type PipelineSpec} from '../pipeline/spec.js';
+import {
+  EXECUTORS,
+  type ExecutorName,
+  type PipelineSpec,
+} from '../pipeline/spec.js';
 import {didYouMean} from '../util/did-you-mean.js';
 
 /** Where a run's jobs go, from `--executor`, `--profile` and `--max-jobs`. */
@@ -13,8 +17,7 @@ export interface ExecutorPlan {
   readonly fallback: ExecutorName;
   /** Set when some selected job runs on Slurm. */
   readonly slurm:
-    | {readonly profile: ClusterProfile; readonly maxJobs: number}
-    | undefined;
+    {readonly profile: ClusterProfile; readonly maxJobs: number} | undefined;
 }
 
 /**
@@ -29,9 +32,7 @@ export function resolveExecutors(
   },
   spec: PipelineSpec,
   selected: readonly Job[],
-):
-  | {ok: true; plan: ExecutorPlan}
-  | {ok: false; message: string; hint: string} {
+): {ok: true; plan: ExecutorPlan} | {ok: false; message: string; hint: string} {
   const fallback = EXECUTORS.find((e) => e === (flags.executor ?? 'local'));
   if (fallback === undefined) {
     return {
@@ -76,7 +77,10 @@ export function resolveExecutors(
     ok: true,
     plan: {
       fallback,
-      slurm: {profile: profile.value, maxJobs: maxJobs ?? profile.value.maxJobs},
+      slurm: {
+        profile: profile.value,
+        maxJobs: maxJobs ?? profile.value.maxJobs,
+      },
     },
   };
 }

@@ -175,9 +175,21 @@ export async function main(
     }
     switch (command) {
       case 'status':
-        return await statusCommand(loaded.value, positionals, io, json);
+        return await statusCommand(
+          loaded.value,
+          positionals,
+          io,
+          json,
+          values.force ?? [],
+        );
       case 'why':
-        return await whyCommand(loaded.value, positionals, io, json);
+        return await whyCommand(
+          loaded.value,
+          positionals,
+          io,
+          json,
+          values.force ?? [],
+        );
       case 'dag':
         return dagCommand(
           loaded.value,

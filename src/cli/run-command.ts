@@ -79,7 +79,9 @@ export async function runCommand(
   const {plan} = executors;
   // Slurm jobs take nothing from the local budgets (the cluster sizes
   // them), so only local jobs are checked against those.
-  const local = selected.filter((j) => executorOf(j, plan.fallback) === 'local');
+  const local = selected.filter(
+    (j) => executorOf(j, plan.fallback) === 'local',
+  );
   const budget = resolveBudget({
     jobs: flags.jobs,
     memory: flags.memory,
@@ -102,7 +104,14 @@ export async function runCommand(
 
   if (flags.dryRun) return dryRun(loaded, selected, forced, logger);
 
-  const lock = await lockWorkspace(loaded.stateDir, {wait: flags.wait});
+  const lock = await lockWorkspace(loaded.stateDir, {
+    wait: flags.wait,
+    onWait: (owner) =>
+      logger.log({
+        type: 'info',
+        message: `waiting for the run of pid ${owner.pid} (since ${owner.since}) to finish`,
+      }),
+  });
   if (!lock.ok) {
     const e = lock.error;
     return usageError(

@@ -11,6 +11,7 @@ async function statuses(
   loaded: LoadedPipeline,
   targets: readonly string[],
   io: CliIo,
+  force: readonly string[],
 ): Promise<
   | {ok: true; statuses: JobStatus[]; wanted: Set<string>}
   | {ok: false; code: number}
@@ -23,6 +24,17 @@ async function statuses(
         io,
         `no step, job or output is called "${resolved.error.target}"`,
         resolved.error.hint,
+      ),
+    };
+  }
+  const forced = resolveTargets(loaded.graph, force);
+  if (!forced.ok) {
+    return {
+      ok: false,
+      code: usageError(
+        io,
+        `--force: no step, job or output is called "${forced.error.target}"`,
+        forced.error.hint,
       ),
     };
   }
@@ -40,7 +52,7 @@ async function statuses(
         producers: loaded.graph.producers,
         env: process.env,
       },
-      new Set(),
+      new Set(force.length === 0 ? [] : forced.jobs),
     );
     return {
       ok: true,
@@ -97,8 +109,9 @@ export async function statusCommand(
   targets: readonly string[],
   io: CliIo,
   json: boolean,
+  force: readonly string[] = [],
 ): Promise<number> {
-  const result = await statuses(loaded, targets, io);
+  const result = await statuses(loaded, targets, io, force);
   if (!result.ok) return result.code;
   let stale = 0;
   for (const status of result.statuses) {
@@ -129,6 +142,7 @@ export async function whyCommand(
   targets: readonly string[],
   io: CliIo,
   json: boolean,
+  force: readonly string[] = [],
 ): Promise<number> {
   if (targets.length === 0)
     return usageError(
@@ -136,7 +150,7 @@ export async function whyCommand(
       'why needs a job, step or output',
       'for example: neuromake why mask',
     );
-  const result = await statuses(loaded, targets, io);
+  const result = await statuses(loaded, targets, io, force);
   if (!result.ok) return result.code;
   for (const status of result.statuses) {
     if (!result.wanted.has(status.job.id)) continue;

@@ -1,5 +1,5 @@
 import {randomBytes} from 'node:crypto';
-import {mkdirSync} from 'node:fs';
+import {mkdirSync, readFileSync} from 'node:fs';
 import {rename, rm, stat} from 'node:fs/promises';
 import {basename, dirname, join, resolve} from 'node:path';
 
@@ -31,11 +31,7 @@ export class JobOutputs {
     this.#store = store;
     const tag = randomBytes(4).toString('hex');
     for (const [name, final] of job.outputs) {
-      const temp = join(
-        dirname(final),
-        `${TEMP_PREFIX}${tag}-${basename(final)}`,
-      );
-      this.paths.set(name, {final, temp});
+      this.paths.set(name, {final, temp: tempPathFor(final, tag)});
     }
   }
 
@@ -45,6 +41,11 @@ export class JobOutputs {
       mkdirSync(dirname(resolve(this.#workspace, final)), {recursive: true});
       this.#store.addPending(temp);
     }
+  }
+
+  /** Every temporary path, relative to the workspace. */
+  temps(): string[] {
+    return [...this.paths.values()].map((p) => p.temp);
   }
 
   tempOf(name: string): string | undefined {
@@ -95,11 +96,16 @@ export class JobOutputs {
     return records;
   }
 
-  /** Deletes whatever temporary files exist; used after a failure. */
+  /**
+   * Deletes whatever temporary files exist; used after a failure. Never
+   * throws: a temporary that cannot be removed stays registered, and the
+   * next run tries again.
+   */
   async discard(): Promise<void> {
     for (const {temp} of this.paths.values()) {
-      await rm(resolve(this.#workspace, temp), {force: true});
-      this.#store.dropPending(temp);
+      if (await removeQuietly(resolve(this.#workspace, temp))) {
+        this.#store.dropPending(temp);
+      }
     }
   }
 }
@@ -135,16 +141,73 @@ export async function restoreOutputs(
   }
 }
 
-/** Deletes temporary files an interrupted run registered but never renamed. */
+/**
+ * Deletes temporary files an interrupted run registered but never renamed.
+ * A command the dead runner left running would write its temporary file
+ * again after we delete it, so such orphans are stopped first. Only a
+ * process that still carries the run's token in its environment is
+ * signalled, so a recycled pid is never hit.
+ */
 export async function cleanPending(
   workspace: string,
   store: StateStore,
 ): Promise<number> {
-  const paths = store.pendingPaths();
-  for (const path of paths) {
-    await rm(resolve(workspace, path), {force: true});
-    store.dropPending(path);
+  const pending = store.pendingOutputs();
+  for (const {pid, token} of pending) {
+    if (pid !== null && token !== null && isOrphanOf(pid, token)) {
+      try {
+        process.kill(-pid, 'SIGKILL');
+      } catch {
+        // Gone in the meantime.
+      }
+    }
+  }
+  let removed = 0;
+  for (const {path} of pending) {
+    if (await removeQuietly(resolve(workspace, path))) {
+      store.dropPending(path);
+      removed++;
+    }
   }
   store.flush();
-  return paths.length;
+  return removed;
+}
+
+/** The token every shell job of this process carries (NEUROMAKE_RUN_TOKEN). */
+export const RUN_TOKEN = randomBytes(8).toString('hex');
+
+function isOrphanOf(pid: number, token: string): boolean {
+  try {
+    const environ = readFileSync(`/proc/${pid}/environ`, 'latin1');
+    return environ.split('\0').includes(`NEUROMAKE_RUN_TOKEN=${token}`);
+  } catch {
+    return false;
+  }
+}
+
+async function removeQuietly(path: string): Promise<boolean> {
+  try {
+    await rm(path, {force: true});
+    return true;
+  } catch (err) {
+    // A path that cannot exist is as good as removed.
+    const code = (err as NodeJS.ErrnoException).code;
+    return code === 'ENAMETOOLONG' || code === 'ENOTDIR';
+  }
+}
+
+/** Longest file name most file systems accept, in bytes. */
+const NAME_MAX = 255;
+
+/**
+ * The temporary name for an output: same directory, a recognisable prefix
+ * and the final name at the end (tools that look at `.nii.gz` still see
+ * it). A final name near the file-name limit keeps its end, extension
+ * included, so the temporary name stays legal.
+ */
+export function tempPathFor(final: string, tag: string): string {
+  const prefix = `${TEMP_PREFIX}${tag}-`;
+  let name = basename(final);
+  while (Buffer.byteLength(prefix + name) > NAME_MAX) name = name.slice(1);
+  return join(dirname(final), prefix + name);
 }

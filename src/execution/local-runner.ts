@@ -5,6 +5,7 @@ import type {PipelineSpec} from '../pipeline/spec.js';
 import type {Allocation} from '../scheduler/resource-pool.js';
 import type {ActionRequest, ActionRunner} from './action-runner.js';
 import type {JobFailure} from './job-failure.js';
+import {RUN_TOKEN} from './job-outputs.js';
 import {renderCommand} from './render-command.js';
 import {runShell} from './shell-runner.js';
 import type {TaskPool} from './task-pool.js';
@@ -46,7 +47,7 @@ export class LocalRunner implements ActionRunner {
       : this.#task(request);
   }
 
-  #shell({job, outputs, allocation, log, signal}: ActionRequest) {
+  #shell({job, outputs, allocation, log, signal, onSpawn}: ActionRequest) {
     const command = renderCommand(job, this.#spec.params, (name) =>
       outputs.tempOf(name),
     );
@@ -57,6 +58,7 @@ export class LocalRunner implements ActionRunner {
       env: jobEnvironment(job, allocation, this.#gpuBudget, this.#inheritGpus),
       log,
       signal,
+      onSpawn,
     });
   }
 
@@ -106,7 +108,11 @@ export function jobEnvironment(
   gpuBudget: boolean,
   inheritGpus = false,
 ): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {...process.env, NEUROMAKE_JOB: job.id};
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    NEUROMAKE_JOB: job.id,
+    NEUROMAKE_RUN_TOKEN: RUN_TOKEN,
+  };
 
   // Each GPU job sees only the devices it was given; a job that asked for
   // none sees none, so it cannot take a GPU another job holds.

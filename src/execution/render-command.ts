@@ -56,9 +56,11 @@ export function shellQuote(word: string): string {
 }
 
 /**
- * Files a command names that are not declared inputs or outputs: scripts
- * such as `python3 scripts/fit.py`. Their content joins the job's key, so
- * editing the script reruns the job.
+ * Scripts a command names that are not declared inputs or outputs, such as
+ * `python3 scripts/fit.py`: existing files with a script's extension, or
+ * executable ones. Their content joins the job's key, so editing the script
+ * reruns the job. Other files a command happens to name (a log it appends
+ * to) are left out, or every run would see them changed.
  */
 export function scriptsNamed(
   command: string,
@@ -76,7 +78,13 @@ export function scriptsNamed(
     if (word === '' || declared.has(word) || !/[./]/.test(word)) continue;
     if (word.startsWith('-')) continue;
     const stats = statSync(resolve(workspace, word), {throwIfNoEntry: false});
-    if (stats?.isFile() === true) scripts.add(word);
+    if (stats?.isFile() !== true) continue;
+    if (SCRIPT_EXTENSION.test(word) || (stats.mode & 0o111) !== 0) {
+      scripts.add(word);
+    }
   }
   return [...scripts].sort();
 }
+
+const SCRIPT_EXTENSION =
+  /\.(py|sh|bash|zsh|r|jl|js|mjs|cjs|ts|pl|rb|m|awk|sed|lua|ipynb|mk)$/i;

@@ -17,7 +17,7 @@ import type {Admission} from '../scheduler/job-slots.js';
 import type {Allocation, ResourcePool} from '../scheduler/resource-pool.js';
 import type {Sha256Hex} from '../util/hash.js';
 import {describeFailure, type JobFailure} from './job-failure.js';
-import {JobOutputs, restoreOutputs} from './job-outputs.js';
+import {JobOutputs, restoreOutputs, RUN_TOKEN} from './job-outputs.js';
 import type {ActionRunner} from './action-runner.js';
 
 /** Everything one run needs. */
@@ -280,7 +280,7 @@ class JobRun {
     let logPath = '';
     for (let attempt = 1; attempt <= retries + 1; attempt++) {
       this.#context.logger.log({type: 'job-start', job: job.id, attempt});
-      const result = await this.#attempt(job, key, allocation, attempt);
+      const result = await this.#attempt(job, key, allocation, attempt, start);
       failure = result.failure;
       logPath = result.logPath;
       if (failure === undefined) {
@@ -314,6 +314,7 @@ class JobRun {
     key: JobKey,
     allocation: Allocation,
     attempt: number,
+    started: number,
   ): Promise<{
     failure?: JobFailure;
     outputs: Record<string, OutputRecord>;
@@ -328,9 +329,15 @@ class JobRun {
     const none = {outputs: {}, unchanged: false, logPath};
     try {
       outputs.prepare();
-      const failure = await this.#context
-        .runnerFor(job)
-        .run({job, outputs, allocation, log, signal});
+      const failure = await this.#context.runnerFor(job).run({
+        job,
+        outputs,
+        allocation,
+        log,
+        signal,
+        onSpawn: (pid) =>
+          store.setPendingProcess(outputs.temps(), pid, RUN_TOKEN),
+      });
       const missing = failure ?? (await outputs.verify());
       if (missing !== undefined) {
         log.write(`\nneuromake: ${describeFailure(missing)}\n`);
@@ -352,8 +359,13 @@ class JobRun {
         keyRecord: key.text,
         outputs: records,
         run: this.#context.runId,
-        ms: 0,
+        ms: performance.now() - started,
       });
+
+      // Note we must write the record now, not with the next batch: the
+      // output is already in place, and a runner killed before the batch
+      // would otherwise rerun a job that finished.
+      store.flush();
       return {outputs: records, unchanged, logPath};
     } catch (err) {
       await outputs.discard();
@@ -375,7 +387,6 @@ class JobRun {
     this.#counts[outcome]++;
     for (const record of Object.values(outputs))
       this.#hashes.set(record.path, record.hash);
-    if (outcome === 'ran') this.#recordDuration(job, ms);
     this.#context.logger.log({
       type: 'job-done',
       job: job.id,
@@ -390,12 +401,6 @@ class JobRun {
       this.#waitingOn.set(next, left);
       if (left === 0) this.#toEvaluate.push(next);
     }
-  }
-
-  #recordDuration(job: Job, ms: number): void {
-    const record = this.#context.store.job(job.id);
-    if (record !== undefined)
-      this.#context.store.putJob(job.id, {...record, ms});
   }
 
   #fail(

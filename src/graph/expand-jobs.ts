@@ -10,6 +10,7 @@ import {checkParamValue} from '../tasks/check-param.js';
 import {findTask} from '../tasks/registry.js';
 import {globBindings} from './glob-bindings.js';
 import {jobId, type Job, type JobInput} from './job.js';
+import {referencedGlobals} from './referenced-globals.js';
 import {resolveParam, resolvePath, type Scope} from './resolve-values.js';
 
 /**
@@ -35,9 +36,17 @@ export function expandJobs(
 
   for (const step of spec.steps.values()) {
     const list = bindingsOf(step, new Set());
+    const globals = referencedGlobals(spec, step);
     const stepJobs: Job[] = [];
     for (const bindings of list) {
-      const job = expandOne(spec, step, bindings, jobs.length, diagnostics);
+      const job = expandOne(
+        spec,
+        step,
+        bindings,
+        jobs.length,
+        diagnostics,
+        globals,
+      );
       if (job === undefined) continue;
       stepJobs.push(job);
       jobs.push(job);
@@ -146,6 +155,7 @@ function expandOne(
   bindings: ReadonlyMap<string, Scalar>,
   index: number,
   diagnostics: Diagnostic[],
+  globals: Readonly<Record<string, ParamValue>>,
 ): Job | undefined {
   const id = jobId(step.id, bindings);
   const before = diagnostics.length;
@@ -197,6 +207,7 @@ function expandOne(
     index,
     bindings,
     params,
+    globals,
     inputs,
     outputs,
     deps: [],

@@ -14,6 +14,8 @@ export interface Job {
   readonly bindings: ReadonlyMap<string, Scalar>;
   /** Step params with templates resolved and task defaults filled in. */
   readonly params: Readonly<Record<string, ParamValue>>;
+  /** Global params the step reads (see `referencedGlobals`). */
+  readonly globals: Readonly<Record<string, ParamValue>>;
   readonly inputs: ReadonlyMap<string, JobInput>;
   readonly outputs: ReadonlyMap<string, string>;
   /** Jobs whose outputs this job reads; filled in by `buildGraph`. */

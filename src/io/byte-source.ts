@@ -2,11 +2,7 @@ import {createReadStream} from 'node:fs';
 import {open} from 'node:fs/promises';
 import {createGunzip} from 'node:zlib';
 
-import {FormatError} from './format-error.js';
-
-// TODO(#4): one gzip member inflates on one core (~1.5x nibabel here, short
-// of the 2x target); parallel inflate would need multi-member (BGZF-like)
-// files or speculative block decoding.
+import {gzipError} from './gunzip.js';
 
 /** Output chunk size for inflating: large chunks cut per-chunk overhead. */
 export const INFLATE_CHUNK_BYTES = 4 << 20;
@@ -26,7 +22,9 @@ export async function isGzipFile(file: string): Promise<boolean> {
 
 /**
  * Sequential reader over a file's bytes, gunzipped on the fly when the file
- * is gzip-compressed (decided by content, not by name). Lets a caller peek
+ * is gzip-compressed (decided by content, not by name). Used for headers
+ * that run past 16 KiB and for files too big to read whole (`gunzip.ts`
+ * is the fast path). Lets a caller peek
  * at the header, then copy the rest straight into its own buffer so that a
  * run is held in memory once.
  */
@@ -138,19 +136,7 @@ export class ByteSource {
       return r.value;
     } catch (e) {
       this.finished = true;
-      throw wrapStreamError(this.file, this.gzip, e);
+      throw this.gzip ? gzipError(this.file, e) : e;
     }
   }
-}
-
-function wrapStreamError(file: string, gzip: boolean, e: unknown): Error {
-  const err = e as NodeJS.ErrnoException;
-  if (gzip && typeof err.code === 'string' && err.code.startsWith('Z_')) {
-    return new FormatError(
-      file,
-      'gzip',
-      `${err.message} (${err.code}); the file is truncated or corrupt`,
-    );
-  }
-  return err instanceof Error ? err : new Error(String(e));
 }

@@ -138,7 +138,8 @@ export function eventLines(
       );
     case 'watch-change': {
       const [first] = event.paths;
-      const more = event.paths.length > 1 ? ` and ${event.paths.length - 1} more` : '';
+      const more =
+        event.paths.length > 1 ? ` and ${event.paths.length - 1} more` : '';
       const when = event.queued ? ' (queued until the current run ends)' : '';
       return out(`${label('changed', p.cyan)}${first ?? ''}${more}${when}`);
     }

@@ -30,14 +30,17 @@ export class PriorityQueue<T> {
     if (fits(top)) return this.#removeAt(0);
 
     // Note: a job that does not fit the free resources must not block a
-    // smaller one behind it, so scan in priority order rather than peek.
-    const order = [...this.#items.keys()].sort((a, b) =>
-      this.#higher(this.#items[a]!, this.#items[b]!) ? -1 : 1,
-    );
-    for (const index of order) {
-      if (fits(this.#items[index]!)) return this.#removeAt(index);
+    // smaller one behind it, so look past the top: the first item in
+    // priority order that fits is the highest-priority one among those that
+    // fit, found in one linear pass without sorting or allocating.
+    const items = this.#items;
+    let best = -1;
+    for (let i = 1; i < items.length; i++) {
+      const item = items[i]!;
+      if (best !== -1 && !this.#higher(item, items[best]!)) continue;
+      if (fits(item)) best = i;
     }
-    return undefined;
+    return best === -1 ? undefined : this.#removeAt(best);
   }
 
   pop(): T | undefined {

@@ -31,13 +31,34 @@ const TASKS: readonly RegisteredTask[] = [
     moduleUrl: new URL('./files/write-text.js', import.meta.url),
   },
   {definition: fmriMask, moduleUrl: new URL('./fmri/mask.js', import.meta.url)},
-  {definition: fmriAtlasPrepare, moduleUrl: new URL('./fmri/atlas-prepare.js', import.meta.url)},
-  {definition: fmriProject, moduleUrl: new URL('./fmri/project.js', import.meta.url)},
-  {definition: fmriImportPyd, moduleUrl: new URL('./fmri/import-pyd.js', import.meta.url)},
-  {definition: fmriSample, moduleUrl: new URL('./fmri/sample.js', import.meta.url)},
-  {definition: fmriDataset, moduleUrl: new URL('./fmri/dataset.js', import.meta.url)},
-  {definition: synthBold, moduleUrl: new URL('./synth/bold.js', import.meta.url)},
-  {definition: synthAtlas, moduleUrl: new URL('./synth/atlas.js', import.meta.url)},
+  {
+    definition: fmriAtlasPrepare,
+    moduleUrl: new URL('./fmri/atlas-prepare.js', import.meta.url),
+  },
+  {
+    definition: fmriProject,
+    moduleUrl: new URL('./fmri/project.js', import.meta.url),
+  },
+  {
+    definition: fmriImportPyd,
+    moduleUrl: new URL('./fmri/import-pyd.js', import.meta.url),
+  },
+  {
+    definition: fmriSample,
+    moduleUrl: new URL('./fmri/sample.js', import.meta.url),
+  },
+  {
+    definition: fmriDataset,
+    moduleUrl: new URL('./fmri/dataset.js', import.meta.url),
+  },
+  {
+    definition: synthBold,
+    moduleUrl: new URL('./synth/bold.js', import.meta.url),
+  },
+  {
+    definition: synthAtlas,
+    moduleUrl: new URL('./synth/atlas.js', import.meta.url),
+  },
 ];
 
 const BY_NAME = new Map(TASKS.map((t) => [t.definition.name, t]));

@@ -1,5 +1,5 @@
 import {createHash} from 'node:crypto';
-import {createReadStream} from 'node:fs';
+import {open} from 'node:fs/promises';
 
 /** A SHA-256 digest as 64 lowercase hex characters. */
 export type Sha256Hex = string & {readonly __brand: 'Sha256Hex'};
@@ -9,10 +9,31 @@ export function sha256(data: string | Uint8Array): Sha256Hex {
   return createHash('sha256').update(data).digest('hex') as Sha256Hex;
 }
 
-/** Hashes a file's bytes by streaming it, in large chunks. */
+/** The most a file hash reads at once. */
+const MAX_CHUNK = 4 * 1024 * 1024;
+const MIN_CHUNK = 16 * 1024;
+
+/**
+ * Hashes a file's bytes, reading it in large chunks into one buffer sized
+ * to the file (one byte over, so a small file takes a single read plus the
+ * read that sees its end). A fixed 4 MiB buffer per call, as a stream with
+ * that highWaterMark allocates, is external memory: hashing thousands of
+ * tiny outputs that way forced a full GC every few jobs (issue #2).
+ */
 export async function sha256File(path: string): Promise<Sha256Hex> {
   const hash = createHash('sha256');
-  const stream = createReadStream(path, {highWaterMark: 4 * 1024 * 1024});
-  for await (const chunk of stream) hash.update(chunk as Buffer);
+  const handle = await open(path, 'r');
+  try {
+    const {size} = await handle.stat();
+    const length = Math.min(Math.max(size + 1, MIN_CHUNK), MAX_CHUNK);
+    const buffer = Buffer.allocUnsafe(length);
+    for (;;) {
+      const {bytesRead} = await handle.read(buffer, 0, length, null);
+      if (bytesRead === 0) break;
+      hash.update(buffer.subarray(0, bytesRead));
+    }
+  } finally {
+    await handle.close();
+  }
   return hash.digest('hex') as Sha256Hex;
 }

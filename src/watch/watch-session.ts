@@ -286,7 +286,9 @@ export class WatchSession {
       failedKeys: this.#failedKeys,
       command: 'watch',
     });
-    this.#failedKeys = new Map(summary.failedKeys);
+    // Keep earlier failures too: a job that failed before but was not
+    // evaluated this cycle (a new failure stopped the run) has not changed.
+    this.#failedKeys = new Map([...this.#failedKeys, ...summary.failedKeys]);
   }
 
   /** Brings the watcher in line with a new watch set. */
@@ -330,9 +332,14 @@ export class WatchSession {
   }
 }
 
-/** What changes when a file is written, replaced or deleted. */
+/**
+ * What changes when a file is written, replaced or deleted. A directory is
+ * just there or not: its times change whenever a job writes into it, and
+ * the throttle that {@link RECHECK_MS} is for only drops file changes.
+ */
 function fileSignature(path: string): string {
   const stats = statSync(path, {throwIfNoEntry: false, bigint: true});
   if (stats === undefined) return 'missing';
+  if (stats.isDirectory()) return 'directory';
   return `${stats.ino}:${stats.size}:${stats.mtimeNs}:${stats.ctimeNs}`;
 }

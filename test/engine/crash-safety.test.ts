@@ -130,9 +130,35 @@ void describe('crash safety', {concurrency: FILE_CONCURRENCY}, () => {
     assert.equal(rig.read('out/slow.txt'), SLOW_COMPLETE);
     assert.deepEqual(rig.tempFiles(), []);
     // fast[a] and fast[b] were recorded before slow started; `side` may have
-    // finished too late to be (see the next test).
+    // finished too late to be (see the test on records below).
     assert.equal(rig.count('fast'), 2);
     assert.equal(rig.count('slow'), 2);
+  });
+
+  void test('kill -9 of the runner alone, rerun at once: the orphan is stopped', async (t) => {
+    // The orphaned job would outlive the rerun's clean-up and then write its
+    // old temporary file again; the rerun must stop it first.
+    const rig = WorkspaceRig.create(t);
+    crashPipeline(rig);
+    const running = await startUntilSlowRuns(rig, '1.5');
+    running.child.kill('SIGKILL');
+    await running.done;
+    const orphan = Number(rig.countsFile('slow.pgid').split('\n')[0]);
+    assert.ok(groupAlive(orphan), 'the orphan outlives the runner');
+
+    rig.env['SLOW_SECS'] = '0';
+    const rerun = await rig.run('run', '-j', '2');
+    assert.equal(rerun.code, 0, show(rerun));
+    await waitFor('the orphan to be stopped', () => !groupAlive(orphan));
+    assert.equal(rig.read('out/slow.txt'), SLOW_COMPLETE);
+
+    // Give a surviving orphan the time it would need to finish (1.5 s).
+    await new Promise((r) => setTimeout(r, 2000));
+    assert.deepEqual(rig.tempFiles(), [], 'a stray temporary file remains');
+    assert.equal(
+      rig.countsFile('slow.done').split('\n').filter(Boolean).length,
+      1,
+    );
   });
 
   void test('a job whose output was in place before kill -9 is not rerun', async (t) => {
@@ -204,4 +230,36 @@ void describe('crash safety', {concurrency: FILE_CONCURRENCY}, () => {
     assert.match(stopped.stdout, /interrupted/i);
     assert.deepEqual(rig.tempFiles(), []);
   });
+
+  void test('an output whose name is near the file-name limit is written', async (t) => {
+    // 245 + 4 bytes is a legal name (NAME_MAX is 255); the temporary name
+    // must not outgrow it, and a failure must never wedge later runs.
+    const rig = WorkspaceRig.create(t);
+    const name = `${'x'.repeat(245)}.txt`;
+    rig.pipeline(
+      'steps:',
+      '  long:',
+      `    outputs: {out: "out/${name}"}`,
+      '    shell: "sh tools/fake.sh long {outputs.out}"',
+    );
+    const first = await rig.run('run');
+    const second = await rig.run('run');
+    assert.deepEqual(
+      [first.code, second.code],
+      [0, 0],
+      `${show(first)}\n${show(second)}`,
+    );
+    assert.equal(rig.read(`out/${name}`), '+long\n');
+    assert.deepEqual(rig.tempFiles(), []);
+  });
 });
+
+/** Whether a process group still has members. */
+function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -24,7 +24,12 @@ void test('an unknown executor is reported at its value with a hint', () => {
     '    shell: "true"',
     '    executor: slrum',
   );
-  const d = single(text, /executor must be local or slurm, got the string "slrum"/, 4, 15);
+  const d = single(
+    text,
+    /executor must be local or slurm, got the string "slrum"/,
+    4,
+    15,
+  );
   assert.equal(covered(text, d), 'slrum');
   assert.equal(d.hint, 'did you mean "slurm"?');
 });

@@ -96,7 +96,8 @@ wc -l < "$3" | tr -d ' ' > "$2"
 `,
   // slow.sh NAME OUT SECONDS [IN…]: writes a partial OUT, records its process
   // group in $NM_COUNTS/NAME.pgid, sleeps (SLOW_SECS, when set, overrides
-  // SECONDS without changing the command), then writes OUT in full.
+  // SECONDS without changing the command), writes OUT in full, and appends
+  // to NAME.done.
   'slow.sh': `#!/bin/sh
 name=$1; out=$2; secs=\${SLOW_SECS:-$3}; shift 3
 printf partial > "$out"
@@ -104,6 +105,7 @@ cut -d' ' -f5 /proc/$$/stat >> "$NM_COUNTS/$name.pgid"
 echo "$NEUROMAKE_JOB" >> "$NM_COUNTS/$name.log"
 sleep "$secs"
 { if [ $# -gt 0 ]; then cat "$@"; fi; echo "+$name complete"; } > "$out"
+echo "$NEUROMAKE_JOB" >> "$NM_COUNTS/$name.done"
 `,
   // gate.sh NAME OUT GATE: counted; waits until $NM_GATES/GATE exists. Its
   // process group goes to NAME.pgid too, so `cleanup` can stop it.

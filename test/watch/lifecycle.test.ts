@@ -10,6 +10,7 @@ import {describe, test} from 'node:test';
 
 import {fanOut} from '../rig/fixtures.js';
 import {
+  changedPaths,
   ofType,
   startIdle,
   startWatch,
@@ -128,10 +129,10 @@ void describe('watch: stopping, and outputs', {concurrency: 2}, () => {
       {
         const from = watch.mark();
         rig.write('in/a.txt', 'subject a, edited\n');
-        await watch.cycle('the cycle for a', from, ranCycle);
+        const events = await watch.cycle('the cycle for a', from, ranCycle);
+        assert.deepEqual(changedPaths(events), new Set(['in/a.txt']));
         const after = watch.mark();
-        const events = await watch.quiet(after);
-        assert.deepEqual(events, [], watch.dump());
+        assert.deepEqual(await watch.quiet(after), [], watch.dump());
         assert.deepEqual(rig.counts(), {all: 2, post: 4, up: 4});
       }
 
@@ -172,6 +173,14 @@ void describe('watch: stopping, and outputs', {concurrency: 2}, () => {
         rig.write('sub-03/anat.txt', 'anat 03\n');
         const events = await watch.cycle('the new subject', from, ranCycle);
         assert.deepEqual(started(events), ['mask[s=03]'], watch.dump());
+        // Only the new subject's paths were changes, not the directories
+        // and files its job wrote (an extra cycle could hide inside this
+        // wait, as a queued one).
+        assert.deepEqual(
+          changedPaths(events),
+          new Set(['sub-03', 'sub-03/anat.txt']),
+          watch.dump(),
+        );
         const after = watch.mark();
         assert.deepEqual(await watch.quiet(after), [], watch.dump());
       }
@@ -182,6 +191,7 @@ void describe('watch: stopping, and outputs', {concurrency: 2}, () => {
         rig.write('sub-01/anat.txt', 'anat 01, edited\n');
         const events = await watch.cycle('the cycle for 01', from, ranCycle);
         assert.deepEqual(started(events), ['mask[s=01]'], watch.dump());
+        assert.deepEqual(changedPaths(events), new Set(['sub-01/anat.txt']));
         const after = watch.mark();
         assert.deepEqual(await watch.quiet(after), [], watch.dump());
         assert.deepEqual(rig.counts(), {mask: 4});

@@ -216,32 +216,36 @@ void describe('watch: what an edit reruns', {concurrency: 2}, () => {
       const good = rig.read('pipeline.yaml');
       const {watch} = await startIdle(rig, strategy, '-j', '2');
 
-      // A broken save makes a cycle that only reads pipeline.yaml, so it
-      // ends a few ms after the debounce: well within the 50 ms in which
-      // chokidar drops a second change of the same file.
-      {
-        const from = watch.mark();
+      // Three times: a broken save makes a cycle that only reads
+      // pipeline.yaml, so it ends a few ms after the debounce, well within
+      // the 50 ms in which chokidar drops a second change of the same file.
+      // The corrected save (with a new scale), made the moment the
+      // diagnostics arrive, must still start a cycle that runs the param's
+      // jobs.
+      for (const scale of [2, 3, 4]) {
+        const broken = watch.mark();
         rig.write('pipeline.yaml', 'steps: [\n');
         await watch.until(
           'the diagnostics',
-          from,
+          broken,
           (e) => e.some((x) => x.type === 'diagnostics'),
           10_000,
           1,
         );
-      }
-
-      // The corrected save (with scale: 2), made the moment the diagnostics
-      // arrive, still starts a cycle, which runs the param's jobs.
-      {
         const from = watch.mark();
-        rig.write('pipeline.yaml', good.replace('scale: 1', 'scale: 2'));
-        const events = await watch.cycle('the corrected save', from, ranCycle);
+        rig.write('pipeline.yaml', good.replace('scale: 1', `scale: ${scale}`));
+        const events = await watch.cycle(
+          `the corrected save (scale ${scale})`,
+          from,
+          ranCycle,
+          5000,
+        );
         assert.deepEqual(
           started(events).sort(),
           ['all', 'post[s=a]', 'post[s=b]', 'post[s=c]'],
           watch.dump(),
         );
+        assert.match(rig.read('out/all.txt'), new RegExp(`scale=${scale}`));
       }
 
       {

@@ -250,7 +250,9 @@ function checkKeys(
   for (const key of Object.keys(map)) {
     if (known.includes(key)) continue;
     const hint = didYouMean(key, known);
-    report(`unknown key "${key}" in ${what}${hint === undefined ? '' : `; ${hint}`}`);
+    report(
+      `unknown key "${key}" in ${what}${hint === undefined ? '' : `; ${hint}`}`,
+    );
   }
 }
 

@@ -203,8 +203,12 @@ export class JobMonitor {
   }
 
   /** Asks scontrol, then sacct, how an ended (or vanished) job ended. */
-  async #finish(watched: Watched, seen: SlurmStatus | undefined): Promise<void> {
-    const ending = (await this.#scontrol(watched.id)) ?? (await this.#sacct(watched.id));
+  async #finish(
+    watched: Watched,
+    seen: SlurmStatus | undefined,
+  ): Promise<void> {
+    const ending =
+      (await this.#scontrol(watched.id)) ?? (await this.#sacct(watched.id));
     if (ending !== undefined && isTerminal(ending.state)) {
       watched.settle({kind: 'ended', ending});
     } else if (seen !== undefined) {
@@ -221,7 +225,12 @@ export class JobMonitor {
   }
 
   async #scontrol(id: string): Promise<SlurmEnding | undefined> {
-    const result = await this.#options.cli('scontrol', ['show', 'job', '-o', id]);
+    const result = await this.#options.cli('scontrol', [
+      'show',
+      'job',
+      '-o',
+      id,
+    ]);
     return result.ok ? parseScontrol(id, result.value.stdout) : undefined;
   }
 

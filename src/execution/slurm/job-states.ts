@@ -93,7 +93,10 @@ export function parseSqueue(stdout: string): SlurmStatus[] {
  * Parses `scontrol show job -o ID` (one line of `Key=Value` pairs) into the
  * job's ending. Values never hold spaces for the keys read here.
  */
-export function parseScontrol(id: string, stdout: string): SlurmEnding | undefined {
+export function parseScontrol(
+  id: string,
+  stdout: string,
+): SlurmEnding | undefined {
   const fields = new Map<string, string>();
   for (const match of stdout.matchAll(/(?:^|\s)([A-Za-z:/]+)=(\S*)/g)) {
     const [, key, value] = match;
@@ -117,7 +120,10 @@ export function parseScontrol(id: string, stdout: string): SlurmEnding | undefin
  * Parses `sacct -n -X -P -j ID -o JobID,State,ExitCode,Reason` (accounting,
  * for jobs that scontrol has already forgotten).
  */
-export function parseSacct(id: string, stdout: string): SlurmEnding | undefined {
+export function parseSacct(
+  id: string,
+  stdout: string,
+): SlurmEnding | undefined {
   for (const line of stdout.split('\n')) {
     const [jobId, state, exitCode, reason = ''] = line.trim().split('|');
     if (jobId !== id || state === undefined) continue;

@@ -41,8 +41,11 @@ export type SlurmCli = (
 export function slurmCli(timeoutMs: number): SlurmCli {
   return (command, args) =>
     new Promise((settle) => {
+      // Its own process group, so that a wrapper script (sites wrap sbatch)
+      // dies with its children when the deadline passes.
       const child = spawn(command, args, {
         stdio: ['ignore', 'pipe', 'pipe'],
+        detached: true,
       });
       let stdout = '';
       let stderr = '';
@@ -53,7 +56,15 @@ export function slurmCli(timeoutMs: number): SlurmCli {
       let timedOut = false;
       const timer = setTimeout(() => {
         timedOut = true;
-        child.kill('SIGKILL');
+        try {
+          if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+        } catch {
+          child.kill('SIGKILL');
+        }
+        // A grandchild may still hold the pipes open: answer now.
+        child.stdout.destroy();
+        child.stderr.destroy();
+        settle({ok: false, error: {reason: 'timed-out', command, timeoutMs}});
       }, timeoutMs);
       child.once('error', (err: NodeJS.ErrnoException) => {
         clearTimeout(timer);
@@ -74,7 +85,7 @@ export function slurmCli(timeoutMs: number): SlurmCli {
       child.once('close', (code) => {
         clearTimeout(timer);
         if (timedOut) {
-          settle({ok: false, error: {reason: 'timed-out', command, timeoutMs}});
+          return;
         } else if (code === 0) {
           settle({ok: true, value: {stdout, stderr}});
         } else {

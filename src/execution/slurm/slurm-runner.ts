@@ -119,7 +119,7 @@ export class SlurmRunner implements ActionRunner {
     );
     log.write(`$ sbatch ${args.join(' ')}\n`);
 
-    const submitted = await this.#submit(args);
+    const submitted = await this.#submit(args, signal);
     if (!submitted.ok) {
       if (submitted.timedOut) await this.#cancelByName(files.name);
       return submitted.failure;
@@ -136,35 +136,18 @@ export class SlurmRunner implements ActionRunner {
       message: `${job.id}: submitted as Slurm job ${id}`,
     });
 
-    const watching = this.#monitor.watch(id);
-    let cancelled = false;
-    const onAbort = () => {
-      cancelled = true;
-      void this.#cli('scancel', [id]);
-      this.#monitor.hurry(id);
-    };
-    signal.addEventListener('abort', onAbort, {once: true});
-    if (signal.aborted) onAbort();
-    let outcome: WatchOutcome | 'gave-up';
-    try {
-      outcome = await Promise.race([
-        watching,
-        // After Ctrl-C, wait for the job to stop (so nothing writes to the
-        // temporary files once the head discards them), but not forever.
-        abortDeadline(signal, profile.cancelWaitMs),
-      ]);
-    } finally {
-      signal.removeEventListener('abort', onAbort);
-    }
+    const outcome = await this.#outlast(id, signal);
     this.#names.delete(id);
+    await this.#copyLog(slurmLog, log);
+    const failure =
+      signal.aborted || outcome === 'gave-up'
+        ? ({reason: 'interrupted'} as const)
+        : await this.#judge(job, outcome, id, slurmLog);
     if (outcome !== 'gave-up' && outcome.kind !== 'unreachable') {
-      // Slurm knows it has ended: nothing of it is left to cancel later.
+      // Slurm knows it has ended (or it was cancelled): nothing of it is
+      // left for the next run to cancel.
       this.#submitted.remove(id);
     }
-    await this.#copyLog(slurmLog, log);
-    if (cancelled) return {reason: 'interrupted'};
-    if (outcome === 'gave-up') return {reason: 'interrupted'};
-    const failure = await this.#judge(job, outcome, id, slurmLog);
     if (failure === undefined) {
       await this.#awaitOutputs(request, temps);
       // The log is in the job's own log now; keep the files only when
@@ -173,6 +156,38 @@ export class SlurmRunner implements ActionRunner {
       await rm(slurmLog, {force: true});
     }
     return failure;
+  }
+
+  /**
+   * Waits for Slurm job `id` to end. On abort it is cancelled, and still
+   * waited for (so nothing writes the temporary files once the head has
+   * discarded them), but only up to cancel_wait.
+   */
+  async #outlast(
+    id: string,
+    signal: AbortSignal,
+  ): Promise<WatchOutcome | 'gave-up'> {
+    const watching = this.#monitor.watch(id);
+    let timer: NodeJS.Timeout | undefined;
+    let onAbort = () => {};
+    const gaveUp = new Promise<'gave-up'>((settle) => {
+      onAbort = () => {
+        void this.#cli('scancel', [id]);
+        this.#monitor.hurry(id);
+        timer = setTimeout(
+          () => settle('gave-up'),
+          this.#options.profile.cancelWaitMs,
+        );
+      };
+    });
+    signal.addEventListener('abort', onAbort, {once: true});
+    if (signal.aborted) onAbort();
+    try {
+      return await Promise.race([watching, gaveUp]);
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+      if (timer !== undefined) clearTimeout(timer);
+    }
   }
 
   /** Stops polling. Every job has ended by then: run-jobs waits for them. */
@@ -225,15 +240,18 @@ export class SlurmRunner implements ActionRunner {
   /** sbatch, a few at a time so a wide fan-out does not flood slurmctld. */
   async #submit(
     args: readonly string[],
+    signal: AbortSignal,
   ): Promise<
-    | {ok: true; id: string}
-    | {ok: false; failure: JobFailure; timedOut: boolean}
+    {ok: true; id: string} | {ok: false; failure: JobFailure; timedOut: boolean}
   > {
     while (this.#submitting >= SUBMIT_CONCURRENCY) {
       await new Promise<void>((wake) => this.#submitQueue.push(wake));
     }
     this.#submitting++;
     try {
+      if (signal.aborted) {
+        return {ok: false, timedOut: false, failure: {reason: 'interrupted'}};
+      }
       const result = await this.#cli('sbatch', args);
       if (!result.ok) {
         const problem = result.error;
@@ -250,7 +268,10 @@ export class SlurmRunner implements ActionRunner {
         return {
           ok: false,
           timedOut: problem.reason === 'timed-out',
-          failure: {reason: 'slurm-unreachable', message: describeProblem(problem)},
+          failure: {
+            reason: 'slurm-unreachable',
+            message: describeProblem(problem),
+          },
         };
       }
       // --parsable prints `id` or `id;cluster`.
@@ -281,10 +302,7 @@ export class SlurmRunner implements ActionRunner {
   }
 
   /** Appends the Slurm log (the node's stdout and stderr) to the job log. */
-  async #copyLog(
-    slurmLog: string,
-    log: ActionRequest['log'],
-  ): Promise<void> {
+  async #copyLog(slurmLog: string, log: ActionRequest['log']): Promise<void> {
     try {
       const text = await readFile(slurmLog, 'utf8');
       log.write(text);
@@ -320,17 +338,6 @@ export class SlurmRunner implements ActionRunner {
   }
 }
 
-/** Resolves 'gave-up' `ms` after `signal` aborts; never before. */
-function abortDeadline(signal: AbortSignal, ms: number): Promise<'gave-up'> {
-  return new Promise((settle) => {
-    const start = () => {
-      setTimeout(() => settle('gave-up'), ms).unref();
-    };
-    if (signal.aborted) start();
-    else signal.addEventListener('abort', start, {once: true});
-  });
-}
-
 /** Eight hex digits of the job id, so distinct ids never share files. */
 function shortHash(text: string): string {
   return createHash('sha256').update(text).digest('hex').slice(0, 8);
@@ -347,8 +354,11 @@ function cleanSbatchError(message: string): string {
 
 /** Explains a GPU request the cluster rejected. */
 function gpuHintFor(args: readonly string[], message: string): string {
-  const gpus = args.find((a) => a.startsWith('--gpus=') || a.startsWith('--gres=gpu'));
-  if (gpus === undefined || !/gres|gpu|generic resource/i.test(message)) return '';
+  const gpus = args.find(
+    (a) => a.startsWith('--gpus=') || a.startsWith('--gres=gpu'),
+  );
+  if (gpus === undefined || !/gres|gpu|generic resource/i.test(message))
+    return '';
   return ` (the job asks for ${gpus}, from its step's resources.gpus, and no node of the partition has such GPUs; submit it to a GPU partition with \`steps: {<step>: {partition: …}}\` in the cluster profile, or run the step locally)`;
 }
 

@@ -97,7 +97,8 @@ export function batchScript(
     '--job',
     call.job.id,
   ];
-  for (const [name, temp] of call.temps) words.push('--temp', `${name}=${temp}`);
+  for (const [name, temp] of call.temps)
+    words.push('--temp', `${name}=${temp}`);
   for (const [name, value] of call.overrides) {
     words.push('--set', `${name}=${value}`);
   }

@@ -1,0 +1,241 @@
+import {constants as bufferConstants} from 'node:buffer';
+import {availableParallelism} from 'node:os';
+import {promisify} from 'node:util';
+import {constants, crc32, gunzip, inflateRaw, inflateRawSync} from 'node:zlib';
+
+import {plausibleDynamicBlock} from './deflate-block.js';
+import {FormatError} from './format-error.js';
+
+const gunzipAsync = promisify(gunzip);
+const inflateRawAsync = promisify(inflateRaw);
+
+/** deflate's window: a back-reference reaches at most this far. */
+const WINDOW = 32768;
+/** Below this many compressed bytes one core is quick enough. */
+const PARALLEL_MIN_BYTES = 4 << 20;
+/** How far past the midpoint to look for a block start. */
+const SEARCH_BYTES = 4 << 20;
+/** Compressed bytes decoded to confirm a candidate block start. */
+const PROBE_BYTES = 1 << 16;
+/** Compressed bytes first re-decoded with the true window (grows ×4). */
+const REDO_BYTES = 1 << 17;
+/** deflate cannot expand data by more than about 1032:1. */
+const MAX_INFLATE_RATIO = 1040;
+const ZERO_WINDOW = Buffer.alloc(WINDOW);
+
+/** The parts of a single-member gzip file (RFC 1952). */
+interface GzipMember {
+  /** Offset of the deflate data. */
+  readonly body: number;
+  /** Offset of the 8-byte trailer (CRC-32, ISIZE). */
+  readonly trailer: number;
+  readonly crc: number;
+  /** Uncompressed size mod 2^32, from the trailer. */
+  readonly isize: number;
+}
+
+/**
+ * Inflates a whole gzip file held in memory into one buffer, by node:zlib,
+ * with no concatenation: the output buffer is sized from the trailer's
+ * ISIZE. Large single-member files are inflated on two cores (see
+ * `parallelGunzip`); anything unusual (several members, a wrong ISIZE, a
+ * failed check) falls back to one plain `gunzip` call, so the result is
+ * always what zlib gives, and errors name `file` and the `gzip` field.
+ */
+export async function gunzipWhole(comp: Buffer, file: string): Promise<Buffer> {
+  const member = parseGzip(comp);
+  if (
+    member !== undefined &&
+    comp.length >= PARALLEL_MIN_BYTES &&
+    availableParallelism() >= 2
+  ) {
+    const out = await parallelGunzip(comp, member);
+    if (out !== undefined) return out;
+  }
+  try {
+    return await gunzipAsync(comp, {chunkSize: outputChunk(comp, member)});
+  } catch (e) {
+    throw gzipError(file, e);
+  }
+}
+
+/** A FormatError for a zlib failure; other errors pass through. */
+export function gzipError(file: string, e: unknown): Error {
+  const err = e as NodeJS.ErrnoException;
+  if (typeof err.code === 'string' && err.code.startsWith('Z_')) {
+    return new FormatError(
+      file,
+      'gzip',
+      `${err.message} (${err.code}); the file is truncated or corrupt`,
+    );
+  }
+  return err instanceof Error ? err : new Error(String(e));
+}
+
+/**
+ * One output chunk big enough for the whole file when ISIZE is right (one
+ * extra byte, else zlib asks for a second chunk to find the end), bounded
+ * by what the compressed size can expand to.
+ */
+function outputChunk(comp: Buffer, member: GzipMember | undefined): number {
+  const bound = Math.min(
+    bufferConstants.MAX_LENGTH,
+    comp.length * MAX_INFLATE_RATIO + (1 << 16),
+  );
+  const want = member === undefined ? 1 << 22 : member.isize + 1;
+  return Math.max(1 << 16, Math.min(want, bound));
+}
+
+/** The header layout of a gzip file, or undefined if it is not plain. */
+export function parseGzip(comp: Buffer): GzipMember | undefined {
+  if (comp.length < 18 || comp[0] !== 0x1f || comp[1] !== 0x8b) return;
+  if (comp[2] !== 8) return;
+  const flags = comp[3]!;
+  if ((flags & 0xe0) !== 0) return;
+  let p = 10;
+  if (flags & 4) p += 2 + comp.readUInt16LE(p);
+  for (const bit of [8, 16]) {
+    if (flags & bit) {
+      const zero = comp.indexOf(0, p);
+      if (zero < 0) return;
+      p = zero + 1;
+    }
+  }
+  if (flags & 2) p += 2;
+  const trailer = comp.length - 8;
+  if (p >= trailer) return;
+  return {
+    body: p,
+    trailer,
+    crc: comp.readUInt32LE(trailer),
+    isize: comp.readUInt32LE(trailer + 4),
+  };
+}
+
+/**
+ * Inflates one gzip member on two cores; undefined when it cannot be split
+ * or a check fails (the caller then inflates serially).
+ *
+ * Why this is exact: the stream is cut at a block start q near the middle.
+ * Part A (up to q) inflates as usual; part B (from q) inflates at the same
+ * time against a window of zeros, since the true one (A's last 32 KiB) is
+ * not known yet. Only back-references into that window can make B wrong.
+ * When A is done, the start of B is inflated again with the true window;
+ * once the two decodes agree on 32 KiB of output, their states agree (same
+ * input position and tables, same window), so everything B produced from
+ * there on is right. The CRC-32 of the assembled output must then match
+ * the trailer, which also rejects a q that was not really a block start.
+ */
+async function parallelGunzip(
+  comp: Buffer,
+  m: GzipMember,
+): Promise<Buffer | undefined> {
+  const q = findSplit(comp, m);
+  if (q === undefined || m.isize + 1 > bufferConstants.MAX_LENGTH) return;
+  const partA = inflateRawAsync(comp.subarray(m.body, q), {
+    finishFlush: constants.Z_SYNC_FLUSH,
+    // Room for B's part too, so that B is copied in, not concatenated.
+    chunkSize: m.isize + 1,
+  });
+  const partB = inflateRawAsync(comp.subarray(q, m.trailer), {
+    dictionary: ZERO_WINDOW,
+    chunkSize: m.isize + 1,
+  });
+  const tailP = partB.then(
+    (b) => b,
+    () => undefined,
+  );
+  let head: Buffer;
+  try {
+    head = await partA;
+  } catch {
+    await tailP;
+    return;
+  }
+  if (head.length < WINDOW) {
+    await tailP;
+    return;
+  }
+  const window = head.subarray(head.length - WINDOW);
+  // Start the true-window decode and A's CRC while B is still inflating.
+  let redo = redoFrom(comp, q, Math.min(m.trailer, q + REDO_BYTES), window);
+  const crcHead = crc32(head);
+  const tail = await tailP;
+  if (tail === undefined || head.length + tail.length !== m.isize) return;
+  let fixed: Buffer | undefined;
+  for (let span = REDO_BYTES; fixed === undefined; span *= 4) {
+    const stop = Math.min(m.trailer, q + span);
+    const got = await redo;
+    if (got === undefined) return;
+    if (stop === m.trailer) {
+      if (got.length !== tail.length) return;
+      fixed = got;
+    } else if (agree(got, tail)) {
+      fixed = got;
+    } else {
+      redo = redoFrom(comp, q, Math.min(m.trailer, q + span * 4), window);
+    }
+  }
+  const out =
+    head.buffer.byteLength - head.byteOffset >= m.isize
+      ? Buffer.from(head.buffer, head.byteOffset, m.isize)
+      : Buffer.concat([head], m.isize);
+  out.set(fixed, head.length);
+  if (fixed.length < tail.length) {
+    out.set(tail.subarray(fixed.length), head.length + fixed.length);
+  }
+  // The trailer's CRC vouches for the whole result.
+  return crc32(out.subarray(head.length), crcHead) === m.crc ? out : undefined;
+}
+
+/** Inflates comp[q, stop) against the true window; undefined on error. */
+function redoFrom(
+  comp: Buffer,
+  q: number,
+  stop: number,
+  window: Buffer,
+): Promise<Buffer | undefined> {
+  return inflateRawAsync(comp.subarray(q, stop), {
+    dictionary: window,
+    finishFlush: constants.Z_SYNC_FLUSH,
+  }).then(
+    (b) => b,
+    () => undefined,
+  );
+}
+
+/**
+ * Whether the correct decode `redo` of B's start and B's speculative decode
+ * agree over the last window of `redo`: from there on B is right.
+ */
+function agree(redo: Buffer, tail: Buffer): boolean {
+  const n = redo.length;
+  return (
+    n >= WINDOW &&
+    n <= tail.length &&
+    redo.subarray(n - WINDOW).equals(tail.subarray(n - WINDOW, n))
+  );
+}
+
+/**
+ * A byte offset near the middle of the deflate data where a block starts:
+ * the header checks out and the next 64 KiB inflate without error.
+ */
+function findSplit(comp: Buffer, m: GzipMember): number | undefined {
+  const size = m.trailer - m.body;
+  const from = m.body + Math.floor(size / 2);
+  const to = Math.min(m.trailer - PROBE_BYTES, from + SEARCH_BYTES);
+  for (let q = from; q < to; q++) {
+    if (!plausibleDynamicBlock(comp, q, m.trailer)) continue;
+    try {
+      inflateRawSync(comp.subarray(q, q + PROBE_BYTES), {
+        dictionary: ZERO_WINDOW,
+        finishFlush: constants.Z_SYNC_FLUSH,
+      });
+      return q;
+    } catch {
+      // Not a real block start after all: keep looking.
+    }
+  }
+  return undefined;
+}
