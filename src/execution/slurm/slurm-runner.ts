@@ -37,7 +37,10 @@ export interface SlurmRunnerOptions {
   readonly cli?: SlurmCli;
 }
 
-/** How many sbatch calls may be in flight at once. */
+/**
+ * How many sbatch calls may be in flight at once. TODO(#7): submit a wide
+ * fan-out of one step as a job array (`--array`), one sbatch for all.
+ */
 const SUBMIT_CONCURRENCY = 4;
 /** The fastest status poll, for a job just submitted. */
 const POLL_MIN_MS = 100;
