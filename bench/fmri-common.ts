@@ -28,7 +28,8 @@ export function repoFile(rel: string): string {
   return fileURLToPath(new URL(`../../${rel}`, import.meta.url));
 }
 
-async function exists(p: string): Promise<boolean> {
+/** Whether a path exists. */
+export async function exists(p: string): Promise<boolean> {
   return access(p).then(
     () => true,
     () => false,

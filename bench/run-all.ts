@@ -1,15 +1,18 @@
 /**
  * `npm run bench`: runs every benchmark script present, one after another,
- * each as its own process: engine-dag.js, then any fmri-*.js and
- * watch-latency.js, whether compiled beside this file (dist/bench/) or
- * written as plain JavaScript in bench/. Shared helper modules
- * (fmri-common.js, …-util.js, …-helpers.js) are not scripts and are left
- * out. Exits non-zero when any script fails.
+ * each as its own process: engine-dag.js first, then the others by name
+ * (fmri-*.js, watch-latency.js, …), whether compiled beside this file
+ * (dist/bench/) or written as plain JavaScript in bench/. Left out: helper
+ * modules (this file, generate-dag, peers, pool-dispatch, and *-common,
+ * *-util(s), *-helper(s)), and the parts of a group that has an aggregate
+ * script (with fmri-all.js present, fmri-mask.js etc. run only through it).
+ * Exits non-zero when any script fails.
  *
- *   node dist/bench/run-all.js [--only NAME]… [-- ARGS…]
+ *   node dist/bench/run-all.js [--list] [--only NAME]… [-- ARGS…]
  *
  * `--only` keeps scripts whose name contains NAME; ARGS after `--` are
- * passed to every script run (e.g. `--only engine -- --size 100`).
+ * passed to every script run (e.g. `--only engine -- --size 100`);
+ * `--list` prints the scripts it would run and stops.
  */
 import {spawn} from 'node:child_process';
 import {existsSync, readdirSync} from 'node:fs';
@@ -20,20 +23,30 @@ import {parseArgs} from 'node:util';
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const SOURCE_DIR = path.resolve(HERE, '..', '..', 'bench');
 
+/** Modules under bench/ that are not benchmarks themselves. */
+const HELPERS = new Set(['run-all', 'generate-dag', 'peers', 'pool-dispatch']);
+const HELPER_SUFFIX = /-(common|utils?|helpers?)$/;
+
 /** Benchmark scripts, by file name; compiled ones win over plain JS. */
-function findScripts(): Map<string, string> {
+function findScripts(dirs: readonly string[]): Map<string, string> {
   const found = new Map<string, string>();
-  const isBench = (name: string) =>
-    name === 'engine-dag.js' ||
-    name === 'watch-latency.js' ||
-    (/^fmri-.*\.m?js$/.test(name) &&
-      !/-(common|utils?|helpers?)\.m?js$/.test(name));
-  for (const dir of [HERE, SOURCE_DIR]) {
+  for (const dir of dirs) {
     if (!existsSync(dir)) continue;
     for (const name of readdirSync(dir).sort()) {
-      if (isBench(name) && !found.has(name)) {
-        found.set(name, path.join(dir, name));
+      const base = name.replace(/\.m?js$/, '');
+      if (base === name || HELPERS.has(base) || HELPER_SUFFIX.test(base)) {
+        continue;
       }
+      if (!found.has(base)) found.set(base, path.join(dir, name));
+    }
+  }
+  // `x-all` runs every `x-…`: keep only the aggregate.
+  const groups = [...found.keys()]
+    .filter((b) => b.endsWith('-all'))
+    .map((b) => b.slice(0, -'all'.length));
+  for (const base of [...found.keys()]) {
+    if (groups.some((g) => base.startsWith(g) && base !== `${g}all`)) {
+      found.delete(base);
     }
   }
   return found;
@@ -48,19 +61,26 @@ function runScript(file: string, args: readonly string[]): Promise<number> {
 }
 
 const {values, positionals} = parseArgs({
-  options: {only: {type: 'string', multiple: true}},
+  options: {
+    only: {type: 'string', multiple: true},
+    list: {type: 'boolean', default: false},
+  },
   allowPositionals: true,
 });
 const only = values.only ?? [];
-const scripts = [...findScripts()]
+const scripts = [...findScripts([HERE, SOURCE_DIR])]
   .filter(([name]) => only.length === 0 || only.some((o) => name.includes(o)))
   // The engine benchmark first, then the others by name.
   .sort(([a], [b]) =>
-    a === 'engine-dag.js' ? -1 : b === 'engine-dag.js' ? 1 : a.localeCompare(b),
+    a === 'engine-dag' ? -1 : b === 'engine-dag' ? 1 : a.localeCompare(b),
   );
 if (scripts.length === 0) {
   process.stderr.write('run-all: no benchmark scripts found\n');
   process.exit(2);
+}
+if (values.list) {
+  for (const [, file] of scripts) process.stdout.write(`${file}\n`);
+  process.exit(0);
 }
 const failed: string[] = [];
 for (const [name, file] of scripts) {

@@ -83,12 +83,9 @@ export class StateStore {
       getCache: db.prepare('SELECT outputs, run FROM cache WHERE key = ?'),
       touchCache: db.prepare('UPDATE cache SET run = ? WHERE key = ?'),
       addPending: db.prepare(
-        'INSERT OR IGNORE INTO pending_outputs (path) VALUES (?)',
+        'INSERT OR IGNORE INTO pending_outputs (path, token) VALUES (?, ?)',
       ),
       dropPending: db.prepare('DELETE FROM pending_outputs WHERE path = ?'),
-      pendingProcess: db.prepare(
-        'UPDATE pending_outputs SET pid = ?, token = ? WHERE path = ?',
-      ),
       timeline: db.prepare(
         'INSERT INTO timeline (run, job, outcome, start_ms, end_ms, slot) VALUES (?, ?, ?, ?, ?, ?)',
       ),
@@ -178,38 +175,22 @@ export class StateStore {
 
   /**
    * Registers a temporary path before anything is written to it, and writes
-   * that immediately: if the runner dies, the next run deletes it.
+   * that immediately: if the runner dies, the next run deletes it (after
+   * stopping any command still carrying the runner's `token`).
    */
-  addPending(path: string): void {
+  addPending(path: string, token: string): void {
     this.flush();
-    this.#statements.addPending.run(path);
+    this.#statements.addPending.run(path, token);
   }
 
   dropPending(path: string): void {
     this.#queue(() => this.#statements.dropPending.run(path));
   }
 
-  /**
-   * Notes which process writes a temporary path, written at once: after a
-   * crash, the next run can stop an orphaned command before it deletes the
-   * command's temporary files (else the orphan would write them again).
-   */
-  setPendingProcess(
-    paths: readonly string[],
-    pid: number,
-    token: string,
-  ): void {
-    this.flush();
-    this.#db.transaction(() => {
-      for (const path of paths)
-        this.#statements.pendingProcess.run(pid, token, path);
-    })();
-  }
-
   /** Temporary paths a previous, interrupted run left registered. */
   pendingOutputs(): PendingOutput[] {
     return this.#db
-      .prepare('SELECT path, pid, token FROM pending_outputs')
+      .prepare('SELECT path, token FROM pending_outputs')
       .all() as PendingOutput[];
   }
 
@@ -274,7 +255,7 @@ export class StateStore {
 /** A temporary output registered by a run, and who was writing it. */
 export interface PendingOutput {
   readonly path: string;
-  readonly pid: number | null;
+  /** The writing runner's NEUROMAKE_RUN_TOKEN, which its commands carry. */
   readonly token: string | null;
 }
 
@@ -303,8 +284,7 @@ CREATE TABLE IF NOT EXISTS jobs (
   ms REAL);
 CREATE TABLE IF NOT EXISTS cache (
   key TEXT PRIMARY KEY, outputs TEXT, run INTEGER);
-CREATE TABLE IF NOT EXISTS pending_outputs (
-  path TEXT PRIMARY KEY, pid INTEGER, token TEXT);
+CREATE TABLE IF NOT EXISTS pending_outputs (path TEXT PRIMARY KEY, token TEXT);
 CREATE TABLE IF NOT EXISTS runs (
   id INTEGER PRIMARY KEY AUTOINCREMENT, started_at TEXT, ended_at TEXT,
   command TEXT, status TEXT);

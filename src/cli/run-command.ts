@@ -2,6 +2,7 @@ import {join} from 'node:path';
 
 import {runCycle} from '../execution/run-cycle.js';
 import {executorOf} from '../execution/select-runner.js';
+import {DEFAULT_PROFILE} from '../execution/slurm/cluster-profile.js';
 import {slurmCli} from '../execution/slurm/slurm-command.js';
 import {SlurmRunner} from '../execution/slurm/slurm-runner.js';
 import {cancelLeftovers} from '../execution/slurm/submitted-jobs.js';
@@ -146,9 +147,11 @@ export async function runCommand(
   try {
     // Before the run deletes stray temporary files: a head killed with -9
     // may have left Slurm jobs still writing them.
+    const profile = plan.slurm?.profile ?? DEFAULT_PROFILE;
     const leftovers = await cancelLeftovers(
       slurmDir,
-      slurmCli(plan.slurm?.profile.commandTimeoutMs ?? 30_000),
+      slurmCli(profile.commandTimeoutMs),
+      profile.cancelWaitMs,
     );
     if (leftovers > 0) {
       logger.log({

@@ -21,8 +21,6 @@ export interface ActionRequest {
   /** The job's log; the runner writes the action's output here. */
   readonly log: WriteStream;
   readonly signal: AbortSignal;
-  /** Called with the pid of a child process as soon as it starts. */
-  readonly onSpawn?: ((pid: number) => void) | undefined;
 }
 
 /**

@@ -1,5 +1,5 @@
 import {randomBytes} from 'node:crypto';
-import {mkdirSync, readFileSync} from 'node:fs';
+import {mkdirSync, readdirSync, readFileSync} from 'node:fs';
 import {rename, rm, stat} from 'node:fs/promises';
 import {basename, dirname, join, resolve} from 'node:path';
 
@@ -25,6 +25,7 @@ export class JobOutputs {
   readonly #store: StateStore;
   /** Output name → [final relative path, temporary relative path]. */
   readonly paths = new Map<string, {final: string; temp: string}>();
+  #staged: Record<string, OutputRecord> | undefined;
 
   constructor(job: Job, workspace: string, store: StateStore) {
     this.#workspace = workspace;
@@ -39,7 +40,7 @@ export class JobOutputs {
   prepare(): void {
     for (const {final, temp} of this.paths.values()) {
       mkdirSync(dirname(resolve(this.#workspace, final)), {recursive: true});
-      this.#store.addPending(temp);
+      this.#store.addPending(temp, RUN_TOKEN);
     }
   }
 
@@ -74,13 +75,13 @@ export class JobOutputs {
   }
 
   /**
-   * Hashes each temporary file, copies it into the content store, then
-   * renames it over the final path. The store copy comes first so that a
-   * recorded output is always restorable.
+   * Hashes each temporary file and copies it into the content store. The
+   * caller then records the job and only then calls {@link publish}: a
+   * runner killed in between leaves a record whose outputs are all in the
+   * store, so the next run restores them instead of rerunning the job.
    */
-  async commit(
+  async stage(
     contentStore: ContentStore,
-    hasher: FileHasher,
   ): Promise<Record<string, OutputRecord>> {
     const records: Record<string, OutputRecord> = {};
     for (const [name, {final, temp}] of this.paths) {
@@ -88,12 +89,26 @@ export class JobOutputs {
       const hash = await sha256File(absTemp);
       const size = (await stat(absTemp)).size;
       await contentStore.put(absTemp, hash);
-      await rename(absTemp, resolve(this.#workspace, final));
-      hasher.remember(final, hash);
-      this.#store.dropPending(temp);
       records[name] = {path: final, hash, size};
     }
+    this.#staged = records;
     return records;
+  }
+
+  /** Renames each staged temporary file over its final path. */
+  async publish(hasher: FileHasher): Promise<void> {
+    for (const [name, {final, temp}] of this.paths) {
+      const record = this.#staged?.[name];
+      if (record === undefined) {
+        throw new Error(`Internal error: output "${name}" was not staged`);
+      }
+      await rename(
+        resolve(this.#workspace, temp),
+        resolve(this.#workspace, final),
+      );
+      hasher.remember(final, record.hash);
+      this.#store.dropPending(temp);
+    }
   }
 
   /**
@@ -144,24 +159,21 @@ export async function restoreOutputs(
 /**
  * Deletes temporary files an interrupted run registered but never renamed.
  * A command the dead runner left running would write its temporary file
- * again after we delete it, so such orphans are stopped first. Only a
- * process that still carries the run's token in its environment is
- * signalled, so a recycled pid is never hit.
+ * again after we delete it, so such orphans are stopped first: every shell
+ * job carries its runner's token in NEUROMAKE_RUN_TOKEN, and the process
+ * groups of processes that carry a registered token are killed. Matching on
+ * the token, not a recorded pid, closes the window between a child's start
+ * and its pid being written down, and never hits a recycled pid.
  */
 export async function cleanPending(
   workspace: string,
   store: StateStore,
 ): Promise<number> {
   const pending = store.pendingOutputs();
-  for (const {pid, token} of pending) {
-    if (pid !== null && token !== null && isOrphanOf(pid, token)) {
-      try {
-        process.kill(-pid, 'SIGKILL');
-      } catch {
-        // Gone in the meantime.
-      }
-    }
-  }
+  const tokens = new Set(
+    pending.map((p) => p.token).filter((t): t is string => t !== null),
+  );
+  if (tokens.size > 0) killOrphans(tokens);
   let removed = 0;
   for (const {path} of pending) {
     if (await removeQuietly(resolve(workspace, path))) {
@@ -176,12 +188,46 @@ export async function cleanPending(
 /** The token every shell job of this process carries (NEUROMAKE_RUN_TOKEN). */
 export const RUN_TOKEN = randomBytes(8).toString('hex');
 
-function isOrphanOf(pid: number, token: string): boolean {
+/** Kills the process group of every process whose token is in `tokens`. */
+function killOrphans(tokens: ReadonlySet<string>): void {
+  let pids: string[];
+  try {
+    pids = readdirSync('/proc').filter((name) => /^\d+$/.test(name));
+  } catch {
+    return; // No /proc (not Linux): orphans cannot be found, only outlived.
+  }
+  for (const pid of pids) {
+    const token = runTokenOf(pid);
+    if (token === undefined || !tokens.has(token)) continue;
+    const group = processGroupOf(pid);
+    try {
+      process.kill(group === undefined ? Number(pid) : -group, 'SIGKILL');
+    } catch {
+      // Gone in the meantime.
+    }
+  }
+}
+
+function runTokenOf(pid: string): string | undefined {
   try {
     const environ = readFileSync(`/proc/${pid}/environ`, 'latin1');
-    return environ.split('\0').includes(`NEUROMAKE_RUN_TOKEN=${token}`);
+    const entry = environ
+      .split('\0')
+      .find((e) => e.startsWith('NEUROMAKE_RUN_TOKEN='));
+    return entry?.slice('NEUROMAKE_RUN_TOKEN='.length);
   } catch {
-    return false;
+    return undefined;
+  }
+}
+
+function processGroupOf(pid: string): number | undefined {
+  try {
+    // Fields after the parenthesised command: state, ppid, pgrp, …
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    const group = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
+    return Number.isInteger(group) && group > 1 ? group : undefined;
+  } catch {
+    return undefined;
   }
 }
 

@@ -47,7 +47,7 @@ export class LocalRunner implements ActionRunner {
       : this.#task(request);
   }
 
-  #shell({job, outputs, allocation, log, signal, onSpawn}: ActionRequest) {
+  #shell({job, outputs, allocation, log, signal}: ActionRequest) {
     const command = renderCommand(job, this.#spec.params, (name) =>
       outputs.tempOf(name),
     );
@@ -58,7 +58,6 @@ export class LocalRunner implements ActionRunner {
       env: jobEnvironment(job, allocation, this.#gpuBudget, this.#inheritGpus),
       log,
       signal,
-      onSpawn,
     });
   }
 

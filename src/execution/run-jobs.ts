@@ -17,7 +17,7 @@ import type {Admission} from '../scheduler/job-slots.js';
 import type {Allocation, ResourcePool} from '../scheduler/resource-pool.js';
 import type {Sha256Hex} from '../util/hash.js';
 import {describeFailure, type JobFailure} from './job-failure.js';
-import {JobOutputs, restoreOutputs, RUN_TOKEN} from './job-outputs.js';
+import {JobOutputs, restoreOutputs} from './job-outputs.js';
 import type {ActionRunner} from './action-runner.js';
 
 /** Everything one run needs. */
@@ -335,8 +335,6 @@ class JobRun {
         allocation,
         log,
         signal,
-        onSpawn: (pid) =>
-          store.setPendingProcess(outputs.temps(), pid, RUN_TOKEN),
       });
       const missing = failure ?? (await outputs.verify());
       if (missing !== undefined) {
@@ -347,7 +345,7 @@ class JobRun {
           failure: signal.aborted ? {reason: 'interrupted'} : missing,
         };
       }
-      const records = await outputs.commit(contentStore, hasher);
+      const records = await outputs.stage(contentStore);
       const previous = store.job(job.id);
       const unchanged =
         previous !== undefined &&
@@ -362,10 +360,12 @@ class JobRun {
         ms: performance.now() - started,
       });
 
-      // Note we must write the record now, not with the next batch: the
-      // output is already in place, and a runner killed before the batch
-      // would otherwise rerun a job that finished.
+      // Note the record is written before the outputs are renamed into
+      // place, not with the next batch: a runner killed after the rename
+      // would otherwise rerun a job that finished, and one killed before it
+      // leaves a record the next run restores from the store.
       store.flush();
+      await outputs.publish(hasher);
       return {outputs: records, unchanged, logPath};
     } catch (err) {
       await outputs.discard();

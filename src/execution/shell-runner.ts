@@ -17,7 +17,6 @@ export function runShell(options: {
   readonly env: NodeJS.ProcessEnv;
   readonly log: WriteStream;
   readonly signal: AbortSignal;
-  readonly onSpawn?: ((pid: number) => void) | undefined;
 }): Promise<JobFailure | undefined> {
   return new Promise((resolvePromise) => {
     if (options.signal.aborted) {
@@ -30,7 +29,6 @@ export function runShell(options: {
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    if (child.pid !== undefined) options.onSpawn?.(child.pid);
     child.stdout.pipe(options.log, {end: false});
     child.stderr.pipe(options.log, {end: false});
 

@@ -10,35 +10,57 @@ export function labelComponents(
 ): {labels: Int32Array; sizes: number[]} {
   const labels = new Int32Array(mask.length);
   const sizes = [0];
+  // One queue for every component: each voxel is queued at most once.
   const queue = new Int32Array(mask.length);
   const sy = nx;
   const sz = nx * ny;
+  let tail = 0;
   for (let seed = 0; seed < mask.length; seed++) {
     if (mask[seed] === 0 || labels[seed] !== 0) continue;
     const label = sizes.length;
-    let head = 0;
-    let tail = 0;
+    const first = tail;
+    let head = tail;
     queue[tail++] = seed;
     labels[seed] = label;
     while (head < tail) {
       const v = queue[head++]!;
       const i = v % nx;
-      const j = Math.floor(v / sy) % ny;
-      const k = Math.floor(v / sz);
-      const visit = (w: number) => {
-        if (mask[w] !== 0 && labels[w] === 0) {
-          labels[w] = label;
-          queue[tail++] = w;
-        }
-      };
-      if (i > 0) visit(v - 1);
-      if (i < nx - 1) visit(v + 1);
-      if (j > 0) visit(v - sy);
-      if (j < ny - 1) visit(v + sy);
-      if (k > 0) visit(v - sz);
-      if (k < nz - 1) visit(v + sz);
+      const row = (v - i) / nx;
+      const j = row % ny;
+      const k = (row - j) / ny;
+      // Neighbours in the 6-cross that lie inside the volume.
+      let w = v - 1;
+      if (i > 0 && mask[w] !== 0 && labels[w] === 0) {
+        labels[w] = label;
+        queue[tail++] = w;
+      }
+      w = v + 1;
+      if (i < nx - 1 && mask[w] !== 0 && labels[w] === 0) {
+        labels[w] = label;
+        queue[tail++] = w;
+      }
+      w = v - sy;
+      if (j > 0 && mask[w] !== 0 && labels[w] === 0) {
+        labels[w] = label;
+        queue[tail++] = w;
+      }
+      w = v + sy;
+      if (j < ny - 1 && mask[w] !== 0 && labels[w] === 0) {
+        labels[w] = label;
+        queue[tail++] = w;
+      }
+      w = v - sz;
+      if (k > 0 && mask[w] !== 0 && labels[w] === 0) {
+        labels[w] = label;
+        queue[tail++] = w;
+      }
+      w = v + sz;
+      if (k < nz - 1 && mask[w] !== 0 && labels[w] === 0) {
+        labels[w] = label;
+        queue[tail++] = w;
+      }
     }
-    sizes.push(tail);
+    sizes.push(tail - first);
   }
   return {labels, sizes};
 }

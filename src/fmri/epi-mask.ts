@@ -1,6 +1,7 @@
 import {largestComponent} from './connected-components.js';
 import {gaussianFilter1d} from './gaussian-filter.js';
 import {binaryDilation, binaryErosion} from './morphology.js';
+import {sortFloat64} from './sort-float.js';
 
 /** Parameters of the EPI mask, named and defaulted as nilearn names them. */
 export interface EpiMaskOptions {
@@ -75,8 +76,9 @@ export function gapThreshold(
   values: Float64Array,
   o: Pick<EpiMaskOptions, 'lowerCutoff' | 'upperCutoff' | 'excludeZeros'>,
 ): number {
-  let sorted = Float64Array.from(values).sort();
-  if (o.excludeZeros) sorted = sorted.filter((v) => v !== 0);
+  const sorted = sortFloat64(
+    o.excludeZeros ? values.filter((v) => v !== 0) : values,
+  );
   const n = sorted.length;
   if (n < 2) throw new Error('EPI mask: fewer than two voxels to threshold');
   const lower = Math.floor(o.lowerCutoff * n);

@@ -24,24 +24,29 @@ export function gaussianFilter1d(
   const [nx, ny, nz] = dims;
   const n = dims[axis];
   const stride = axis === 0 ? 1 : axis === 1 ? nx : nx * ny;
+  const taps = weights.length;
   const line = new Float64Array(n + 2 * radius);
-  // Each line along `axis` starts at one voxel of the other two axes.
-  const starts: number[] = [];
-  for (let k = 0; k < (axis === 2 ? 1 : nz); k++) {
-    for (let j = 0; j < (axis === 1 ? 1 : ny); j++) {
-      for (let i = 0; i < (axis === 0 ? 1 : nx); i++) {
-        starts.push(i + nx * (j + ny * k));
-      }
-    }
+  // Offsets of the padded line's samples from its start, reflected once.
+  const offset = new Int32Array(n + 2 * radius);
+  for (let p = -radius; p < n + radius; p++) {
+    offset[p + radius] = reflect(p, n) * stride;
   }
-  for (const start of starts) {
-    for (let p = -radius; p < n + radius; p++) {
-      line[p + radius] = data[start + reflect(p, n) * stride]!;
-    }
-    for (let p = 0; p < n; p++) {
-      let s = 0;
-      for (let q = 0; q < weights.length; q++) s += weights[q]! * line[p + q]!;
-      data[start + p * stride] = s;
+  // Each line along `axis` starts at one voxel of the other two axes.
+  const [outer, inner, outerStep, innerStep] =
+    axis === 0
+      ? [nz, ny, nx * ny, nx]
+      : axis === 1
+        ? [nz, nx, nx * ny, 1]
+        : [ny, nx, nx, 1];
+  for (let a = 0; a < outer; a++) {
+    for (let b = 0; b < inner; b++) {
+      const start = a * outerStep + b * innerStep;
+      for (let p = 0; p < line.length; p++) line[p] = data[start + offset[p]!]!;
+      for (let p = 0; p < n; p++) {
+        let s = 0;
+        for (let q = 0; q < taps; q++) s += weights[q]! * line[p + q]!;
+        data[start + p * stride] = s;
+      }
     }
   }
 }

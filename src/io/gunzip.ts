@@ -34,29 +34,61 @@ interface GzipMember {
   readonly isize: number;
 }
 
+/** Options of `gunzipChunks` and `gunzipWhole`. */
+export interface GunzipOptions {
+  /** Inflate big files on two cores (default: when the machine has two). */
+  readonly parallel?: boolean;
+}
+
 /**
- * Inflates a whole gzip file held in memory into one buffer, by node:zlib,
- * with no concatenation: the output buffer is sized from the trailer's
- * ISIZE. Large single-member files are inflated on two cores (see
- * `parallelGunzip`); anything unusual (several members, a wrong ISIZE, a
- * failed check) falls back to one plain `gunzip` call, so the result is
- * always what zlib gives, and errors name `file` and the `gzip` field.
+ * Inflates a whole gzip file held in memory, by node:zlib, into one or a
+ * few consecutive buffers (no concatenation): the output is sized from the
+ * trailer's ISIZE. Large single-member files are inflated on two cores
+ * (see `parallelGunzip`); anything unusual (several members, a wrong
+ * ISIZE, a failed check) falls back to one plain `gunzip` call, so the
+ * bytes are always what zlib gives, and errors name `file` and the `gzip`
+ * field.
  */
-export async function gunzipWhole(comp: Buffer, file: string): Promise<Buffer> {
+export async function gunzipChunks(
+  comp: Buffer,
+  file: string,
+  options: GunzipOptions = {},
+): Promise<Buffer[]> {
   const member = parseGzip(comp);
-  if (
-    member !== undefined &&
-    comp.length >= PARALLEL_MIN_BYTES &&
-    availableParallelism() >= 2
-  ) {
+  const parallel = options.parallel ?? availableParallelism() >= 2;
+  if (member !== undefined && parallel && comp.length >= PARALLEL_MIN_BYTES) {
     const out = await parallelGunzip(comp, member);
     if (out !== undefined) return out;
   }
   try {
-    return await gunzipAsync(comp, {chunkSize: outputChunk(comp, member)});
+    return [await gunzipAsync(comp, {chunkSize: outputChunk(comp, member)})];
   } catch (e) {
     throw gzipError(file, e);
   }
+}
+
+/** `gunzipChunks` as one buffer (a copy of the later chunks, if several). */
+export async function gunzipWhole(
+  comp: Buffer,
+  file: string,
+  options: GunzipOptions = {},
+): Promise<Buffer> {
+  const chunks = await gunzipChunks(comp, file, options);
+  const [head] = chunks;
+  if (chunks.length === 1 && head !== undefined) return head;
+  let total = 0;
+  for (const c of chunks) total += c.length;
+  // The first chunk was allocated with room for everything: fill it up.
+  const out =
+    head !== undefined && head.buffer.byteLength - head.byteOffset >= total
+      ? Buffer.from(head.buffer, head.byteOffset, total)
+      : Buffer.alloc(total);
+  let at = 0;
+  for (const c of chunks) {
+    if (c !== head || out.buffer !== head.buffer) out.set(c, at);
+    at += c.length;
+  }
+  return out;
 }
 
 /** A FormatError for a zlib failure; other errors pass through. */
@@ -129,12 +161,12 @@ export function parseGzip(comp: Buffer): GzipMember | undefined {
 async function parallelGunzip(
   comp: Buffer,
   m: GzipMember,
-): Promise<Buffer | undefined> {
+): Promise<Buffer[] | undefined> {
   const q = findSplit(comp, m);
   if (q === undefined || m.isize + 1 > bufferConstants.MAX_LENGTH) return;
   const partA = inflateRawAsync(comp.subarray(m.body, q), {
     finishFlush: constants.Z_SYNC_FLUSH,
-    // Room for B's part too, so that B is copied in, not concatenated.
+    // Room for B's part too, so that gunzipWhole can copy B in.
     chunkSize: m.isize + 1,
   });
   const partB = inflateRawAsync(comp.subarray(q, m.trailer), {
@@ -176,16 +208,11 @@ async function parallelGunzip(
       redo = redoFrom(comp, q, Math.min(m.trailer, q + span * 4), window);
     }
   }
-  const out =
-    head.buffer.byteLength - head.byteOffset >= m.isize
-      ? Buffer.from(head.buffer, head.byteOffset, m.isize)
-      : Buffer.concat([head], m.isize);
-  out.set(fixed, head.length);
-  if (fixed.length < tail.length) {
-    out.set(tail.subarray(fixed.length), head.length + fixed.length);
-  }
+  const rest = tail.subarray(fixed.length);
   // The trailer's CRC vouches for the whole result.
-  return crc32(out.subarray(head.length), crcHead) === m.crc ? out : undefined;
+  const crc = crc32(rest, crc32(fixed, crcHead));
+  if (crc !== m.crc) return;
+  return rest.length > 0 ? [head, fixed, rest] : [head, fixed];
 }
 
 /** Inflates comp[q, stop) against the true window; undefined on error. */

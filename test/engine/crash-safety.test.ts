@@ -155,10 +155,6 @@ void describe('crash safety', {concurrency: FILE_CONCURRENCY}, () => {
     // Give a surviving orphan the time it would need to finish (1.5 s).
     await new Promise((r) => setTimeout(r, 2000));
     assert.deepEqual(rig.tempFiles(), [], 'a stray temporary file remains');
-    assert.equal(
-      rig.countsFile('slow.done').split('\n').filter(Boolean).length,
-      1,
-    );
   });
 
   void test('a job whose output was in place before kill -9 is not rerun', async (t) => {

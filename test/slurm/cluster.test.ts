@@ -241,6 +241,52 @@ void test('Ctrl-C cancels every submitted Slurm job and leaves no half-written o
   assert.deepEqual(rig.walk('.neuromake/slurm/active'), []);
 });
 
+void test('after kill -9 of the head, the next run cancels its Slurm jobs and finishes cleanly', async (t) => {
+  if (!needsCluster(t)) return;
+  const rig = WorkspaceRig.create(t);
+  for (const s of ['a', 'b']) rig.write(`in/${s}.txt`, `${s}\n`);
+  rig.pipeline(
+    'steps:',
+    '  slow:',
+    '    for_each: {glob: "in/{s}.txt"}',
+    '    inputs: {src: "in/{s}.txt"}',
+    '    outputs: {out: "out/{s}.slow"}',
+    '    shell: "sh tools/slow.sh slow {outputs.out} 60 {inputs.src}"',
+  );
+  const cli = rig.start('run', '--executor', 'slurm', '--json');
+  await waitFor(
+    'both slow jobs to start',
+    () => rig.count('slow') >= 2,
+    30_000,
+  );
+  const orphans = slurmIds(rig);
+  cli.child.kill('SIGKILL');
+  await cli.done;
+  assert.deepEqual(
+    (await activeJobs(orphans)).sort(),
+    [...orphans].sort(),
+    'the orphans still run',
+  );
+
+  // The same command (the jobs quicker now: SLOW_SECS is not in their key).
+  rig.env['SLOW_SECS'] = '0';
+  const rerun = await rig.run('run', '--executor', 'slurm', '--json');
+  assert.equal(rerun.code, 0, show(rerun));
+  assert.ok(
+    eventsOf(rerun, 'info').some(
+      (e) =>
+        e.message ===
+        `cancelled ${orphans.length} Slurm job(s) left by an interrupted run`,
+    ),
+    show(rerun),
+  );
+  assert.deepEqual(await activeJobs(orphans), []);
+  for (const s of ['a', 'b']) {
+    assert.equal(rig.read(`out/${s}.slow`), `${s}\n+slow complete\n`);
+  }
+  assert.deepEqual(rig.tempFiles(), []);
+});
+
 void test('a GPU request the cluster cannot meet fails at once with a clear error', async (t) => {
   if (!needsCluster(t)) return;
   const rig = WorkspaceRig.create(t);

@@ -15,6 +15,8 @@ import {
   parseSqueue,
   succeeded,
 } from '../../src/execution/slurm/job-states.js';
+import type {ActionRunner} from '../../src/execution/action-runner.js';
+import {selectRunner} from '../../src/execution/select-runner.js';
 import {batchScript, sbatchArgs} from '../../src/execution/slurm/submission.js';
 import {expandJobs} from '../../src/graph/expand-jobs.js';
 import type {Job} from '../../src/graph/job.js';
@@ -229,4 +231,34 @@ void test('job slots admit up to their limit whatever a job asks for', () => {
   slots.give(a);
   assert.ok(slots.fits(huge));
   assert.equal(slots.take(huge).slot, 8);
+});
+
+void test("runners are picked by the step's executor, else the run's default", async () => {
+  const all = jobs(
+    '  a: {shell: "true > {outputs.o}", outputs: {o: a}, executor: slurm}',
+    '  b: {shell: "true > {outputs.o}", outputs: {o: b}, executor: local}',
+    '  c: {shell: "true > {outputs.o}", outputs: {o: c}}',
+  );
+  const local: ActionRunner = {run: () => Promise.resolve(undefined)};
+  const slurm: ActionRunner = {run: () => Promise.resolve(undefined)};
+  const pick = (fallback: 'local' | 'slurm') =>
+    ['a', 'b', 'c'].map((id) => {
+      const runner = selectRunner({local, slurm, fallback})(all.get(id)!);
+      return runner === slurm ? 'slurm' : 'local';
+    });
+  assert.deepEqual(pick('local'), ['slurm', 'local', 'local']);
+  assert.deepEqual(pick('slurm'), ['slurm', 'local', 'slurm']);
+
+  // Watch mode has no Slurm runner: such a job fails, saying so.
+  const watch = selectRunner({local, fallback: 'local'});
+  const runner = watch(all.get('a')!);
+  assert.notEqual(runner, local);
+  const failure = await runner.run({
+    job: all.get('a')!,
+  } as Parameters<ActionRunner['run']>[0]);
+  assert.equal(failure?.reason, 'executor-unavailable');
+  assert.match(
+    failure.reason === 'executor-unavailable' ? failure.message : '',
+    /step "a" runs on Slurm \(executor: slurm\), which only `neuromake run` submits to/,
+  );
 });

@@ -200,10 +200,8 @@ void test('an sbatch that hangs is killed at the deadline and its job cancelled 
     failure.message ?? '',
     /sbatch gave no answer within 0 s \(is slurmctld up\?/,
   );
-  assert.match(
-    readText(calls),
-    /^--name=nm-up\[s=a\]-[0-9a-f]{8}-[0-9a-f]{6}$/m,
-  );
+  assert.match(readText(calls), /^--name=nm-up_s_a_-[0-9a-f]{8}-[0-9a-f]{6}$/m);
+  assert.deepEqual(rig.walk('.neuromake/slurm/active'), [], 'cancelled');
   assert.deepEqual(rig.tempFiles(), []);
 });
 
@@ -211,14 +209,25 @@ void test('a head killed with -9 leaves a record; the next run cancels those job
   const rig = WorkspaceRig.create(t);
   onePipeline(rig);
   const calls = join(rig.root, 'scancel.calls');
-  fakeSlurm(rig, {scancel: `echo "$@" >> ${calls}`});
-  rig.write('.neuromake/slurm/active/4242', 'nm-up-0000-aaaaaa\n');
+  const squeues = join(rig.root, 'squeue.calls');
+  // The job is still listed once after scancel, then gone.
+  fakeSlurm(rig, {
+    scancel: `echo "$@" >> ${calls}`,
+    squeue: `echo "$@" >> ${squeues}; [ "$(wc -l < ${squeues})" -gt 1 ] || echo 4242`,
+  });
+  rig.write('.neuromake/slurm/active/nm-up-0000-aaaaaa', '4242\n');
+  // sbatch never answered for this one: only its name is known.
+  rig.write('.neuromake/slurm/active/nm-up-0000-bbbbbb', '\n');
   const result = await rig.run('run', '--json');
   assert.equal(result.code, 0, show(result));
-  assert.equal(readText(calls), '--name=nm-up-0000-aaaaaa 4242\n');
+  assert.equal(
+    readText(calls),
+    '--name=nm-up-0000-aaaaaa 4242\n--name=nm-up-0000-bbbbbb\n',
+  );
+  assert.equal(readText(squeues), '-h -j 4242 -o %i\n'.repeat(2));
   assert.ok(
     eventsOf(result, 'info').some((e) =>
-      /cancelled 1 Slurm job\(s\) left by an interrupted run/.test(
+      /cancelled 2 Slurm job\(s\) left by an interrupted run/.test(
         e.message ?? '',
       ),
     ),

@@ -1,5 +1,5 @@
 import {createHash, randomBytes} from 'node:crypto';
-import {mkdirSync} from 'node:fs';
+import {createReadStream, mkdirSync} from 'node:fs';
 import {readFile, rm, stat, writeFile} from 'node:fs/promises';
 import {join, relative} from 'node:path';
 import {setTimeout as sleep} from 'node:timers/promises';
@@ -18,7 +18,7 @@ import {succeeded, type SlurmEnding} from './job-states.js';
 import {RUN_JOB_FAILED_PREFIX} from './run-job-marker.js';
 import {describeProblem, slurmCli, type SlurmCli} from './slurm-command.js';
 import {batchScript, sbatchArgs} from './submission.js';
-import {SubmittedJobs} from './submitted-jobs.js';
+import {jobName, SubmittedJobs} from './submitted-jobs.js';
 
 /** Settings of a {@link SlurmRunner}. */
 export interface SlurmRunnerOptions {
@@ -33,8 +33,6 @@ export interface SlurmRunnerOptions {
   readonly logger: Logger;
   /** Timeline slots of Slurm jobs start here (after the local cpus). */
   readonly firstSlot?: number;
-  /** Slurm's commands; the real ones unless a test fakes them. */
-  readonly cli?: SlurmCli;
 }
 
 /**
@@ -67,7 +65,7 @@ export class SlurmRunner implements ActionRunner {
   constructor(options: SlurmRunnerOptions) {
     this.#options = options;
     this.admission = new JobSlots(options.maxJobs, options.firstSlot ?? 0);
-    this.#cli = options.cli ?? slurmCli(options.profile.commandTimeoutMs);
+    this.#cli = slurmCli(options.profile.commandTimeoutMs);
     this.#dir = join(options.stateDir, 'slurm');
     this.#submitted = new SubmittedJobs(this.#dir);
     this.#monitor = new JobMonitor({
@@ -96,7 +94,7 @@ export class SlurmRunner implements ActionRunner {
     const files = {
       script: join(this.#dir, 'scripts', `${base}.sh`),
       log: join(this.#dir, 'logs', `${base}-%j.out`),
-      name: `nm-${base}-${tag}`,
+      name: jobName(base, tag),
       workdir: spec.workspace,
     };
     mkdirSync(join(this.#dir, 'scripts'), {recursive: true});
@@ -122,15 +120,20 @@ export class SlurmRunner implements ActionRunner {
     );
     log.write(`$ sbatch ${args.join(' ')}\n`);
 
+    // Recorded before sbatch runs: a head killed right after it leaves a
+    // job the next run can still find by name.
+    this.#submitted.record({name: files.name, id: undefined});
     const submitted = await this.#submit(args, signal);
     if (!submitted.ok) {
+      // sbatch timed out: the job may exist all the same.
       if (submitted.timedOut) await this.#cancelByName(files.name);
+      else this.#submitted.remove(files.name);
       return submitted.failure;
     }
     const id = submitted.id;
     const slurmLog = files.log.replaceAll('%j', id);
     this.#names.set(id, job.id);
-    this.#submitted.add({id, name: files.name});
+    this.#submitted.record({name: files.name, id});
     log.write(`neuromake: Slurm job ${id}, log ${this.#show(slurmLog)}\n`);
     this.#options.logger.log({
       type: 'info',
@@ -149,7 +152,7 @@ export class SlurmRunner implements ActionRunner {
     if (outcome !== 'gave-up' && outcome.kind !== 'unreachable') {
       // Slurm knows it has ended (or it was cancelled): nothing of it is
       // left for the next run to cancel.
-      this.#submitted.remove(id);
+      this.#submitted.remove(files.name);
     }
     if (failure === undefined) {
       await this.#awaitOutputs(request, temps);
@@ -301,14 +304,20 @@ export class SlurmRunner implements ActionRunner {
    * to this submission, so cancelling by name hits nothing else.
    */
   async #cancelByName(name: string): Promise<void> {
-    await this.#cli('scancel', [`--name=${name}`]);
+    const result = await this.#cli('scancel', [`--name=${name}`]);
+    if (result.ok) this.#submitted.remove(name);
   }
 
   /** Appends the Slurm log (the node's stdout and stderr) to the job log. */
   async #copyLog(slurmLog: string, log: ActionRequest['log']): Promise<void> {
     try {
-      const text = await readFile(slurmLog, 'utf8');
-      log.write(text);
+      // Streamed: a chatty job's log can be large.
+      await new Promise<void>((settle, reject) => {
+        const source = createReadStream(slurmLog);
+        source.once('error', reject);
+        source.once('end', settle);
+        source.pipe(log, {end: false});
+      });
     } catch {
       log.write(`neuromake: no Slurm log at ${this.#show(slurmLog)}\n`);
     }
