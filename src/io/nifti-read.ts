@@ -4,7 +4,12 @@ import {constants as zlibConstants, gunzipSync} from 'node:zlib';
 
 import {ByteSource} from './byte-source.js';
 import {FormatError} from './format-error.js';
-import {gunzipWhole, gzipError} from './gunzip.js';
+import {
+  gunzipChunks,
+  gunzipWhole,
+  gzipError,
+  type GunzipOptions,
+} from './gunzip.js';
 import {
   HOST_LITTLE_ENDIAN,
   swapBytes,
@@ -86,12 +91,16 @@ async function headerFromPrefix(
  * buffer that then holds the data (no second copy when vox_offset is
  * aligned, as it always is for real files).
  */
-export async function readNifti(file: string): Promise<NiftiImage> {
+export async function readNifti(
+  file: string,
+  options: GunzipOptions = {},
+): Promise<NiftiImage> {
   const {dataFile} = pairFiles(file);
   if ((await stat(dataFile)).size > WHOLE_FILE_MAX_BYTES) {
     return readNiftiStreamed(file);
   }
-  const {header, bytes} = await readWhole(file);
+  const {header, pieces} = await readWhole(file, true, options);
+  const bytes = byteRange(pieces, header.voxOffset, dataByteLength(header));
   fixByteOrder(header, bytes);
   return {file, header, data: typedView(header, bytes)};
 }
@@ -113,19 +122,36 @@ function typedView(header: NiftiHeader, bytes: Uint8Array): VoxelArray {
 }
 
 /**
- * Reads a file (or pair) whole: the header, and exactly the data bytes
- * (a view into the inflated or read buffer), checked against the dims.
+ * Reads a file (or pair) whole: the header, and the decompressed file as
+ * consecutive pieces (one when `contiguous`), checked against the dims.
  */
 async function readWhole(
   file: string,
-): Promise<{header: NiftiHeader; bytes: Uint8Array}> {
+  contiguous: boolean,
+  options: GunzipOptions,
+): Promise<{header: NiftiHeader; pieces: Buffer[]}> {
   const {headerFile, dataFile} = pairFiles(file);
   const raw = await readFile(dataFile);
   const gzip = raw.length >= 2 && raw[0] === 0x1f && raw[1] === 0x8b;
-  const all = gzip ? await gunzipWhole(raw, dataFile) : raw;
+  let pieces: Buffer[] = [raw];
+  if (gzip) {
+    pieces = contiguous
+      ? [await gunzipWhole(raw, dataFile, options)]
+      : await gunzipChunks(raw, dataFile, options);
+  }
   let header: NiftiHeader;
   if (headerFile === dataFile) {
-    header = parseNiftiHeader(all, file);
+    // The first piece holds at least 32 KiB: the header, bar huge extensions.
+    const first = pieces[0]!;
+    const start =
+      pieces.length === 1 || first.length >= HEADER_PREFIX_BYTES
+        ? first
+        : Buffer.concat(pieces);
+    header = parseNiftiHeader(start, file, false);
+    header = parseNiftiHeader(
+      header.voxOffset <= start.length ? start : Buffer.concat(pieces),
+      file,
+    );
     if (!header.singleFile) {
       throw new FormatError(
         file,
@@ -136,14 +162,44 @@ async function readWhole(
   } else {
     header = await readNiftiHeader(headerFile);
   }
-  const bytes = dataByteLength(header);
   checkDataSize(dataFile, header, gzip, raw.length);
-  const got = Math.max(0, all.length - header.voxOffset);
-  if (got < bytes) throw shortData(dataFile, header, got);
-  return {
-    header,
-    bytes: all.subarray(header.voxOffset, header.voxOffset + bytes),
-  };
+  let total = 0;
+  for (const p of pieces) total += p.length;
+  const got = Math.max(0, total - header.voxOffset);
+  if (got < dataByteLength(header)) throw shortData(dataFile, header, got);
+  return {header, pieces};
+}
+
+/**
+ * Bytes [start, start + length) of consecutive pieces: a view when they
+ * lie in one piece, else a copy.
+ */
+function byteRange(
+  pieces: readonly Buffer[],
+  start: number,
+  length: number,
+): Uint8Array {
+  let at = 0;
+  for (const [i, p] of pieces.entries()) {
+    if (start < at + p.length) {
+      const from = start - at;
+      if (from + length <= p.length || i === pieces.length - 1) {
+        return p.subarray(from, from + length);
+      }
+      const out = new Uint8Array(length);
+      let done = 0;
+      for (let k = i; k < pieces.length && done < length; k++) {
+        const piece = pieces[k]!;
+        const part = piece.subarray(k === i ? from : 0);
+        const n = Math.min(part.length, length - done);
+        out.set(part.subarray(0, n), done);
+        done += n;
+      }
+      return out;
+    }
+    at += p.length;
+  }
+  return new Uint8Array(0);
 }
 
 /** Reads a whole image through the streaming source (files too big to read at once). */
@@ -179,12 +235,13 @@ async function readNiftiStreamed(file: string): Promise<NiftiImage> {
 export async function readNiftiFrames(
   file: string,
   onFrame: (frame: VoxelArray, index: number) => void | Promise<void>,
+  options: GunzipOptions = {},
 ): Promise<NiftiHeader> {
   const {dataFile} = pairFiles(file);
   if ((await stat(dataFile)).size <= WHOLE_FILE_MAX_BYTES) {
     const probe = await readNiftiHeader(file);
     if (dataByteLength(probe) <= WHOLE_FILE_MAX_BYTES) {
-      return framesOfWhole(file, onFrame);
+      return framesOfWhole(file, onFrame, options);
     }
   }
   const {header, source} = await openData(file);
@@ -213,15 +270,20 @@ export async function readNiftiFrames(
 async function framesOfWhole(
   file: string,
   onFrame: (frame: VoxelArray, index: number) => void | Promise<void>,
+  options: GunzipOptions,
 ): Promise<NiftiHeader> {
-  const {header, bytes} = await readWhole(file);
-  fixByteOrder(header, bytes);
-  const data = typedView(header, bytes);
-  const [nx = 1, ny = 1, nz = 1] = header.shape;
-  const n = nx * ny * nz;
-  const frames = data.length / n;
+  const {header, pieces} = await readWhole(file, false, options);
+  const [nx = 1, ny = 1, nz = 1, ...rest] = header.shape;
+  const frames = rest.reduce((a, b) => a * b, 1);
+  const frameBytes = nx * ny * nz * header.datatypeInfo.bytes;
   for (let t = 0; t < frames; t++) {
-    await onFrame(data.subarray(t * n, (t + 1) * n), t);
+    const bytes = byteRange(
+      pieces,
+      header.voxOffset + t * frameBytes,
+      frameBytes,
+    );
+    fixByteOrder(header, bytes);
+    await onFrame(typedView(header, bytes), t);
   }
   return header;
 }
