@@ -103,10 +103,16 @@ export class StateStore {
     for (const row of db
       .prepare('SELECT id, key, record, outputs, run, ms FROM jobs')
       .all() as JobRow[]) {
+      // Outputs are parsed on first use: a run that touches few jobs of a
+      // large workspace should not parse every record at start.
+      let outputs: Record<string, OutputRecord> | undefined;
+      const text = row.outputs;
       this.#jobs.set(row.id, {
         key: row.key as Sha256Hex,
         keyRecord: row.record,
-        outputs: JSON.parse(row.outputs) as Record<string, OutputRecord>,
+        get outputs() {
+          return (outputs ??= JSON.parse(text) as Record<string, OutputRecord>);
+        },
         run: row.run,
         ms: row.ms,
       });

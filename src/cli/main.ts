@@ -4,13 +4,39 @@ import {parseArgs, type ParseArgsConfig} from 'node:util';
 import {createLogger} from '../logging/create-logger.js';
 import {NEUROMAKE_VERSION} from '../util/version.js';
 import {diagnosticFormatter, EXIT, usageError, type CliIo} from './cli-io.js';
-import {inspectCommand} from './inspect.js';
-import {loadGraph} from './load-graph.js';
-import {dagCommand, gcCommand, tasksCommand} from './maintenance-commands.js';
-import {runCommand} from './run-command.js';
-import {runJobCommand} from './run-job-command.js';
-import {statusCommand, whyCommand} from './status-command.js';
-import {watchCommand} from './watch-command.js';
+
+// Commands are imported when used: a no-op `run` should not pay for loading
+// watch mode, the Slurm executor or the NIfTI inspector.
+const inspectCommand = async (
+  ...a: Parameters<typeof import('./inspect.js').inspectCommand>
+) => (await import('./inspect.js')).inspectCommand(...a);
+const tasksCommand = async (
+  ...a: Parameters<typeof import('./maintenance-commands.js').tasksCommand>
+) => (await import('./maintenance-commands.js')).tasksCommand(...a);
+const gcCommand = async (
+  ...a: Parameters<typeof import('./maintenance-commands.js').gcCommand>
+) => (await import('./maintenance-commands.js')).gcCommand(...a);
+const dagCommand = async (
+  ...a: Parameters<typeof import('./maintenance-commands.js').dagCommand>
+) => (await import('./maintenance-commands.js')).dagCommand(...a);
+const runJobCommand = async (
+  ...a: Parameters<typeof import('./run-job-command.js').runJobCommand>
+) => (await import('./run-job-command.js')).runJobCommand(...a);
+const runCommand = async (
+  ...a: Parameters<typeof import('./run-command.js').runCommand>
+) => (await import('./run-command.js')).runCommand(...a);
+const statusCommand = async (
+  ...a: Parameters<typeof import('./status-command.js').statusCommand>
+) => (await import('./status-command.js')).statusCommand(...a);
+const whyCommand = async (
+  ...a: Parameters<typeof import('./status-command.js').whyCommand>
+) => (await import('./status-command.js')).whyCommand(...a);
+const watchCommand = async (
+  ...a: Parameters<typeof import('./watch-command.js').watchCommand>
+) => (await import('./watch-command.js')).watchCommand(...a);
+const loadGraph = async (
+  ...a: Parameters<typeof import('./load-graph.js').loadGraph>
+) => (await import('./load-graph.js')).loadGraph(...a);
 
 const USAGE = `neuromake ${NEUROMAKE_VERSION}: a content-hash cached, parallel workflow engine
 
@@ -191,7 +217,7 @@ export async function main(
           values.force ?? [],
         );
       case 'dag':
-        return dagCommand(
+        return await dagCommand(
           loaded.value,
           positionals,
           values.format ?? 'dot',

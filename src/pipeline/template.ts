@@ -28,8 +28,26 @@ export interface TemplateError {
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 
-/** Splits a template into text and references. */
+const parsedCache = new Map<string, ReturnType<typeof parseUncached>>();
+
+/**
+ * Splits a template into text and references. Results are memoized by
+ * text: a step's few templates are rendered once per job, and a 1,000-way
+ * fan-out would otherwise parse the same string 1,000 times. Callers must
+ * not mutate the returned parts.
+ */
 export function parseTemplate(
+  source: string,
+): {ok: true; parts: TemplatePart[]} | {ok: false; error: TemplateError} {
+  let parsed = parsedCache.get(source);
+  if (parsed === undefined) {
+    parsed = parseUncached(source);
+    parsedCache.set(source, parsed);
+  }
+  return parsed;
+}
+
+function parseUncached(
   source: string,
 ): {ok: true; parts: TemplatePart[]} | {ok: false; error: TemplateError} {
   const parts: TemplatePart[] = [];
