@@ -11,6 +11,14 @@ const io: CliIo = {
   color: process.stdout.isTTY && (process.env['NO_COLOR'] ?? '') === '',
 };
 
+// A reader that goes away (`neuromake run --json | head`) must not crash the
+// run halfway: later output is dropped and the run finishes normally.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+  });
+}
+
 main(process.argv.slice(2), io).then(
   (code) => {
     process.exitCode = code;
