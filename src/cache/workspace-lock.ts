@@ -1,10 +1,10 @@
+import {randomBytes} from 'node:crypto';
 import {
-  closeSync,
+  linkSync,
   mkdirSync,
-  openSync,
   readFileSync,
   rmSync,
-  writeSync,
+  writeFileSync,
 } from 'node:fs';
 import {hostname} from 'node:os';
 import {join} from 'node:path';
@@ -48,41 +48,53 @@ export async function lockWorkspace(
 function tryTake(
   path: string,
 ): {ok: true; release: () => void} | {ok: false; error: LockBusy} {
-  const content = JSON.stringify({
-    pid: process.pid,
-    host: hostname(),
-    since: new Date().toISOString(),
-  });
+  const release = () => rmSync(path, {force: true});
+  if (createLock(path)) return {ok: true, release};
+  const owner = readOwner(path);
+  if (owner !== undefined && isAlive(owner)) {
+    return {ok: false, error: {reason: 'workspace-busy', ...owner}};
+  }
+
+  // Stale: the owner died without releasing. Remove and retry once; if
+  // another process wins that race, the retry reports it as busy.
+  rmSync(path, {force: true});
+  if (createLock(path)) return {ok: true, release};
+  const now = readOwner(path);
+  return {
+    ok: false,
+    error: {
+      reason: 'workspace-busy',
+      pid: now?.pid ?? 0,
+      host: now?.host ?? '?',
+      since: now?.since ?? '?',
+    },
+  };
+}
+
+/**
+ * Creates the lock file with its content in one step: the content goes to
+ * a private file that is then hard-linked to the lock's name, which fails
+ * if the lock exists. A reader therefore never sees an empty lock (which it
+ * would take for a stale one).
+ */
+function createLock(path: string): boolean {
+  const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}`;
+  writeFileSync(
+    temp,
+    JSON.stringify({
+      pid: process.pid,
+      host: hostname(),
+      since: new Date().toISOString(),
+    }),
+  );
   try {
-    const fd = openSync(path, 'wx');
-    writeSync(fd, content);
-    closeSync(fd);
-    return {ok: true, release: () => rmSync(path, {force: true})};
-  } catch {
-    const owner = readOwner(path);
-    if (owner !== undefined && isAlive(owner)) {
-      return {ok: false, error: {reason: 'workspace-busy', ...owner}};
-    }
-    // Stale: the owner died without releasing. Remove and retry once; if
-    // another process wins that race, the retry reports it as busy.
-    rmSync(path, {force: true});
-    try {
-      const fd = openSync(path, 'wx');
-      writeSync(fd, content);
-      closeSync(fd);
-      return {ok: true, release: () => rmSync(path, {force: true})};
-    } catch {
-      const now = readOwner(path);
-      return {
-        ok: false,
-        error: {
-          reason: 'workspace-busy',
-          pid: now?.pid ?? 0,
-          host: now?.host ?? '?',
-          since: now?.since ?? '?',
-        },
-      };
-    }
+    linkSync(temp, path);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw err;
+  } finally {
+    rmSync(temp, {force: true});
   }
 }
 
