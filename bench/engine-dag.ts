@@ -17,12 +17,13 @@
  *   node dist/bench/engine-dag.js [--size 1000] [--depth 10] [-j 2]
  *     [--repeat 3] [--snakemake-size 100] [--snakemake-plan-size N]
  *     [--snakemake-repeat 1] [--skip make,snakemake] [--out FILE] [--keep]
- *     [--check]
+ *     [--check] [--neuromake bin/neuromake.js] [--label TEXT]
  *
  * Prints a table and writes bench/results/engine-dag.json. `--check` exits
  * 1 when a target is missed.
  */
 import {mkdir, mkdtemp, readFile, writeFile} from 'node:fs/promises';
+import {spawnSync} from 'node:child_process';
 import {rmSync} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -70,6 +71,8 @@ interface Options {
   readonly keep: boolean;
   readonly check: boolean;
   readonly neuromake: string;
+  /** Free text stored with the results, e.g. which build was measured. */
+  readonly label: string | undefined;
 }
 
 /**
@@ -630,6 +633,26 @@ function report(
   ].join('\n');
 }
 
+/** `neuromake --version`, and the git commit of its checkout if any. */
+function describeNeuromake(cli: string): {
+  readonly version: string;
+  readonly commit: string | undefined;
+} {
+  const probe = spawnSync(process.execPath, [cli, '--version'], {
+    encoding: 'utf8',
+  });
+  const root = path.dirname(path.dirname(cli));
+  const git = (...args: string[]) =>
+    spawnSync('git', ['-C', root, ...args], {encoding: 'utf8'});
+  const head = git('rev-parse', '--short', 'HEAD');
+  let commit: string | undefined;
+  if (head.status === 0) {
+    const dirty = git('status', '--porcelain', '--untracked-files=no');
+    commit = `${head.stdout.trim()}${dirty.stdout.trim() === '' ? '' : ' + uncommitted changes'}`;
+  }
+  return {version: probe.stdout.trim(), commit};
+}
+
 // -------------------------------------------------------------------- main
 
 function parseOptions(argv: readonly string[]): Options {
@@ -649,6 +672,7 @@ function parseOptions(argv: readonly string[]): Options {
         default: path.join(ROOT, 'bench', 'results', 'engine-dag.json'),
       },
       keep: {type: 'boolean', default: false},
+      label: {type: 'string'},
       check: {type: 'boolean', default: false},
       neuromake: {
         type: 'string',
@@ -690,6 +714,7 @@ function parseOptions(argv: readonly string[]): Options {
     keep: values.keep,
     check: values.check,
     neuromake: path.resolve(values.neuromake),
+    label: values.label,
   };
 }
 
@@ -718,6 +743,14 @@ async function main(): Promise<void> {
     process.exit(130);
   });
   try {
+    const subject = {
+      cli: options.neuromake,
+      ...describeNeuromake(options.neuromake),
+      label: options.label,
+    };
+    log(
+      `measuring ${subject.cli} ${subject.version}${subject.commit === undefined ? '' : ` at ${subject.commit}`}`,
+    );
     log(`workspaces under ${tmp}`);
     const loadBefore = os.loadavg()[0] ?? 0;
     const nm = await benchNeuromake(options, tmp);
@@ -732,7 +765,10 @@ async function main(): Promise<void> {
       (peer) => benchSnakemake(peer, options, tmp),
     );
     const load = {before: loadBefore, after: os.loadavg()[0] ?? 0};
-    const text = report(options, nm, make, snake, load);
+    const text = [
+      report(options, nm, make, snake, load),
+      `neuromake measured: ${subject.version}${subject.commit === undefined ? '' : ` at ${subject.commit}`}${subject.label === undefined ? '' : ` (${subject.label})`}`,
+    ].join('\n');
     process.stdout.write(`${text}\n`);
     const goals = targets(
       nm,
@@ -750,6 +786,7 @@ async function main(): Promise<void> {
         node: process.version,
         loadAverage: load,
       },
+      subject,
       options: {
         fanOut: options.shape.fanOut,
         depth: options.shape.depth,

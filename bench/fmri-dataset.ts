@@ -126,7 +126,10 @@ async function childCpuSeconds(): Promise<number> {
 
 /** Subject labels (without `sub-`) from the real participants.tsv. */
 async function participants(): Promise<string[]> {
-  const text = await readFile(repoFile('data/ds000212/participants.tsv'), 'utf8');
+  const text = await readFile(
+    repoFile('data/ds000212/participants.tsv'),
+    'utf8',
+  );
   return text
     .trim()
     .split('\n')
@@ -185,7 +188,9 @@ async function layout(
     await mkdir(func, {recursive: true});
     for (const r of RUNS) {
       const stem = join(func, `sub-${s}_task-dis_run-${r}_`);
-      const real = repoFile(`data/ds000212/sub-${s}/func/sub-${s}_task-dis_run-${r}_`);
+      const real = repoFile(
+        `data/ds000212/sub-${s}/func/sub-${s}_task-dis_run-${r}_`,
+      );
       const bold = Buffer.from(runs[index % runs.length]!);
       // gzip MTIME (bytes 4–7): distinct files, identical contents.
       bold.writeUInt32LE(1_600_000_000 + index, 4);

@@ -1,4 +1,4 @@
-import type {WriteStream} from 'node:fs';
+import type {Writable} from 'node:stream';
 
 import type {Job} from '../graph/job.js';
 import type {Admission} from '../scheduler/job-slots.js';
@@ -18,8 +18,11 @@ export interface ActionRequest {
   readonly job: Job;
   readonly outputs: TempPaths;
   readonly allocation: Allocation;
-  /** The job's log; the runner writes the action's output here. */
-  readonly log: WriteStream;
+  /**
+   * The job's log; the runner writes the action's output here. On the head
+   * it is a JobLog (job-log.ts: a file, appended to synchronously).
+   */
+  readonly log: Writable;
   readonly signal: AbortSignal;
 }
 

@@ -1,6 +1,6 @@
 import {randomBytes} from 'node:crypto';
 import {mkdirSync, readdirSync, readFileSync} from 'node:fs';
-import {rename, rm, stat} from 'node:fs/promises';
+import {readdir, rename, rm, stat} from 'node:fs/promises';
 import {basename, dirname, join, resolve} from 'node:path';
 
 import type {ContentStore} from '../cache/content-store.js';
@@ -17,8 +17,12 @@ export const TEMP_PREFIX = '.nm-tmp-';
  * A job's outputs while it runs: each is written to a temporary name in
  * the same directory (so the final rename is atomic and keeps the file
  * system) with the real file name at the end (so tools that look at the
- * extension, `.nii.gz`, still see it). Temporary paths are registered in the
- * state store before use; after a crash the next run deletes them.
+ * extension, `.nii.gz`, still see it). Every temporary name starts with
+ * the runner's token (`.nm-tmp-<token>-…`), and before the first one in a
+ * directory is written, the pattern `<dir>/.nm-tmp-<token>-*` is committed
+ * to the state store; after a crash the next run deletes what matches.
+ * Registering a directory once per run instead of every path before each
+ * job saves a commit per job.
  */
 export class JobOutputs {
   readonly #workspace: string;
@@ -30,17 +34,24 @@ export class JobOutputs {
   constructor(job: Job, workspace: string, store: StateStore) {
     this.#workspace = workspace;
     this.#store = store;
-    const tag = randomBytes(4).toString('hex');
+    const tag = `${RUN_TOKEN}-${(sequence++).toString(36)}`;
     for (const [name, final] of job.outputs) {
       this.paths.set(name, {final, temp: tempPathFor(final, tag)});
     }
   }
 
-  /** Creates output directories and registers the temporary paths. */
+  /**
+   * Creates output directories and registers their temporary-name pattern
+   * (committed at once, the first time in a run per directory).
+   */
   prepare(): void {
-    for (const {final, temp} of this.paths.values()) {
+    const registered = registeredPatterns(this.#store);
+    for (const {final} of this.paths.values()) {
       mkdirSync(dirname(resolve(this.#workspace, final)), {recursive: true});
-      this.#store.addPending(temp, RUN_TOKEN);
+      const pattern = patternFor(dirname(final));
+      if (registered.has(pattern)) continue;
+      this.#store.addPending(pattern, RUN_TOKEN);
+      registered.set(pattern, false);
     }
   }
 
@@ -107,21 +118,58 @@ export class JobOutputs {
         resolve(this.#workspace, final),
       );
       hasher.remember(final, record.hash);
-      this.#store.dropPending(temp);
     }
   }
 
   /**
    * Deletes whatever temporary files exist; used after a failure. Never
-   * throws: a temporary that cannot be removed stays registered, and the
-   * next run tries again.
+   * throws: when a temporary cannot be removed its directory's pattern
+   * stays registered after the run, and the next run tries again.
    */
   async discard(): Promise<void> {
-    for (const {temp} of this.paths.values()) {
-      if (await removeQuietly(resolve(this.#workspace, temp))) {
-        this.#store.dropPending(temp);
+    const registered = registeredPatterns(this.#store);
+    for (const {final, temp} of this.paths.values()) {
+      if (!(await removeQuietly(resolve(this.#workspace, temp)))) {
+        registered.set(patternFor(dirname(final)), true);
       }
     }
+  }
+}
+
+/** Numbers this process's temporary names, which start with its token. */
+let sequence = 0;
+
+/**
+ * Patterns this process registered, per store: pattern → whether a
+ * temporary under it could not be removed (then it outlives the run).
+ */
+const patterns = new WeakMap<StateStore, Map<string, boolean>>();
+
+function registeredPatterns(store: StateStore): Map<string, boolean> {
+  let registered = patterns.get(store);
+  if (registered === undefined) {
+    registered = new Map();
+    patterns.set(store, registered);
+  }
+  return registered;
+}
+
+/** What every temporary name of this runner in `dir` matches. */
+function patternFor(dir: string): string {
+  return join(dir, `${TEMP_PREFIX}${RUN_TOKEN}-*`);
+}
+
+/**
+ * Ends a run: drops the patterns it registered, since every temporary it
+ * wrote was renamed or deleted, except where one could not be deleted. The
+ * caller flushes the store.
+ */
+export function releasePending(store: StateStore): void {
+  const registered = registeredPatterns(store);
+  for (const [pattern, leftover] of registered) {
+    if (leftover) continue;
+    store.dropPending(pattern);
+    registered.delete(pattern);
   }
 }
 
@@ -146,7 +194,6 @@ export async function restoreOutputs(
       if (output === undefined) continue;
       await rename(resolve(workspace, temp), resolve(workspace, final));
       hasher.remember(final, output.hash);
-      store.dropPending(temp);
       restored[name] = {...output, path: final};
     }
     return restored;
@@ -157,13 +204,16 @@ export async function restoreOutputs(
 }
 
 /**
- * Deletes temporary files an interrupted run registered but never renamed.
- * A command the dead runner left running would write its temporary file
- * again after we delete it, so such orphans are stopped first: every shell
- * job carries its runner's token in NEUROMAKE_RUN_TOKEN, and the process
- * groups of processes that carry a registered token are killed. Matching on
- * the token, not a recorded pid, closes the window between a child's start
- * and its pid being written down, and never hits a recycled pid.
+ * Deletes temporary files an interrupted run registered but never renamed:
+ * those matching a registered pattern (`dir/.nm-tmp-<token>-*`), or, from
+ * older versions, registered one by one. A command the dead runner left
+ * running would write its temporary file again after we delete it, so such
+ * orphans are stopped first: every shell job carries its runner's token in
+ * NEUROMAKE_RUN_TOKEN, and the process groups of processes that carry a
+ * registered token are killed. Matching on the token, not a recorded pid,
+ * closes the window between a child's start and its pid being written
+ * down, and never hits a recycled pid. This process's own token is no
+ * orphan's (watch mode cleans between its own cycles).
  */
 export async function cleanPending(
   workspace: string,
@@ -173,16 +223,42 @@ export async function cleanPending(
   const tokens = new Set(
     pending.map((p) => p.token).filter((t): t is string => t !== null),
   );
+  tokens.delete(RUN_TOKEN);
   if (tokens.size > 0) killOrphans(tokens);
   let removed = 0;
   for (const {path} of pending) {
-    if (await removeQuietly(resolve(workspace, path))) {
+    const swept = path.endsWith('*')
+      ? await sweep(resolve(workspace, path))
+      : {removed: 1, done: await removeQuietly(resolve(workspace, path))};
+    if (swept.done) {
       store.dropPending(path);
-      removed++;
+      registeredPatterns(store).delete(path);
+      removed += swept.removed;
     }
   }
   store.flush();
   return removed;
+}
+
+/** Removes the files matching `dir/prefix*`; done when all of them went. */
+async function sweep(
+  pattern: string,
+): Promise<{removed: number; done: boolean}> {
+  const prefix = basename(pattern).slice(0, -1);
+  let names: string[];
+  try {
+    names = await readdir(dirname(pattern));
+  } catch {
+    return {removed: 0, done: true}; // No directory, no temporaries.
+  }
+  let removed = 0;
+  let done = true;
+  for (const name of names) {
+    if (!name.startsWith(prefix)) continue;
+    if (await removeQuietly(join(dirname(pattern), name))) removed++;
+    else done = false;
+  }
+  return {removed, done};
 }
 
 /** The token every shell job of this process carries (NEUROMAKE_RUN_TOKEN). */

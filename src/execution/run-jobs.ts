@@ -1,4 +1,3 @@
-import {createWriteStream, mkdirSync} from 'node:fs';
 import {join} from 'node:path';
 
 import {
@@ -17,7 +16,12 @@ import type {Admission} from '../scheduler/job-slots.js';
 import type {Allocation, ResourcePool} from '../scheduler/resource-pool.js';
 import type {Sha256Hex} from '../util/hash.js';
 import {describeFailure, type JobFailure} from './job-failure.js';
-import {JobOutputs, restoreOutputs} from './job-outputs.js';
+import {JobLog} from './job-log.js';
+import {
+  JobOutputs,
+  releasePending,
+  restoreOutputs,
+} from './job-outputs.js';
 import type {ActionRunner} from './action-runner.js';
 
 /** Everything one run needs. */
@@ -82,6 +86,8 @@ class JobRun {
   #stopping = false;
   #finish: (() => void) | undefined;
   #flushTimer: NodeJS.Timeout | undefined;
+  /** The commit that {@link #durable} callers of this tick wait for. */
+  #commit: Promise<void> | undefined;
   readonly #counts = {ran: 0, restored: 0, fresh: 0, skipped: 0};
   readonly #failed: string[] = [];
   readonly #failedKeys = new Map<string, string>();
@@ -125,6 +131,7 @@ class JobRun {
     await finished;
     this.#context.signal.removeEventListener('abort', onAbort);
     if (this.#flushTimer !== undefined) clearTimeout(this.#flushTimer);
+    releasePending(this.#context.store);
     this.#context.store.flush();
     const unfinished = this.#jobs.length - this.#settled.size;
     return {
@@ -323,8 +330,9 @@ class JobRun {
   }> {
     const {spec, store, hasher, contentStore, stateDir, signal} = this.#context;
     const logPath = join(stateDir, 'logs', `${safeName(job.id)}.log`);
-    mkdirSync(join(stateDir, 'logs'), {recursive: true});
-    const log = createWriteStream(logPath, {flags: attempt === 1 ? 'w' : 'a'});
+    // Note: opened on first write, so a quiet task creates no log; every
+    // failure writes a line first, so the path it reports exists.
+    const log = new JobLog(logPath, attempt === 1);
     const outputs = new JobOutputs(job, spec.workspace, store);
     const none = {outputs: {}, unchanged: false, logPath};
     try {
@@ -360,16 +368,18 @@ class JobRun {
         ms: performance.now() - started,
       });
 
-      // Note the record is written before the outputs are renamed into
-      // place, not with the next batch: a runner killed after the rename
-      // would otherwise rerun a job that finished, and one killed before it
-      // leaves a record the next run restores from the store.
-      store.flush();
+      // Note the record is committed before the outputs are renamed into
+      // place, not with the next timed batch: a runner killed after the
+      // rename would otherwise rerun a job that finished, and one killed
+      // before it leaves a record the next run restores from the store.
+      // Jobs reaching this point in the same tick share one commit.
+      await this.#durable();
       await outputs.publish(hasher);
       return {outputs: records, unchanged, logPath};
     } catch (err) {
       await outputs.discard();
       const message = err instanceof Error ? err.message : String(err);
+      log.write(`\nneuromake: ${message}\n`);
       return {...none, failure: {reason: 'task-error', message}};
     } finally {
       await new Promise((r) => log.end(r));
@@ -456,6 +466,25 @@ class JobRun {
       endMs: performance.now() - this.#started,
       slot,
     });
+  }
+
+  /**
+   * Commits every queued write, once for all callers in this tick: resolves
+   * when what the caller queued before calling is in the database.
+   */
+  #durable(): Promise<void> {
+    this.#commit ??= new Promise<void>((resolvePromise, reject) => {
+      setImmediate(() => {
+        this.#commit = undefined;
+        try {
+          this.#context.store.flush();
+          resolvePromise();
+        } catch (err) {
+          reject(err as Error);
+        }
+      });
+    });
+    return this.#commit;
   }
 
   /** Batches state writes: one commit per ~100 ms, not one per job. */

@@ -1,55 +1,157 @@
 import {spawn} from 'node:child_process';
-import type {WriteStream} from 'node:fs';
+import type {Writable} from 'node:stream';
 
 import type {JobFailure} from './job-failure.js';
+import {JobLog} from './job-log.js';
+import {type LaunchEnd, LauncherPool} from './launcher.js';
 
 /** How long a child may take to exit after SIGTERM before it gets SIGKILL. */
 const KILL_GRACE_MS = 2000;
 
-/**
- * Runs `command` with `sh -c` in its own process group, streaming stdout
- * and stderr to the job's log. On abort the whole group is terminated, so a
- * command's own children (a Python script under a shell) stop too.
- */
-export function runShell(options: {
+/** What {@link runShell} runs, and where. */
+export interface ShellOptions {
   readonly command: string;
   readonly cwd: string;
-  readonly env: NodeJS.ProcessEnv;
-  readonly log: WriteStream;
+  /** The environment every job shares (the runner's, run token included). */
+  readonly baseEnv: NodeJS.ProcessEnv;
+  /** What this job adds to it: its id, cpus, GPUs. */
+  readonly jobEnv: Readonly<Record<string, string>>;
+  readonly log: Writable;
   readonly signal: AbortSignal;
-}): Promise<JobFailure | undefined> {
-  return new Promise((resolvePromise) => {
-    if (options.signal.aborted) {
-      resolvePromise({reason: 'interrupted'});
-      return;
+}
+
+/** Launchers by base environment: one set per runner configuration. */
+const pools = new WeakMap<NodeJS.ProcessEnv, LauncherPool>();
+
+/**
+ * Runs `command` with `sh -c` in its own process group, its stdout and
+ * stderr going to the job's log. On abort the whole group is terminated, so
+ * a command's own children (a Python script under a shell) stop too.
+ *
+ * A job whose log is a file ({@link JobLog}) is started by a launcher
+ * process (launcher.ts), which is much cheaper than forking the runner;
+ * where no launcher can start, or the log is a stream (a compute node's
+ * stdout), the runner spawns the shell itself.
+ */
+export async function runShell(
+  options: ShellOptions,
+): Promise<JobFailure | undefined> {
+  if (options.signal.aborted) return {reason: 'interrupted'};
+  const {log} = options;
+  if (log instanceof JobLog && launchable(options)) {
+    let pool = pools.get(options.baseEnv);
+    if (pool === undefined) {
+      pool = new LauncherPool(options.baseEnv);
+      pools.set(options.baseEnv, pool);
     }
+    const launcher = await pool.acquire();
+    if (launcher !== undefined) {
+      try {
+        return await new Promise((resolvePromise) => {
+          log.touch();
+          const abort = groupKiller(options.signal);
+          launcher.launch(
+            {
+              command: options.command,
+              cwd: options.cwd,
+              logPath: log.path,
+              env: options.jobEnv,
+            },
+            {
+              started: (pid) => abort.know(pid),
+              ended: (end) => {
+                abort.done();
+                if (end.kind === 'lost') abort.abandon();
+                resolvePromise(
+                  options.signal.aborted ? {reason: 'interrupted'} : failure(end),
+                );
+              },
+            },
+          );
+        });
+      } finally {
+        pool.release(launcher);
+      }
+    }
+  }
+  return spawnShell(options);
+}
+
+/** Fields the launcher's protocol cannot carry go the plain way. */
+function launchable(options: ShellOptions): boolean {
+  const values = [options.command, options.cwd, ...Object.values(options.jobEnv)];
+  return !values.some((v) => v.includes('\0'));
+}
+
+function failure(end: LaunchEnd): JobFailure | undefined {
+  switch (end.kind) {
+    case 'exit':
+      return end.code === 0
+        ? undefined
+        : {reason: 'exit-non-zero', code: end.code};
+    case 'signal':
+      return {reason: 'killed', signal: end.signal};
+    case 'spawn-error':
+    case 'lost':
+      return {reason: 'spawn-error', message: end.message};
+  }
+}
+
+/**
+ * Terminates a job's process group on abort: SIGTERM, then SIGKILL after a
+ * grace period. An abort before the group is known (the launcher has not
+ * reported the pid yet) is carried out as soon as it is.
+ */
+function groupKiller(signal: AbortSignal) {
+  let pid: number | undefined;
+  let killTimer: NodeJS.Timeout | undefined;
+  const kill = () => {
+    if (pid === undefined) return;
+    const group = pid;
+    signalGroup(group, 'SIGTERM');
+    killTimer ??= setTimeout(() => signalGroup(group, 'SIGKILL'), KILL_GRACE_MS);
+    killTimer.unref();
+  };
+  signal.addEventListener('abort', kill, {once: true});
+  return {
+    know(started: number) {
+      pid = started;
+      if (signal.aborted) kill();
+    },
+    /** The job can no longer be watched: stop its group for good. */
+    abandon() {
+      if (pid === undefined) return;
+      const group = pid;
+      signalGroup(group, 'SIGTERM');
+      setTimeout(() => signalGroup(group, 'SIGKILL'), KILL_GRACE_MS).unref();
+    },
+    done() {
+      signal.removeEventListener('abort', kill);
+      if (killTimer !== undefined) clearTimeout(killTimer);
+    },
+  };
+}
+
+/** The plain way: the runner spawns `sh -c` and pipes its output. */
+function spawnShell(options: ShellOptions): Promise<JobFailure | undefined> {
+  return new Promise((resolvePromise) => {
     const child = spawn('sh', ['-c', options.command], {
       cwd: options.cwd,
-      env: options.env,
+      env: {...options.baseEnv, ...options.jobEnv},
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child.stdout.pipe(options.log, {end: false});
     child.stderr.pipe(options.log, {end: false});
-
-    let killTimer: NodeJS.Timeout | undefined;
-    const onAbort = () => {
-      signalGroup(child.pid, 'SIGTERM');
-      killTimer = setTimeout(
-        () => signalGroup(child.pid, 'SIGKILL'),
-        KILL_GRACE_MS,
-      );
-      killTimer.unref();
-    };
-    options.signal.addEventListener('abort', onAbort, {once: true});
+    const abort = groupKiller(options.signal);
+    if (child.pid !== undefined) abort.know(child.pid);
 
     child.once('error', (err) => {
-      options.signal.removeEventListener('abort', onAbort);
+      abort.done();
       resolvePromise({reason: 'spawn-error', message: err.message});
     });
     child.once('close', (code, signal) => {
-      options.signal.removeEventListener('abort', onAbort);
-      if (killTimer !== undefined) clearTimeout(killTimer);
+      abort.done();
       if (options.signal.aborted) resolvePromise({reason: 'interrupted'});
       else if (signal !== null) resolvePromise({reason: 'killed', signal});
       else if (code !== 0)
@@ -59,10 +161,9 @@ export function runShell(options: {
   });
 }
 
-function signalGroup(pid: number | undefined, signal: NodeJS.Signals): void {
-  if (pid === undefined) return;
+function signalGroup(pid: number, signal: NodeJS.Signals): void {
   try {
-    // A negative pid addresses the process group that `detached` created.
+    // A negative pid addresses the process group of the job's new session.
     process.kill(-pid, signal);
   } catch {
     // Already gone.

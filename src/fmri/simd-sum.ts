@@ -31,80 +31,28 @@ export interface FrameSummer {
  *   and "u16", the same with the unsigned extends.
  */
 function body(low: number, high: number): number[] {
+  const get = (i: number) => [0x20, i];
+  const set = (i: number) => [0x21, i];
+  const i32 = (n: number) => [0x41, n];
   const load = (offset: number) => [0xfd, 0x00, 0x04, offset];
   const store = (offset: number) => [0xfd, 0x0b, 0x04, offset];
-  const add = [0xfd, 0xae, 0x01];
-  const code = [
-    0x01,
-    0x01,
-    0x7f, // one local i32
-    0x20,
-    0x01,
-    0x20,
-    0x02,
-    0x41,
-    0x01,
-    0x74,
-    0x6a,
-    0x21,
-    0x03,
-    0x02,
-    0x40,
-    0x03,
-    0x40,
-    0x20,
-    0x01,
-    0x20,
-    0x03,
-    0x4f,
-    0x0d,
-    0x01,
-    0x20,
-    0x00,
-    0x20,
-    0x00,
-    ...load(0),
-    0x20,
-    0x01,
-    ...load(0),
-    0xfd,
-    low,
-    0x01,
-    ...add,
-    ...store(0),
-    0x20,
-    0x00,
-    0x20,
-    0x00,
-    ...load(16),
-    0x20,
-    0x01,
-    ...load(0),
-    0xfd,
-    high,
-    0x01,
-    ...add,
-    ...store(16),
-    0x20,
-    0x00,
-    0x41,
-    0x20,
-    0x6a,
-    0x21,
-    0x00,
-    0x20,
-    0x01,
-    0x41,
-    0x10,
-    0x6a,
-    0x21,
-    0x01,
-    0x0c,
-    0x00,
-    0x0b,
-    0x0b,
-    0x0b,
+  const simd = (op: number) => [0xfd, op, 0x01];
+  const [add, shl, geU, brIf, br, block, loop, end] = [
+    0x6a, 0x74, 0x4f, 0x0d, 0x0c, 0x02, 0x03, 0x0b,
   ];
+  const code = [
+    [0x01, 0x01, 0x7f], // locals: one i32 ($end, local 3)
+    [...get(1), ...get(2), ...i32(1), shl, add, ...set(3)],
+    [block, 0x40, loop, 0x40],
+    [...get(1), ...get(3), geU, brIf, 1],
+    [...get(0), ...get(0), ...load(0), ...get(1), ...load(0)],
+    [...simd(low), ...simd(0xae), ...store(0)], // extend, i32x4.add
+    [...get(0), ...get(0), ...load(16), ...get(1), ...load(0)],
+    [...simd(high), ...simd(0xae), ...store(16)],
+    [...get(0), ...i32(32), add, ...set(0)], // (i32.const: signed LEB128,
+    [...get(1), ...i32(16), add, ...set(1)], // one byte below 64)
+    [br, 0, end, end, end],
+  ].flat();
   return [...leb128(code.length), ...code];
 }
 
@@ -128,32 +76,25 @@ function moduleBytes(): Uint8Array {
     ...content,
   ];
   const name = (s: string) => [s.length, ...Buffer.from(s, 'latin1')];
-  return Uint8Array.from([
-    0x00,
-    0x61,
-    0x73,
-    0x6d,
-    0x01,
-    0x00,
-    0x00,
-    0x00,
-    ...section(1, [0x01, 0x60, 0x03, 0x7f, 0x7f, 0x7f, 0x00]),
-    ...section(3, [0x02, 0x00, 0x00]),
-    ...section(5, [0x01, 0x00, 0x01]),
-    ...section(7, [
-      0x03,
-      ...name('mem'),
-      0x02,
-      0x00,
-      ...name('s16'),
-      0x00,
-      0x00,
-      ...name('u16'),
-      0x00,
-      0x01,
-    ]),
-    ...section(10, [0x02, ...s16, ...u16]),
-  ]);
+  const [func, memory] = [0x00, 0x02];
+  return Uint8Array.from(
+    [
+      [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00], // "\0asm", version 1
+      section(1, [0x01, 0x60, 0x03, 0x7f, 0x7f, 0x7f, 0x00]), // (i32 i32 i32)
+      section(3, [0x02, 0x00, 0x00]), // two functions of that type
+      section(5, [0x01, 0x00, 0x01]), // one memory, 1 page to start
+      section(
+        7,
+        [
+          [0x03],
+          [...name('mem'), memory, 0],
+          [...name('s16'), func, 0],
+          [...name('u16'), func, 1],
+        ].flat(),
+      ),
+      section(10, [0x02, ...s16, ...u16]),
+    ].flat(),
+  );
 }
 
 /** The little of the WebAssembly API used here (lib ES2023 lacks it). */

@@ -24,6 +24,24 @@ export function scaledFloat32(
   return out;
 }
 
+/**
+ * Stored values scaled by scl_slope/scl_inter, as Float64: what nibabel's
+ * get_fdata() returns.
+ */
+export function scaledFloat64(
+  header: NiftiHeader,
+  data: VoxelArray,
+): Float64Array {
+  const out = new Float64Array(data.length);
+  const {sclSlope: m, sclInter: b} = header;
+  if (m === 1 && b === 0) {
+    out.set(data);
+    return out;
+  }
+  for (let i = 0; i < data.length; i++) out[i] = data[i]! * m + b;
+  return out;
+}
+
 /** Running min/max/mean of scaled values, fed frame by frame. */
 export class StatsAccumulator {
   private min = Infinity;

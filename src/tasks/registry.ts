@@ -1,3 +1,5 @@
+import brainCompare from './brain/compare.js';
+import brainScore from './brain/score.js';
 import concat from './files/concat.js';
 import writeText from './files/write-text.js';
 import fmriAtlasPrepare from './fmri/atlas-prepare.js';
@@ -6,6 +8,8 @@ import fmriImportPyd from './fmri/import-pyd.js';
 import fmriMask from './fmri/mask.js';
 import fmriProject from './fmri/project.js';
 import fmriSample from './fmri/sample.js';
+import modelBuildEncoder from './model/build-encoder.js';
+import modelEncode from './model/encode.js';
 import synthAtlas from './synth/atlas.js';
 import synthBold from './synth/bold.js';
 import type {TaskDefinition} from './task.js';
@@ -22,6 +26,14 @@ export interface RegisteredTask {
  * listing it with its own URL, so that the cache key can hash its code.
  */
 const TASKS: readonly RegisteredTask[] = [
+  {
+    definition: brainScore,
+    moduleUrl: new URL('./brain/score.js', import.meta.url),
+  },
+  {
+    definition: brainCompare,
+    moduleUrl: new URL('./brain/compare.js', import.meta.url),
+  },
   {
     definition: concat,
     moduleUrl: new URL('./files/concat.js', import.meta.url),
@@ -58,6 +70,14 @@ const TASKS: readonly RegisteredTask[] = [
   {
     definition: synthAtlas,
     moduleUrl: new URL('./synth/atlas.js', import.meta.url),
+  },
+  {
+    definition: modelBuildEncoder,
+    moduleUrl: new URL('./model/build-encoder.js', import.meta.url),
+  },
+  {
+    definition: modelEncode,
+    moduleUrl: new URL('./model/encode.js', import.meta.url),
   },
 ];
 

@@ -1,0 +1,270 @@
+import {writeFile} from 'node:fs/promises';
+
+import {
+  listInput,
+  outputPath,
+  singleInput,
+  TaskInputError,
+  type TaskDefinition,
+} from '../task.js';
+import {numberParam, optionalInput, stringParam} from '../fmri/params.js';
+
+const METRICS = ['study', 'brainscore', 'both'] as const;
+type Metric = (typeof METRICS)[number];
+
+/** A list param of numbers and/or strings. */
+function listParam(
+  params: Readonly<Record<string, unknown>>,
+  name: string,
+): (string | number)[] {
+  const v = params[name] ?? [];
+  if (
+    !Array.isArray(v) ||
+    !v.every((x) => typeof x === 'string' || typeof x === 'number')
+  ) {
+    throw new TaskInputError(
+      `param "${name}" must be a list of names or numbers, got ${JSON.stringify(v)}`,
+    );
+  }
+  return v;
+}
+
+/**
+ * Ridge brain score of every layer of an encoder, per subject: the study's
+ * metric and/or the Brain-Score convention, optional ROI and permutation
+ * test. Heavy modules (onnxruntime via src/brain) load inside `run`.
+ */
+const score: TaskDefinition = {
+  name: 'brain.score',
+  description:
+    "Ridge (RidgeCV-style LOO alphas) from encoder activations to sampled BOLD per subject and layer: the study's last-scenario r across parcels and/or the Brain-Score K-fold median per-parcel r; JSON, per-parcel r .npy, SVG by layer.",
+  inputs: {
+    activations: {description: 'float32 .npy [N, L, H] (model.encode).'},
+    sidecar: {
+      description:
+        'JSON: "items" (the N texts in order: item ids or {item, condition?, text?}) and "layers" (L names).',
+    },
+    samples: {
+      description: 'Per-run .npy [trials, K] (fmri.sample).',
+      list: true,
+    },
+    metadata: {
+      description: 'The matching per-run JSONL, same order.',
+      list: true,
+    },
+    labels: {
+      description: 'Parcel labels (DiFuMo-style CSV/TSV or JSON) for "roi".',
+      optional: true,
+    },
+  },
+  outputs: {
+    scores: {description: 'JSON report (docs/brain-score.md).'},
+    parcels: {
+      description:
+        'float32 .npy [subjects, layers, parcels]: Brain-Score per-parcel r (NaN with metric "study").',
+    },
+    plot: {description: 'SVG of brain score by layer.'},
+  },
+  params: {
+    metric: {
+      type: 'string',
+      description: 'study, brainscore or both.',
+      default: 'both',
+      enum: [...METRICS],
+    },
+    alphas: {
+      type: 'array',
+      description: 'Ridge alpha grid (RidgeCV alphas).',
+      default: [1e-3, 1e-2, 1e-1, 1],
+    },
+    folds: {
+      type: 'integer',
+      description: 'K of the K-fold over scenarios (brainscore).',
+      default: 10,
+      minimum: 2,
+    },
+    seed: {
+      type: 'string',
+      description: 'Seed of the folds and permutations.',
+      default: '212',
+    },
+    layers: {
+      type: 'array',
+      description: 'Layer names (exact) or 0-based indices; empty = all.',
+      default: [],
+    },
+    roi: {
+      type: 'array',
+      description:
+        'Label values (in roi_column) or parcel indices; empty = all.',
+      default: [],
+    },
+    roi_column: {
+      type: 'string',
+      description: 'Labels column that "roi" names refer to.',
+      default: 'Yeo_networks7',
+    },
+    permutations: {
+      type: 'integer',
+      description: 'Scenario shuffles for the p-values (0 = none).',
+      default: 0,
+      minimum: 0,
+    },
+    title: {
+      type: 'string',
+      description: 'Plot title; default from the sidecar\'s "model".',
+      default: '',
+    },
+  },
+  async run(context) {
+    const {readActivations, layerMatrix, pickLayers} =
+      await import('../../brain/activations.js');
+    const {alignTrials, restrictParcels} =
+      await import('../../brain/align-trials.js');
+    const {readLabels, selectParcels} = await import('../../brain/roi.js');
+    const {centredGram} = await import('../../brain/split-gram.js');
+    const {scoreSubjects} = await import('../../brain/brain-score.js');
+    const {scoreReport} = await import('../../brain/score-report.js');
+    const {layerPlotSvg} = await import('../../brain/layer-plot.js');
+    const {writeNpy} = await import('../../io/npy.js');
+
+    const metric = stringParam<Metric>(context, 'metric', 'both', METRICS);
+    const alphas = listParam(context.params, 'alphas');
+    if (
+      !alphas.every((a) => typeof a === 'number' && a > 0) ||
+      !alphas.length
+    ) {
+      throw new TaskInputError(
+        `param "alphas" must be a non-empty list of positive numbers, got ${JSON.stringify(alphas)}`,
+      );
+    }
+    const folds = numberParam(context, 'folds', 10);
+    const permutations = numberParam(context, 'permutations', 0);
+    const seed = stringParam(context, 'seed', '212');
+    const actFile = singleInput(context, 'activations');
+    const sidecar = singleInput(context, 'sidecar');
+    const samples = listInput(context, 'samples');
+    const metadata = listInput(context, 'metadata');
+
+    const acts = await readActivations(actFile, sidecar);
+    const layerIdx = pickLayers(acts, listParam(context.params, 'layers'));
+    const aligned = await alignTrials(acts, samples, metadata);
+    if (aligned.unmatched > 0) {
+      context.warn(
+        `${aligned.unmatched} trials have no text in ${sidecar} (matched by ${aligned.keyFields.join('+')}); left out`,
+      );
+    }
+    if (aligned.averaged > 0) {
+      context.log(`${aligned.averaged} repeated presentations averaged`);
+    }
+    const labelsFile = optionalInput(context, 'labels');
+    const roi = listParam(context.params, 'roi');
+    const keep = selectParcels(
+      roi,
+      aligned.parcels,
+      labelsFile === undefined
+        ? undefined
+        : {columns: await readLabels(labelsFile), file: labelsFile},
+      stringParam(context, 'roi_column', 'Yeo_networks7'),
+    );
+    const subjects = restrictParcels(aligned.subjects, aligned.parcels, keep);
+    const study = metric !== 'brainscore';
+    const brainscore = metric !== 'study';
+    for (const s of subjects) {
+      const n = s.rows.length;
+      const need = brainscore ? Math.max(folds, 3 + Math.ceil(n / folds)) : 3;
+      if (n < need) {
+        throw new TaskInputError(
+          `${s.name} has ${n} scenarios matched to ${sidecar} in ${metadata.join(', ')}; ` +
+            (brainscore
+              ? `${folds} folds need at least ${need} (lower param "folds", or add runs)`
+              : 'the study metric needs at least 3'),
+        );
+      }
+    }
+    const layers = [];
+    for (const l of layerIdx) {
+      layers.push({
+        name: acts.layers[l]!,
+        gram: await centredGram(layerMatrix(acts, l), acts.n, acts.hidden),
+        size: acts.n,
+      });
+    }
+    const result = await scoreSubjects(subjects, layers, {
+      study,
+      brainscore,
+      alphas: alphas as number[],
+      folds,
+      seed,
+      permutations,
+      parcels: keep.length,
+      progress: (done, total) =>
+        context.progress(done, total, 'layers × scenario sets'),
+    });
+    const names = subjects.map((s) => s.name);
+    const layerNames = layers.map((l) => l.name);
+    const report = {
+      task: 'brain.score',
+      activations: actFile,
+      sidecar,
+      model: acts.info,
+      metric,
+      alphas,
+      folds,
+      seed,
+      permutations,
+      matched_by: aligned.keyFields,
+      scenarios: Object.fromEntries(subjects.map((s) => [s.name, s.keys])),
+      parcels: {
+        count: keep.length,
+        of: aligned.parcels,
+        roi,
+        ...(keep.length < aligned.parcels ? {indices: Array.from(keep)} : {}),
+      },
+    };
+    const sections = scoreReport(result, names, layerNames, alphas as number[]);
+    Object.assign(report, sections);
+    await writeFile(
+      outputPath(context, 'scores'),
+      JSON.stringify(report, null, 1) + '\n',
+    );
+    const perParcel =
+      result.parcelR === undefined
+        ? new Float32Array(names.length * layers.length * keep.length).fill(NaN)
+        : Float32Array.from(result.parcelR);
+    await writeNpy(outputPath(context, 'parcels'), perParcel, [
+      names.length,
+      layers.length,
+      keep.length,
+    ]);
+    const series = (['study', 'brainscore'] as const).flatMap((m) => {
+      const block = result[m];
+      if (block === undefined) return [];
+      const stats = sections[m] as
+        {by_layer: {mean: number | null; sd: number | null}[]} | undefined;
+      const byLayer = stats?.by_layer ?? [];
+      return [
+        {
+          label:
+            m === 'study'
+              ? 'study (last scenario)'
+              : `Brain-Score (${folds}-fold)`,
+          mean: byLayer.map((b) => b.mean ?? NaN),
+          sd: byLayer.map((b) => b.sd ?? NaN),
+        },
+      ];
+    });
+    const model =
+      typeof acts.info['model'] === 'string' ? acts.info['model'] : actFile;
+    const untrained = acts.info['untrained'] === true ? ' (UNTRAINED)' : '';
+    const title =
+      stringParam(context, 'title', '') ||
+      `Brain score by layer: ${model}${untrained}, ${names.length} subjects`;
+    await writeFile(
+      outputPath(context, 'plot'),
+      layerPlotSvg(title, layerNames, series),
+    );
+  },
+};
+
+export default score;
