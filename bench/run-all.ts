@@ -1,8 +1,9 @@
 /**
  * `npm run bench`: runs every benchmark script present, one after another,
  * each as its own process: engine-dag.js first, then the others by name
- * (encode-throughput.js, fmri-*.js, watch-latency.js, …), whether compiled
- * beside this file (dist/bench/) or written as plain JavaScript in bench/.
+ * (brain-score.js, encode-throughput.js, fmri-*.js, watch-latency.js, …),
+ * whether compiled beside this file (dist/bench/) or written as plain
+ * JavaScript in bench/.
  * Left out: helper modules (this file, generate-dag, peers, pool-dispatch,
  * and *-common, *-util(s), *-helper(s)), and the parts of a group that has
  * an aggregate script (with fmri-all.js present, fmri-mask.js etc. run only

@@ -40,6 +40,7 @@ brain = np.zeros((n_sub, n_lay))
 parcels = np.zeros((n_sub, n_lay, k))
 fits = 0
 start = time.perf_counter()
+cpu_start = time.process_time()
 for s in range(n_sub):
     ys = y[s].astype(np.float64)
     for l in range(n_lay):
@@ -59,7 +60,8 @@ for s in range(n_sub):
         parcels[s, l] = r
         brain[s, l] = np.median(r)
 seconds = time.perf_counter() - start
+cpu_seconds = time.process_time() - cpu_start
 np.save(prefix + '_study.npy', study)
 np.save(prefix + '_brainscore.npy', brain)
 np.save(prefix + '_parcels.npy', parcels)
-print(json.dumps({'seconds': seconds, 'fits': fits, 'subjects': n_sub, 'layers': n_lay}))
+print(json.dumps({'seconds': seconds, 'cpu_seconds': cpu_seconds, 'fits': fits, 'subjects': n_sub, 'layers': n_lay}))

@@ -83,9 +83,11 @@ export function scoreReport(
     ...(r.brainscore
       ? {brainscore: metricReport(r.brainscore, subjects, layers)}
       : {}),
-    alpha_counts: Object.fromEntries(
-      alphas.map((a, i) => [String(a), r.alphaCounts[i] ?? 0]),
-    ),
+    // A list, not an object: JSON objects put integer-like keys first.
+    alpha_counts: alphas.map((alpha, i) => ({
+      alpha,
+      count: r.alphaCounts[i] ?? 0,
+    })),
     folds: Object.fromEntries(subjects.map((s, i) => [s, r.folds[i] ?? []])),
   };
 }

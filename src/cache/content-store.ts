@@ -1,4 +1,10 @@
-import {constants} from 'node:fs';
+import {
+  constants,
+  copyFileSync,
+  mkdirSync,
+  renameSync,
+  statSync,
+} from 'node:fs';
 import {copyFile, mkdir, rename, rm, stat} from 'node:fs/promises';
 import {dirname, join} from 'node:path';
 
@@ -11,6 +17,8 @@ import type {Sha256Hex} from '../util/hash.js';
  */
 export class ContentStore {
   readonly #root: string;
+  /** Shard directories known to exist: one mkdir each per process. */
+  readonly #shards = new Set<string>();
 
   constructor(root: string) {
     this.#root = root;
@@ -31,6 +39,30 @@ export class ContentStore {
   }
 
   /**
+   * {@link put} for a small file, synchronously: for a tiny output the
+   * thread-pool round trips of the async calls cost more than the work.
+   */
+  putSmall(file: string, hash: Sha256Hex): void {
+    // Note: no cache of blobs known to exist; gc deletes blobs behind this
+    // object's back, and one stat is cheap.
+    const target = this.pathOf(hash);
+    if (statSync(target, {throwIfNoEntry: false}) !== undefined) return;
+    const shard = dirname(target);
+    const temp = this.#tempFor(target);
+    if (!this.#shards.has(shard)) mkdirSync(shard, {recursive: true});
+    try {
+      copyFileSync(file, temp, constants.COPYFILE_FICLONE);
+    } catch (err) {
+      // A shard directory gc removed since: make it again, once.
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      mkdirSync(shard, {recursive: true});
+      copyFileSync(file, temp, constants.COPYFILE_FICLONE);
+    }
+    this.#shards.add(shard);
+    renameSync(temp, target);
+  }
+
+  /**
    * Copies `file` into the store under `hash`. The copy goes to a temporary
    * name first, so a crash never leaves a truncated blob under a real hash.
    */
@@ -38,12 +70,16 @@ export class ContentStore {
     const target = this.pathOf(hash);
     if (await this.has(hash)) return;
     await mkdir(dirname(target), {recursive: true});
-    const temp = `${target}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
+    const temp = this.#tempFor(target);
 
     // Note: FICLONE makes the copy a cheap reflink on file systems that
     // support it, and falls back to a real copy elsewhere.
     await copyFile(file, temp, constants.COPYFILE_FICLONE);
     await rename(temp, target);
+  }
+
+  #tempFor(target: string): string {
+    return `${target}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
   }
 
   /** Copies the blob for `hash` to `destination` (a temporary path). */

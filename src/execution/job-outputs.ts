@@ -1,5 +1,11 @@
 import {randomBytes} from 'node:crypto';
-import {mkdirSync, readdirSync, readFileSync} from 'node:fs';
+import {
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+} from 'node:fs';
 import {readdir, rename, rm, stat} from 'node:fs/promises';
 import {basename, dirname, join, resolve} from 'node:path';
 
@@ -7,8 +13,11 @@ import type {ContentStore} from '../cache/content-store.js';
 import type {FileHasher} from '../cache/file-hasher.js';
 import type {OutputRecord, StateStore} from '../cache/state-store.js';
 import type {Job} from '../graph/job.js';
-import {sha256File} from '../util/hash.js';
+import {sha256, sha256File, type Sha256Hex} from '../util/hash.js';
 import type {JobFailure} from './job-failure.js';
+
+/** Outputs up to this size are hashed and stored on the main thread. */
+const SMALL_FILE = 256 * 1024;
 
 /** Marks temporary outputs, so they are easy to recognise and ignore. */
 export const TEMP_PREFIX = '.nm-tmp-';
@@ -30,6 +39,8 @@ export class JobOutputs {
   /** Output name → [final relative path, temporary relative path]. */
   readonly paths = new Map<string, {final: string; temp: string}>();
   #staged: Record<string, OutputRecord> | undefined;
+  /** Output name → size of its temporary file, from {@link verify}. */
+  readonly #sizes = new Map<string, number>();
 
   constructor(job: Job, workspace: string, store: StateStore) {
     this.#workspace = workspace;
@@ -68,19 +79,21 @@ export class JobOutputs {
     return resolve(this.#workspace, this.tempOf(name) ?? '');
   }
 
-  /** Checks every output was written as a regular file. */
-  async verify(): Promise<JobFailure | undefined> {
-    for (const [name, {temp}] of this.paths) {
-      const stats = await stat(resolve(this.#workspace, temp)).catch(
-        () => undefined,
-      );
+  /**
+   * Checks every output was written as a regular file, noting its size.
+   * Synchronous: one stat per output is cheaper on the main thread than a
+   * round trip through libuv's thread pool, and this runs once per job.
+   */
+  verify(): JobFailure | undefined {
+    this.#sizes.clear();
+    for (const [name, {final, temp}] of this.paths) {
+      const stats = statSync(resolve(this.#workspace, temp), {
+        throwIfNoEntry: false,
+      });
       if (stats?.isFile() !== true) {
-        return {
-          reason: 'missing-output',
-          output: name,
-          path: this.paths.get(name)!.final,
-        };
+        return {reason: 'missing-output', output: name, path: final};
       }
+      this.#sizes.set(name, stats.size);
     }
     return undefined;
   }
@@ -90,6 +103,8 @@ export class JobOutputs {
    * caller then records the job and only then calls {@link publish}: a
    * runner killed in between leaves a record whose outputs are all in the
    * store, so the next run restores them instead of rerunning the job.
+   * Small files (most outputs of most DAGs) are handled synchronously, for
+   * the same reason as in {@link verify}; large ones off the main thread.
    */
   async stage(
     contentStore: ContentStore,
@@ -97,23 +112,35 @@ export class JobOutputs {
     const records: Record<string, OutputRecord> = {};
     for (const [name, {final, temp}] of this.paths) {
       const absTemp = resolve(this.#workspace, temp);
-      const hash = await sha256File(absTemp);
-      const size = (await stat(absTemp)).size;
-      await contentStore.put(absTemp, hash);
+      let size = this.#sizes.get(name);
+      let hash: Sha256Hex;
+      if (size !== undefined && size <= SMALL_FILE) {
+        const bytes = readFileSync(absTemp);
+        size = bytes.length;
+        hash = sha256(bytes);
+        contentStore.putSmall(absTemp, hash);
+      } else {
+        hash = await sha256File(absTemp);
+        size = (await stat(absTemp)).size;
+        await contentStore.put(absTemp, hash);
+      }
       records[name] = {path: final, hash, size};
     }
     this.#staged = records;
     return records;
   }
 
-  /** Renames each staged temporary file over its final path. */
-  async publish(hasher: FileHasher): Promise<void> {
+  /**
+   * Renames each staged temporary file over its final path (synchronously:
+   * a rename is one metadata operation).
+   */
+  publish(hasher: FileHasher): void {
     for (const [name, {final, temp}] of this.paths) {
       const record = this.#staged?.[name];
       if (record === undefined) {
         throw new Error(`Internal error: output "${name}" was not staged`);
       }
-      await rename(
+      renameSync(
         resolve(this.#workspace, temp),
         resolve(this.#workspace, final),
       );

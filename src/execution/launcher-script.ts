@@ -15,7 +15,12 @@
  *   environment, run token included);
  * - the launcher forks; the child starts a new session (so its pid is the
  *   process group an abort signals), changes directory, appends stdout and
- *   stderr to the log, reads /dev/null, and execs `sh -c command`;
+ *   stderr to the log, reads /dev/null, and execs `sh -c command`: or,
+ *   like GNU make, a simple command (plain words, no quoting, expansion,
+ *   redirection or shell keyword or builtin) directly, which behaves the
+ *   same (dash would exec it too) and saves the shell's start-up, a third
+ *   of a `cp` job's cost; should that exec fail, it falls back to
+ *   `sh -c`, so errors (`not found`, 127) read exactly as the shell's;
  * - the launcher writes `S <pid>\n` once the exec succeeded, or
  *   `F <message>\n` when it did not (a close-on-exec pipe carries the
  *   child's error), then `E <code> -\n` or `E - <signal number>\n` when
@@ -29,6 +34,12 @@ export const LAUNCHER_SCRIPT = String.raw`
 use strict;
 use POSIX ();
 $| = 1;
+my %shelly = map { $_ => 1 } qw(
+  . : [ [[ ! { } alias bg break case cd command continue do done echo elif
+  else esac eval exec exit export false fc fg fi for function getopts hash
+  if in jobs kill local login logout printf pwd read readonly return select
+  set shift source test then time trap true type typeset ulimit umask
+  unalias unset until wait while);
 print "R\n";
 while (defined(my $len = <STDIN>)) {
   chomp $len;
@@ -54,6 +65,13 @@ while (defined(my $len = <STDIN>)) {
       for my $pair (@env) {
         my ($k, $v) = split /=/, $pair, 2;
         $ENV{$k} = $v;
+      }
+      if ($cmd =~ m{\A[A-Za-z0-9_./,:+@%-]+(?:[ \t]+[A-Za-z0-9_./,:+=@%-]+)*\z}) {
+        my @words = split /[ \t]+/, $cmd;
+        if (!$shelly{$words[0]}) {
+          $ENV{PWD} = $cwd;
+          { no warnings; exec {$words[0]} @words; }
+        }
       }
       { no warnings; exec {'sh'} 'sh', '-c', $cmd; }
       $err = "spawn sh: $!";

@@ -92,13 +92,18 @@ export class Launcher {
       fields.push(`${name}=${value}`);
     }
     const payload = Buffer.from(fields.join('\0'));
-    this.#child.stdin.write(`${payload.length}\n`);
-    this.#child.stdin.write(payload);
+    // One write: the launcher wakes once per job.
+    this.#child.stdin.write(
+      Buffer.concat([Buffer.from(`${payload.length}\n`), payload]),
+    );
   }
 
-  /** Ends the launcher (it exits at end of input). */
-  close(): void {
+  /** Ends the launcher (it exits at end of input) and waits for that. */
+  close(): Promise<void> {
+    if (this.#dead) return Promise.resolve();
+    const exited = new Promise<void>((r) => this.#child.once('close', r));
     this.#child.stdin.end();
+    return exited;
   }
 
   #read(text: string): void {
@@ -213,8 +218,12 @@ export class LauncherPool {
     if (launcher.alive) this.#idle.push(launcher);
   }
 
-  /** Ends every idle launcher. */
-  close(): void {
-    for (const launcher of this.#idle.splice(0)) launcher.close();
+  /**
+   * Ends every idle launcher and waits until they exited. Waiting, not just
+   * closing their input, also makes their CPU time count as this process's
+   * children's, as a plain spawn's did.
+   */
+  async close(): Promise<void> {
+    await Promise.all(this.#idle.splice(0).map((l) => l.close()));
   }
 }

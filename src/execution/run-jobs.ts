@@ -166,12 +166,21 @@ class JobRun {
       const admission = this.#admission(next.job);
       const allocation = admission.take(next.job.step.resources);
       this.#running++;
-      void this.#execute(next.job, next.key, allocation).finally(() => {
-        this.#running--;
+      let held = true;
+      const release = () => {
+        if (!held) return;
+        held = false;
         admission.give(allocation);
         this.#pump();
-        this.#maybeFinish();
-      });
+      };
+      void this.#execute(next.job, next.key, allocation, release).finally(
+        () => {
+          this.#running--;
+          release();
+          this.#pump();
+          this.#maybeFinish();
+        },
+      );
     }
   }
 
@@ -280,19 +289,37 @@ class JobRun {
     }
   }
 
-  async #execute(job: Job, key: JobKey, allocation: Allocation): Promise<void> {
+  /**
+   * Runs a job's attempts. `release` gives the job's resources back: called
+   * as soon as the last attempt's action has ended, so the next job starts
+   * while this one's outputs are hashed, stored and renamed (engine work,
+   * which uses none of what the job declared).
+   */
+  async #execute(
+    job: Job,
+    key: JobKey,
+    allocation: Allocation,
+    release: () => void,
+  ): Promise<void> {
     const start = performance.now();
     const retries = job.step.retries;
     let failure: JobFailure | undefined;
     let logPath = '';
+    let actionEnd: number | undefined;
     for (let attempt = 1; attempt <= retries + 1; attempt++) {
       this.#context.logger.log({type: 'job-start', job: job.id, attempt});
-      const result = await this.#attempt(job, key, allocation, attempt, start);
+      const last = attempt === retries + 1;
+      const result = await this.#attempt(job, key, allocation, attempt, start, {
+        actionDone: () => {
+          actionEnd = performance.now();
+          if (last) release();
+        },
+      });
       failure = result.failure;
       logPath = result.logPath;
       if (failure === undefined) {
         const ms = performance.now() - start;
-        this.#timeline(job, 'ran', start, allocation.slot);
+        this.#timeline(job, 'ran', start, allocation.slot, actionEnd);
         this.#complete(job, 'ran', result.outputs, ms, result.unchanged);
         return;
       }
@@ -322,6 +349,7 @@ class JobRun {
     allocation: Allocation,
     attempt: number,
     started: number,
+    hooks: {readonly actionDone: () => void},
   ): Promise<{
     failure?: JobFailure;
     outputs: Record<string, OutputRecord>;
@@ -344,7 +372,8 @@ class JobRun {
         log,
         signal,
       });
-      const missing = failure ?? (await outputs.verify());
+      hooks.actionDone();
+      const missing = failure ?? outputs.verify();
       if (missing !== undefined) {
         log.write(`\nneuromake: ${describeFailure(missing)}\n`);
         await outputs.discard();
@@ -374,7 +403,7 @@ class JobRun {
       // before it leaves a record the next run restores from the store.
       // Jobs reaching this point in the same tick share one commit.
       await this.#durable();
-      await outputs.publish(hasher);
+      outputs.publish(hasher);
       return {outputs: records, unchanged, logPath};
     } catch (err) {
       await outputs.discard();
@@ -458,12 +487,13 @@ class JobRun {
     outcome: 'ran' | 'restored' | 'failed',
     start: number,
     slot: number,
+    end = performance.now(),
   ): void {
     this.#context.store.addTimeline(this.#context.runId, {
       job: job.id,
       outcome,
       startMs: start - this.#started,
-      endMs: performance.now() - this.#started,
+      endMs: end - this.#started,
       slot,
     });
   }

@@ -22,6 +22,7 @@ export interface ShellOptions {
 
 /** Launchers by base environment: one set per runner configuration. */
 const pools = new WeakMap<NodeJS.ProcessEnv, LauncherPool>();
+const allPools = new Set<LauncherPool>();
 
 /**
  * Runs `command` with `sh -c` in its own process group, its stdout and
@@ -43,6 +44,7 @@ export async function runShell(
     if (pool === undefined) {
       pool = new LauncherPool(options.baseEnv);
       pools.set(options.baseEnv, pool);
+      allPools.add(pool);
     }
     const launcher = await pool.acquire();
     if (launcher !== undefined) {
@@ -75,6 +77,14 @@ export async function runShell(
     }
   }
   return spawnShell(options);
+}
+
+/**
+ * Ends this process's idle launchers and waits for them to exit; a later
+ * job starts new ones. Called when a run's executors are closed.
+ */
+export async function closeLaunchers(): Promise<void> {
+  await Promise.all([...allPools].map((pool) => pool.close()));
 }
 
 /** Fields the launcher's protocol cannot carry go the plain way. */

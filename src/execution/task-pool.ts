@@ -9,6 +9,7 @@ import type {
   WorkerRequest,
 } from '../../workers/task-worker.js';
 import type {JobFailure} from './job-failure.js';
+import {closeLaunchers} from './shell-runner.js';
 
 /** Callbacks for what a task reports while it runs. */
 export interface TaskListener {
@@ -76,8 +77,12 @@ export class TaskPool {
     }
   }
 
+  /**
+   * Stops the workers, and the shell-job launchers too: this is where a run
+   * (or a watch session, or a compute node's job) closes its executors.
+   */
   async close(): Promise<void> {
-    await this.#pool?.destroy();
+    await Promise.all([this.#pool?.destroy(), closeLaunchers()]);
     this.#pool = undefined;
   }
 }

@@ -67,7 +67,7 @@ export function computeEpiMask(
     mask = binaryErosion(mask, dims, opening);
   }
   let voxels = 0;
-  for (const v of mask) voxels += v;
+  for (let i = 0; i < mask.length; i++) voxels += mask[i]!;
   return {mask, threshold, voxels};
 }
 
@@ -76,10 +76,8 @@ export function gapThreshold(
   values: Float64Array,
   o: Pick<EpiMaskOptions, 'lowerCutoff' | 'upperCutoff' | 'excludeZeros'>,
 ): number {
-  const sorted = sortFloat64(
-    o.excludeZeros ? values.filter((v) => v !== 0) : values,
-  );
-  const n = sorted.length;
+  const kept = o.excludeZeros ? values.filter((v) => v !== 0) : values;
+  const n = kept.length;
   if (n < 2) throw new Error('EPI mask: fewer than two voxels to threshold');
   const lower = Math.floor(o.lowerCutoff * n);
   const upper = Math.min(Math.floor(o.upperCutoff * n), n - 1);
@@ -88,6 +86,8 @@ export function gapThreshold(
       `EPI mask: lower_cutoff ${o.lowerCutoff} must be below upper_cutoff ${o.upperCutoff}`,
     );
   }
+  // Only ranks lower … upper are read below.
+  const sorted = sortFloat64(kept, lower, upper);
   let best = lower;
   let widest = -Infinity;
   for (let i = lower; i < upper; i++) {

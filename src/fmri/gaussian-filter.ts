@@ -21,32 +21,59 @@ export function gaussianFilter1d(
     total += w;
   }
   for (let i = 0; i < weights.length; i++) weights[i]! /= total;
-  const [nx, ny, nz] = dims;
+  const [nx, ny] = dims;
   const n = dims[axis];
-  const stride = axis === 0 ? 1 : axis === 1 ? nx : nx * ny;
-  const taps = weights.length;
-  const line = new Float64Array(n + 2 * radius);
-  // Offsets of the padded line's samples from its start, reflected once.
-  const offset = new Int32Array(n + 2 * radius);
-  for (let p = -radius; p < n + radius; p++) {
-    offset[p + radius] = reflect(p, n) * stride;
+  if (axis === 0) {
+    alongRows(data, n, radius, weights);
+    return;
   }
-  // Each line along `axis` starts at one voxel of the other two axes.
-  const [outer, inner, outerStep, innerStep] =
-    axis === 0
-      ? [nz, ny, nx * ny, nx]
-      : axis === 1
-        ? [nz, nx, nx * ny, 1]
-        : [ny, nx, nx, 1];
-  for (let a = 0; a < outer; a++) {
-    for (let b = 0; b < inner; b++) {
-      const start = a * outerStep + b * innerStep;
-      for (let p = 0; p < line.length; p++) line[p] = data[start + offset[p]!]!;
-      for (let p = 0; p < n; p++) {
-        let s = 0;
-        for (let q = 0; q < taps; q++) s += weights[q]! * line[p + q]!;
-        data[start + p * stride] = s;
+  // Across rows or planes: each output row (of `run` contiguous voxels) is
+  // a weighted sum of whole input rows, which streams through memory.
+  const run = axis === 1 ? nx : nx * ny;
+  const src = data.slice();
+  const w0 = weights[radius]!;
+  const at = new Int32Array(2 * radius + 1);
+  for (let block = 0; block < data.length; block += n * run) {
+    for (let p = 0; p < n; p++) {
+      for (let q = -radius; q <= radius; q++) {
+        at[q + radius] = block + reflect(p + q, n) * run;
       }
+      const out = block + p * run;
+      const c = at[radius]!;
+      for (let i = 0; i < run; i++) {
+        // Folded as scipy's correlate1d folds a symmetric kernel.
+        let s = src[c + i]! * w0;
+        for (let q = 1; q <= radius; q++) {
+          s +=
+            (src[at[radius - q]! + i]! + src[at[radius + q]! + i]!) *
+            weights[radius + q]!;
+        }
+        data[out + i] = s;
+      }
+    }
+  }
+}
+
+/** Smoothing along x: each row is padded (reflected) and filtered. */
+function alongRows(
+  data: Float64Array,
+  n: number,
+  radius: number,
+  weights: Float64Array,
+): void {
+  const line = new Float64Array(n + 2 * radius);
+  const from = new Int32Array(n + 2 * radius);
+  for (let p = -radius; p < n + radius; p++) from[p + radius] = reflect(p, n);
+  const w0 = weights[radius]!;
+  for (let start = 0; start < data.length; start += n) {
+    for (let p = 0; p < line.length; p++) line[p] = data[start + from[p]!]!;
+    for (let p = 0; p < n; p++) {
+      const c = p + radius;
+      let s = line[c]! * w0;
+      for (let q = 1; q <= radius; q++) {
+        s += (line[c - q]! + line[c + q]!) * weights[radius + q]!;
+      }
+      data[start + p] = s;
     }
   }
 }

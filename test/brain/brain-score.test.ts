@@ -3,6 +3,7 @@ import {test} from 'node:test';
 
 import {scoreSubjects, type SubjectData} from '../../src/brain/brain-score.js';
 import {kFold, lastOut} from '../../src/brain/folds.js';
+import {layerPlotSvg} from '../../src/brain/layer-plot.js';
 import {median, pearson, pearsonColumns} from '../../src/brain/pearson.js';
 import {
   permutationPValue,
@@ -206,4 +207,16 @@ void test('permutationPValue and signFlipTest against their closed forms', () =>
     's',
   );
   assert.ok(!mc.exact && mc.p > 0.5, `balanced differences p ${mc.p}`);
+});
+
+void test('layerPlotSvg escapes user text and leaves gaps for NaN', () => {
+  const svg = layerPlotSvg(
+    'A <b> & "c"',
+    ['l<1>', 'l2', 'l3'],
+    [{label: "x's", mean: [0.1, NaN, 0.3], sd: [0.01, NaN, 0.02]}],
+  );
+  assert.ok(svg.includes('A &lt;b&gt; &amp; &quot;c&quot;'));
+  assert.ok(svg.includes('l&lt;1&gt;') && svg.includes('x&apos;s'));
+  assert.ok(!svg.includes('<b>') && !svg.includes('NaN'));
+  assert.equal(svg.match(/<circle/g)?.length, 2);
 });

@@ -16,6 +16,8 @@ export interface PeerScores {
   readonly brainscore: Float64Array;
   readonly parcels: Float64Array;
   readonly seconds: number;
+  /** CPU seconds of the fits, all BLAS threads. */
+  readonly cpuSeconds: number;
   readonly fits: number;
 }
 
@@ -80,6 +82,7 @@ export async function sklearnPeer(
   );
   const info = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as {
     seconds: number;
+    cpu_seconds: number;
     fits: number;
   };
   const load = async (name: string) =>
@@ -89,6 +92,7 @@ export async function sklearnPeer(
     brainscore: await load('brainscore'),
     parcels: await load('parcels'),
     seconds: info.seconds,
+    cpuSeconds: info.cpu_seconds,
     fits: info.fits,
   };
 }
