@@ -1,21 +1,21 @@
-import type {MessagePort} from 'node:worker_threads';
+import {BroadcastChannel, parentPort} from 'node:worker_threads';
 
 import {findTask} from '../src/tasks/registry.js';
 import {TaskInputError, type TaskContext} from '../src/tasks/task.js';
 
 /** What the main thread sends for one job. */
 export interface WorkerRequest {
+  /** Unique in the process: tags the task's messages and its abort. */
+  readonly taskId: number;
   readonly task: string;
   readonly jobId: string;
   readonly inputs: Record<string, string | string[]>;
   readonly outputs: Record<string, string>;
   readonly params: Record<string, unknown>;
-  /** Carries progress, log lines and warnings back while the task runs. */
-  readonly port: MessagePort;
 }
 
-/** Messages a running task sends over its port. */
-export type WorkerMessage =
+/** What a running task reports: progress, log lines and warnings. */
+export type WorkerEvent =
   | {
       readonly kind: 'progress';
       readonly done: number;
@@ -25,9 +25,32 @@ export type WorkerMessage =
   | {readonly kind: 'log'; readonly text: string}
   | {readonly kind: 'warn'; readonly text: string};
 
-/** The reply: success, or the task's error message. */
+/** A {@link WorkerEvent} as posted to the main thread, tagged with its task. */
+export type WorkerMessage = WorkerEvent & {readonly taskId: number};
+
+/**
+ * The reply: success, or the task's error message; `sent` counts the
+ * messages the task posted, which travel on another channel than the reply:
+ * the main thread waits for all of them before it calls the task done.
+ */
 export type WorkerReply =
-  {readonly ok: true} | {readonly ok: false; readonly message: string};
+  | {readonly ok: true; readonly sent: number}
+  | {readonly ok: false; readonly message: string; readonly sent: number};
+
+/** Where the main thread announces the id of a task to abort. */
+export const ABORT_CHANNEL = 'neuromake-task-abort';
+
+/** Aborts of the tasks running on this thread, by task id. */
+const running = new Map<number, AbortController>();
+
+// Note: one channel and the worker's own parentPort for every task, instead
+// of a MessageChannel created and transferred per task, which cost more
+// than a small task itself.
+const aborts = new BroadcastChannel(ABORT_CHANNEL);
+aborts.onmessage = (event) => {
+  running.get((event as {data: number}).data)?.abort();
+};
+aborts.unref();
 
 /**
  * The piscina worker entry: looks the task up, runs it, and turns a thrown
@@ -37,20 +60,21 @@ export default async function runTask(
   request: WorkerRequest,
 ): Promise<WorkerReply> {
   const registered = findTask(request.task);
-  const port = request.port;
   const controller = new AbortController();
-  port.on('message', (message) => {
-    if (message === 'abort') controller.abort();
-  });
-  port.unref();
+  running.set(request.taskId, controller);
+  let sent = 0;
+  const post = (event: WorkerEvent) => {
+    sent++;
+    parentPort?.postMessage({...event, taskId: request.taskId});
+  };
   try {
     if (registered === undefined) {
       return {
         ok: false,
         message: `Internal error: no task "${request.task}" in the worker`,
+        sent,
       };
     }
-    const post = (message: WorkerMessage) => port.postMessage(message);
     const context: TaskContext = {
       inputs: request.inputs,
       outputs: request.outputs,
@@ -63,12 +87,14 @@ export default async function runTask(
       warn: (text) => post({kind: 'warn', text}),
     };
     await registered.definition.run(context);
-    return {ok: true};
+    return {ok: true, sent};
   } catch (err) {
-    if (err instanceof TaskInputError) return {ok: false, message: err.message};
+    if (err instanceof TaskInputError) {
+      return {ok: false, message: err.message, sent};
+    }
     const e = err instanceof Error ? err : new Error(String(err));
-    return {ok: false, message: e.stack ?? e.message};
+    return {ok: false, message: e.stack ?? e.message, sent};
   } finally {
-    port.close();
+    running.delete(request.taskId);
   }
 }

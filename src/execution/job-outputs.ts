@@ -58,9 +58,11 @@ export class JobOutputs {
   prepare(): void {
     const registered = registeredPatterns(this.#store);
     for (const {final} of this.paths.values()) {
-      mkdirSync(dirname(resolve(this.#workspace, final)), {recursive: true});
+      // Note: a directory registered in this run was created then too; not
+      // creating it again saves a syscall or two per job.
       const pattern = patternFor(dirname(final));
       if (registered.has(pattern)) continue;
+      mkdirSync(dirname(resolve(this.#workspace, final)), {recursive: true});
       this.#store.addPending(pattern, RUN_TOKEN);
       registered.set(pattern, false);
     }

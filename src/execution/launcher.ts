@@ -76,6 +76,11 @@ export class Launcher {
     return this.#ready;
   }
 
+  /** The launcher's process id (tests kill it to see a job lost). */
+  get pid(): number | undefined {
+    return this.#child.pid;
+  }
+
   get alive(): boolean {
     return !this.#dead;
   }
@@ -102,6 +107,9 @@ export class Launcher {
   close(): Promise<void> {
     if (this.#dead) return Promise.resolve();
     const exited = new Promise<void>((r) => this.#child.once('close', r));
+    // Referenced again: the caller awaits the exit, so it must keep the
+    // event loop alive (an idle launcher holds no reference).
+    this.#busy();
     this.#child.stdin.end();
     return exited;
   }

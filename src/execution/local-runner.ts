@@ -56,12 +56,7 @@ export class LocalRunner implements ActionRunner {
       command,
       cwd: this.#spec.workspace,
       baseEnv: baseEnvironment(),
-      jobEnv: jobVariables(
-        job,
-        allocation,
-        this.#gpuBudget,
-        this.#inheritGpus,
-      ),
+      jobEnv: jobVariables(job, allocation, this.#gpuBudget, this.#inheritGpus),
       log,
       signal,
     });

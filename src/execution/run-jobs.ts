@@ -17,11 +17,7 @@ import type {Allocation, ResourcePool} from '../scheduler/resource-pool.js';
 import type {Sha256Hex} from '../util/hash.js';
 import {describeFailure, type JobFailure} from './job-failure.js';
 import {JobLog} from './job-log.js';
-import {
-  JobOutputs,
-  releasePending,
-  restoreOutputs,
-} from './job-outputs.js';
+import {JobOutputs, releasePending, restoreOutputs} from './job-outputs.js';
 import type {ActionRunner} from './action-runner.js';
 
 /** Everything one run needs. */
@@ -291,7 +287,7 @@ class JobRun {
 
   /**
    * Runs a job's attempts. `release` gives the job's resources back: called
-   * as soon as the last attempt's action has ended, so the next job starts
+   * as soon as the last attempt's action has succeeded, so the next job starts
    * while this one's outputs are hashed, stored and renamed (engine work,
    * which uses none of what the job declared).
    */
@@ -372,8 +368,11 @@ class JobRun {
         log,
         signal,
       });
-      hooks.actionDone();
       const missing = failure ?? outputs.verify();
+      // Note: only a success frees the slot early; after a failure it is
+      // held until the failure is recorded, which (without -k) stops
+      // scheduling first.
+      if (missing === undefined) hooks.actionDone();
       if (missing !== undefined) {
         log.write(`\nneuromake: ${describeFailure(missing)}\n`);
         await outputs.discard();
@@ -504,15 +503,21 @@ class JobRun {
    */
   #durable(): Promise<void> {
     this.#commit ??= new Promise<void>((resolvePromise, reject) => {
-      setImmediate(() => {
+      const commit = () => {
         this.#commit = undefined;
         try {
           this.#context.store.flush();
           resolvePromise();
         } catch (err) {
-          reject(err as Error);
+          reject(err instanceof Error ? err : new Error(String(err)));
         }
-      });
+      };
+      // While other jobs run, wait a moment so that jobs finishing close
+      // together share a commit (a commit costs about what a tiny job
+      // does); the wait costs nothing else, as this job's slot is already
+      // free. Alone, commit at once: a chain must not wait.
+      if (this.#running > 1) setTimeout(commit, 1);
+      else setImmediate(commit);
     });
     return this.#commit;
   }

@@ -65,7 +65,9 @@ export async function runShell(
                 abort.done();
                 if (end.kind === 'lost') abort.abandon();
                 resolvePromise(
-                  options.signal.aborted ? {reason: 'interrupted'} : failure(end),
+                  options.signal.aborted
+                    ? {reason: 'interrupted'}
+                    : failure(end),
                 );
               },
             },
@@ -89,7 +91,11 @@ export async function closeLaunchers(): Promise<void> {
 
 /** Fields the launcher's protocol cannot carry go the plain way. */
 function launchable(options: ShellOptions): boolean {
-  const values = [options.command, options.cwd, ...Object.values(options.jobEnv)];
+  const values = [
+    options.command,
+    options.cwd,
+    ...Object.values(options.jobEnv),
+  ];
   return !values.some((v) => v.includes('\0'));
 }
 
@@ -119,7 +125,10 @@ function groupKiller(signal: AbortSignal) {
     if (pid === undefined) return;
     const group = pid;
     signalGroup(group, 'SIGTERM');
-    killTimer ??= setTimeout(() => signalGroup(group, 'SIGKILL'), KILL_GRACE_MS);
+    killTimer ??= setTimeout(
+      () => signalGroup(group, 'SIGKILL'),
+      KILL_GRACE_MS,
+    );
     killTimer.unref();
   };
   signal.addEventListener('abort', kill, {once: true});

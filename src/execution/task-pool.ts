@@ -1,12 +1,13 @@
 import {availableParallelism} from 'node:os';
-import {MessageChannel} from 'node:worker_threads';
+import {BroadcastChannel} from 'node:worker_threads';
 
 import {Piscina} from 'piscina';
 
-import type {
-  WorkerMessage,
-  WorkerReply,
-  WorkerRequest,
+import {
+  ABORT_CHANNEL,
+  type WorkerMessage,
+  type WorkerReply,
+  type WorkerRequest,
 } from '../../workers/task-worker.js';
 import type {JobFailure} from './job-failure.js';
 import {closeLaunchers} from './shell-runner.js';
@@ -18,52 +19,52 @@ export interface TaskListener {
   warn(text: string): void;
 }
 
+/** Numbers tasks across every pool of the process (see WorkerRequest). */
+let nextTaskId = 0;
+
+/** A running task's listener, and how many of its messages arrived. */
+interface Running {
+  readonly listener: TaskListener;
+  received: number;
+  /** Set once the reply came, while messages are still on their way. */
+  waiting?: {readonly sent: number; readonly done: () => void};
+}
+
 /**
  * The one worker pool every built-in task runs in, created on first use and
  * reused for the whole run (or the whole watch session), since starting a
- * worker thread costs far more than a small task.
+ * worker thread costs far more than a small task. Tasks report through the
+ * workers' own channel to the main thread and are told to stop through one
+ * broadcast channel, so a task costs piscina's round trip and no more.
  */
 export class TaskPool {
   readonly #threads: number;
   #pool: Piscina | undefined;
+  #aborts: BroadcastChannel | undefined;
+  readonly #running = new Map<number, Running>();
 
   constructor(threads: number = availableParallelism()) {
     this.#threads = Math.max(1, threads);
   }
 
   async run(
-    request: Omit<WorkerRequest, 'port'>,
+    request: Omit<WorkerRequest, 'taskId'>,
     listener: TaskListener,
     signal: AbortSignal,
   ): Promise<JobFailure | undefined> {
     if (signal.aborted) return {reason: 'interrupted'};
-    this.#pool ??= new Piscina({
-      filename: new URL('../../workers/task-worker.js', import.meta.url).href,
-      minThreads: 1,
-      maxThreads: this.#threads,
-      idleTimeout: 30_000,
-    });
-    const {port1, port2} = new MessageChannel();
-    port1.on('message', (message: WorkerMessage) => {
-      switch (message.kind) {
-        case 'progress':
-          listener.progress(message.done, message.total, message.message);
-          break;
-        case 'log':
-          listener.log(message.text);
-          break;
-        case 'warn':
-          listener.warn(message.text);
-          break;
-      }
-    });
-    const onAbort = () => port1.postMessage('abort');
+    const pool = this.#start();
+    const taskId = nextTaskId++;
+    const running: Running = {listener, received: 0};
+    this.#running.set(taskId, running);
+    const onAbort = () => this.#abortChannel().postMessage(taskId);
     signal.addEventListener('abort', onAbort, {once: true});
     try {
-      const reply = (await this.#pool.run(
-        {...request, port: port2},
-        {transferList: [port2], signal},
+      const reply = (await pool.run(
+        {...request, taskId},
+        {signal},
       )) as WorkerReply;
+      await this.#delivered(running, reply.sent);
       return reply.ok
         ? undefined
         : {reason: 'task-error', message: reply.message};
@@ -73,16 +74,67 @@ export class TaskPool {
       return {reason: 'task-error', message: e.stack ?? e.message};
     } finally {
       signal.removeEventListener('abort', onAbort);
-      port1.close();
+      this.#running.delete(taskId);
     }
   }
 
-  /**
-   * Stops the workers, and the shell-job launchers too: this is where a run
-   * (or a watch session, or a compute node's job) closes its executors.
-   */
   async close(): Promise<void> {
+    // Note: this is where a run (or a watch session, or a compute node's
+    // job) closes its executors, so the shell-job launchers go too.
     await Promise.all([this.#pool?.destroy(), closeLaunchers()]);
     this.#pool = undefined;
+    this.#aborts?.close();
+    this.#aborts = undefined;
+  }
+
+  #start(): Piscina {
+    if (this.#pool !== undefined) return this.#pool;
+    const pool = new Piscina({
+      filename: new URL('../../workers/task-worker.js', import.meta.url).href,
+      minThreads: 1,
+      maxThreads: this.#threads,
+      idleTimeout: 30_000,
+    });
+    pool.on('message', (message: WorkerMessage) => this.#message(message));
+    this.#pool = pool;
+    return pool;
+  }
+
+  #abortChannel(): BroadcastChannel {
+    if (this.#aborts === undefined) {
+      this.#aborts = new BroadcastChannel(ABORT_CHANNEL);
+      this.#aborts.unref();
+    }
+    return this.#aborts;
+  }
+
+  #message(message: WorkerMessage): void {
+    const running = this.#running.get(message.taskId);
+    if (running === undefined) return;
+    const {listener} = running;
+    switch (message.kind) {
+      case 'progress':
+        listener.progress(message.done, message.total, message.message);
+        break;
+      case 'log':
+        listener.log(message.text);
+        break;
+      case 'warn':
+        listener.warn(message.text);
+        break;
+    }
+    running.received++;
+    if (
+      running.waiting !== undefined &&
+      running.received >= running.waiting.sent
+    ) {
+      running.waiting.done();
+    }
+  }
+
+  /** Resolves once all `sent` messages of a finished task were handled. */
+  #delivered(running: Running, sent: number): Promise<void> {
+    if (running.received >= sent) return Promise.resolve();
+    return new Promise((done) => (running.waiting = {sent, done}));
   }
 }
