@@ -65,6 +65,7 @@ try {
       {
         task: 'files.concat',
         jobId: `concat[i=${i}]`,
+        resources: {cpus: 1, gpus: []},
         inputs: {files: [input]},
         // Two files, reused: the point is the round trip, not the disk.
         outputs: {out: path.join(dir, `out-${i % threads}.txt`)},

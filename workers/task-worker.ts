@@ -9,6 +9,7 @@ export interface WorkerRequest {
   readonly taskId: number;
   readonly task: string;
   readonly jobId: string;
+  readonly resources: {readonly cpus: number; readonly gpus: readonly number[]};
   readonly inputs: Record<string, string | string[]>;
   readonly outputs: Record<string, string>;
   readonly params: Record<string, unknown>;
@@ -80,6 +81,7 @@ export default async function runTask(
       outputs: request.outputs,
       params: request.params,
       jobId: request.jobId,
+      resources: request.resources,
       signal: controller.signal,
       progress: (done, total, message) =>
         post({kind: 'progress', done, total, message}),

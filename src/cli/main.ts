@@ -34,6 +34,9 @@ const whyCommand = async (
 const watchCommand = async (
   ...a: Parameters<typeof import('./watch-command.js').watchCommand>
 ) => (await import('./watch-command.js')).watchCommand(...a);
+const reportCommand = async (
+  ...a: Parameters<typeof import('./report-command.js').reportCommand>
+) => (await import('./report-command.js')).reportCommand(...a);
 const loadGraph = async (
   ...a: Parameters<typeof import('./load-graph.js').loadGraph>
 ) => (await import('./load-graph.js')).loadGraph(...a);
@@ -51,6 +54,7 @@ Commands:
   inspect FILE       describe a NIfTI file (--json for machine output)
   tasks              list the built-in tasks, their inputs, outputs, params
   watch [TARGET…]    run, then rerun what each edit affects (--poll for NFS)
+  report             write an HTML report of the graph, last run and results
 
 Options:
   -f, --file FILE    pipeline file (default: pipeline.yaml)
@@ -72,6 +76,7 @@ Options:
       --keep-runs N  (gc) keep entries used by the last N runs
       --max-size S   (gc) cap the store's size
       --format F     (dag) dot, mermaid or json
+  -o, --output FILE  (report) where to write (default: out/report.html)
 
 Exit codes: 0 ok, 1 a job failed, 2 invalid pipeline or usage, 130 interrupted.
 `;
@@ -95,6 +100,7 @@ const OPTIONS = {
   'keep-runs': {type: 'string'},
   'max-size': {type: 'string'},
   format: {type: 'string'},
+  output: {type: 'string', short: 'o'},
   help: {type: 'boolean', short: 'h'},
   version: {type: 'boolean'},
 } as const satisfies ParseArgsConfig['options'];
@@ -147,7 +153,7 @@ export async function main(
       io,
     );
   }
-  if (!['run', 'status', 'why', 'dag', 'watch'].includes(command)) {
+  if (!['run', 'status', 'why', 'dag', 'watch', 'report'].includes(command)) {
     return usageError(
       io,
       `unknown command "${command}"`,
@@ -223,6 +229,8 @@ export async function main(
           values.format ?? 'dot',
           io,
         );
+      case 'report':
+        return await reportCommand(loaded.value, values.output, io);
       default:
         return await runCommand(
           loaded.value,

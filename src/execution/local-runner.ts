@@ -62,7 +62,7 @@ export class LocalRunner implements ActionRunner {
     });
   }
 
-  #task({job, outputs, log, signal}: ActionRequest) {
+  #task({job, outputs, allocation, log, signal}: ActionRequest) {
     if (job.step.action.kind !== 'task') {
       throw new Error('Internal error: not a task step');
     }
@@ -80,6 +80,10 @@ export class LocalRunner implements ActionRunner {
       {
         task: job.step.action.task.value,
         jobId: job.id,
+        resources: {
+          cpus: Math.max(1, Math.floor(allocation.cpus)),
+          gpus: [...allocation.gpus],
+        },
         inputs,
         outputs: temps,
         params: {...job.params},

@@ -20,6 +20,8 @@ export class TemporalMean {
   private readonly intSum: Int32Array;
   private simd: FrameSummer | null | undefined;
   private intFrames = 0;
+  /** Of the intFrames, how many were summed in JS (into intSum). */
+  private jsFrames = 0;
   private frames = 0;
 
   constructor(
@@ -41,6 +43,7 @@ export class TemporalMean {
         this.simd.add(frame);
       } else {
         addInt(this.intSum, frame);
+        this.jsFrames++;
       }
       this.intFrames++;
     } else {
@@ -69,11 +72,16 @@ export class TemporalMean {
     if (this.intFrames === 0) return;
     const {sum, intSum} = this;
     const simd = this.simd?.sums();
-    for (let i = 0; i < sum.length; i++)
-      sum[i]! += intSum[i]! + (simd?.[i] ?? 0);
-    intSum.fill(0);
-    this.simd?.reset();
+    if (this.jsFrames > 0) {
+      for (let i = 0; i < sum.length; i++) sum[i]! += intSum[i]!;
+      intSum.fill(0);
+    }
+    if (simd !== undefined && this.jsFrames < this.intFrames) {
+      for (let i = 0; i < sum.length; i++) sum[i]! += simd[i]!;
+      this.simd?.reset();
+    }
     this.intFrames = 0;
+    this.jsFrames = 0;
   }
 }
 

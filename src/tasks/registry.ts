@@ -10,6 +10,8 @@ import fmriProject from './fmri/project.js';
 import fmriSample from './fmri/sample.js';
 import modelBuildEncoder from './model/build-encoder.js';
 import modelEncode from './model/encode.js';
+import modelHeads from './model/heads.js';
+import resultsTables from './results/tables.js';
 import synthAtlas from './synth/atlas.js';
 import synthBold from './synth/bold.js';
 import type {TaskDefinition} from './task.js';
@@ -78,6 +80,14 @@ const TASKS: readonly RegisteredTask[] = [
   {
     definition: modelEncode,
     moduleUrl: new URL('./model/encode.js', import.meta.url),
+  },
+  {
+    definition: modelHeads,
+    moduleUrl: new URL('./model/heads.js', import.meta.url),
+  },
+  {
+    definition: resultsTables,
+    moduleUrl: new URL('./results/tables.js', import.meta.url),
   },
 ];
 

@@ -48,6 +48,11 @@ export interface TaskContext {
   readonly params: Readonly<Record<string, unknown>>;
   /** The job's id, e.g. `mask[subject=03,run=1]`. */
   readonly jobId: string;
+  /**
+   * What the job was given: its cpus (for thread pools) and the GPU device
+   * ids it holds (empty when the step declared none).
+   */
+  readonly resources: {readonly cpus: number; readonly gpus: readonly number[]};
   /** Reports progress to the live view. */
   progress(done: number, total: number, message?: string): void;
   /** Appends a line to the job's log file. */

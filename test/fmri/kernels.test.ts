@@ -43,6 +43,16 @@ void test('bucket sort orders like the built-in sort', () => {
   ];
   for (const [i, values] of cases.entries()) {
     const want = Float64Array.from(values).sort();
+    // A rank range: only ranks from … to need be in place.
+    const [from, to] = [
+      Math.floor(values.length * 0.2),
+      Math.floor(values.length * 0.85),
+    ];
+    assert.deepEqual(
+      Array.from(sortFloat64(values, from, to).subarray(from, to + 1)),
+      Array.from(want.subarray(from, to + 1)),
+      `case ${i}, ranks ${from}…${to}`,
+    );
     assert.deepEqual(
       Array.from(sortFloat64(values)),
       Array.from(want),

@@ -60,10 +60,14 @@ async function runEncode(
   model: string,
   texts: string,
   params: Record<string, unknown>,
+  gpus: readonly number[] = [],
 ) {
   const activations = join(dir, 'act.npy');
   const sidecar = join(dir, 'act.json');
-  await runStandalone(encode, {model, texts}, {activations, sidecar}, params);
+  await runStandalone(encode, {model, texts}, {activations, sidecar}, params, {
+    cpus: 1,
+    gpus,
+  });
   const npy = await readNpy(activations);
   const side = JSON.parse(await readFile(sidecar, 'utf8')) as Sidecar;
   return {npy, side};
@@ -183,13 +187,23 @@ void test('cuda is used or refused with a way to get it, never a silent CPU run'
   await withTempDir(async (dir) => {
     const texts = await lookupFolder(dir, 'underscore');
     try {
-      const {side} = await runEncode(dir, dir, texts, {provider: 'cuda'});
+      const {side} = await runEncode(dir, dir, texts, {provider: 'cuda'}, [0]);
       assert.deepEqual(side.shape, [3, LAYERS + 1, H]);
     } catch (e) {
       assert.match(String(e), /CUDA execution provider did not load/);
       assert.match(String(e), /ONNXRUNTIME_NODE_INSTALL=cuda12/);
       assert.match(String(e), /docs\/models\.md/);
     }
+  });
+});
+
+void test('cuda on a step that holds no GPU is refused, naming the fix', async () => {
+  await withTempDir(async (dir) => {
+    const texts = await lookupFolder(dir, 'underscore');
+    await assert.rejects(
+      runEncode(dir, dir, texts, {provider: 'cuda'}),
+      /holds no GPU: declare `resources: \{gpus: 1\}`/,
+    );
   });
 });
 

@@ -17,6 +17,7 @@ export async function runStandalone(
   inputs: Record<string, string | readonly string[]>,
   outputs: Record<string, string>,
   params: Record<string, unknown> = {},
+  resources: TaskContext['resources'] = {cpus: 1, gpus: []},
 ): Promise<StandaloneResult> {
   const logs: string[] = [];
   const warnings: string[] = [];
@@ -30,6 +31,7 @@ export async function runStandalone(
     outputs,
     params: merged,
     jobId: task.name,
+    resources,
     progress: () => undefined,
     log: (m) => logs.push(m),
     warn: (m) => warnings.push(m),

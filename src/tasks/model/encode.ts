@@ -180,8 +180,11 @@ const encode: TaskDefinition = {
       );
     }
     const provider = stringParam(context, 'provider', 'cpu', PROVIDERS);
-    // TODO(#5): the task context does not say whether the step declared
-    // resources.gpus, so `provider: cuda` cannot be checked against it here.
+    if (provider === 'cuda' && context.resources.gpus.length === 0) {
+      throw new TaskInputError(
+        'param "provider" is cuda but the step holds no GPU: declare `resources: {gpus: 1}` on the step (and run with --gpus where none are detected)',
+      );
+    }
     const pooling = stringParam(context, 'pooling', 'last', POOLING_RULES);
     const maxLength = whole(context, 'max_length', 128);
     const items = await readTexts(textsFile, {

@@ -1,0 +1,265 @@
+/**
+ * The training loop of the heads model: the stages of an order, each an
+ * AdamW run over mini-batches with gradient accumulation and a StepLR
+ * schedule, deterministic from the seed.
+ */
+import {Random} from '../tasks/synth/random.js';
+import {AdamW, type AdamWOptions} from './adamw.js';
+import {evaluateEthics, evaluateFmri} from './head-metrics.js';
+import {
+  clearGradient,
+  ethicsBatchGradient,
+  fmriBatchGradient,
+  zeroGradient,
+  type EthicsSet,
+  type FmriSet,
+} from './heads-gradient.js';
+import {
+  cloneHeads,
+  headsTensors,
+  weightsDigest,
+  type HeadsModel,
+  type TensorName,
+} from './heads-model.js';
+import type {Stage, StageTask} from './training-orders.js';
+
+/** How to train. */
+export interface TrainOptions {
+  readonly seed: string;
+  readonly stages: readonly Stage[];
+  readonly batchSize: number;
+  /** Batches whose gradients are summed before each optimiser step. */
+  readonly accumulate: number;
+  readonly adamw: AdamWOptions;
+  /** StepLR: lr × gamma every `lrStepFraction` of a stage's steps. */
+  readonly lrGamma: number;
+  readonly lrStepFraction: number;
+  /** Weight of the fMRI loss in a joint stage (ETHICS weight 1). */
+  readonly fmriWeight: number;
+}
+
+/** Training and monitoring data; a stage needs the sets of its task. */
+export interface TrainData {
+  readonly ethics?: EthicsSet;
+  readonly fmri?: FmriSet;
+  /** Evaluated after every epoch for the learning curves. */
+  readonly ethicsEval?: EthicsSet;
+  readonly fmriEval?: FmriSet;
+}
+
+/** One point of the learning curves. */
+export interface EpochRecord {
+  readonly stage: number;
+  readonly task: StageTask;
+  /** 1-based within the stage. */
+  readonly epoch: number;
+  /** 1-based over all stages. */
+  readonly global_epoch: number;
+  readonly lr: number;
+  readonly train_ethics_loss: number | null;
+  readonly train_fmri_loss: number | null;
+  readonly eval_ethics_loss: number | null;
+  readonly eval_ethics_accuracy: number | null;
+  readonly eval_fmri_mse: number | null;
+  readonly eval_fmri_cosine: number | null;
+}
+
+/** What each stage did, with digests of its first and last weights. */
+export interface StageRecord {
+  readonly stage: number;
+  readonly task: StageTask;
+  readonly epochs: number;
+  readonly optimizer_steps: number;
+  readonly start_digest: string;
+  readonly end_digest: string;
+}
+
+/** Observers, for tests and progress. */
+export interface TrainHooks {
+  onStageStart?(stage: number, model: HeadsModel): void;
+  onStageEnd?(stage: number, model: HeadsModel): void;
+  onEpoch?(record: EpochRecord): void;
+  readonly signal?: AbortSignal;
+}
+
+/** The parameters a stage of `task` trains (the other head is frozen). */
+export function trainedTensors(task: StageTask): TensorName[] {
+  const adapter: TensorName[] = ['adapter_weight', 'adapter_bias'];
+  const ethics: TensorName[] = ['ethics_weight', 'ethics_bias'];
+  const fmri: TensorName[] = ['fmri_weight', 'fmri_bias'];
+  if (task === 'ethics') return [...adapter, ...ethics];
+  if (task === 'fmri') return [...adapter, ...fmri];
+  return [...adapter, ...ethics, ...fmri];
+}
+
+/** Row indices 0 … n − 1 in a seeded random order (Fisher–Yates). */
+function shuffled(n: number, rng: Random): number[] {
+  const a = Array.from({length: n}, (_, i) => i);
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(rng.uniform() * (i + 1));
+    [a[i], a[j]] = [a[j]!, a[i]!];
+  }
+  return a;
+}
+
+/** Batches of one epoch over `n` rows. */
+function batchesOf(n: number, size: number, rng: Random): number[][] {
+  const order = shuffled(n, rng);
+  const out: number[][] = [];
+  for (let i = 0; i < n; i += size) out.push(order.slice(i, i + size));
+  return out;
+}
+
+function need<T>(set: T | undefined, what: string): T {
+  if (set === undefined || (set as {n: number}).n === 0) {
+    throw new Error(`a ${what} stage needs ${what} training data`);
+  }
+  return set;
+}
+
+/**
+ * The batch pairs of one epoch. A joint epoch runs as many steps as the
+ * larger set has batches and cycles the smaller one (reshuffled at each
+ * pass), so both losses are summed at every step, as the study did.
+ */
+function epochPlan(
+  task: StageTask,
+  data: TrainData,
+  size: number,
+  rng: Random,
+): {ethics?: number[]; fmri?: number[]}[] {
+  if (task === 'ethics') {
+    return batchesOf(need(data.ethics, 'ethics').n, size, rng).map((e) => ({
+      ethics: e,
+    }));
+  }
+  if (task === 'fmri') {
+    return batchesOf(need(data.fmri, 'fmri').n, size, rng).map((f) => ({
+      fmri: f,
+    }));
+  }
+  const ne = need(data.ethics, 'ethics').n;
+  const nf = need(data.fmri, 'fmri').n;
+  const steps = Math.max(Math.ceil(ne / size), Math.ceil(nf / size));
+  const cycle = (n: number) => {
+    const out: number[][] = [];
+    while (out.length < steps) out.push(...batchesOf(n, size, rng));
+    return out.slice(0, steps);
+  };
+  const e = cycle(ne);
+  const f = cycle(nf);
+  return e.map((batch, i) => ({ethics: batch, fmri: f[i]!}));
+}
+
+/**
+ * Trains `model` in place through `options.stages` and returns the
+ * learning curves and a record per stage.
+ */
+export function trainHeads(
+  model: HeadsModel,
+  data: TrainData,
+  options: TrainOptions,
+  hooks: TrainHooks = {},
+): {curve: EpochRecord[]; stages: StageRecord[]} {
+  const curve: EpochRecord[] = [];
+  const stages: StageRecord[] = [];
+  const grad = zeroGradient(model);
+  const tensors = headsTensors(model);
+  const gradTensors = headsTensors(grad);
+  let globalEpoch = 0;
+  for (const [index, stage] of options.stages.entries()) {
+    hooks.onStageStart?.(index, cloneHeads(model));
+    const startDigest = weightsDigest(model);
+    // Each stage draws from its own stream, so a stage's batches do not
+    // depend on how many draws the stages before it made.
+    const rng = new Random(`${options.seed}/stage-${index}/${stage.task}`);
+    const names = trainedTensors(stage.task);
+    // A fresh optimiser per stage: the study ran each stage as its own run.
+    const opt = new AdamW(
+      names.map((n) => tensors[n]),
+      options.adamw,
+    );
+    const plans = Array.from({length: stage.epochs}, () =>
+      epochPlan(stage.task, data, options.batchSize, rng),
+    );
+    const totalSteps = plans.reduce(
+      (s, p) => s + Math.ceil(p.length / options.accumulate),
+      0,
+    );
+    const lrStep = Math.max(1, Math.round(options.lrStepFraction * totalSteps));
+    const fmriScale = stage.task === 'joint' ? options.fmriWeight : 1;
+    for (const [e, plan] of plans.entries()) {
+      if (hooks.signal?.aborted === true) throw new Error('cancelled');
+      let eLoss = 0;
+      let fLoss = 0;
+      let eBatches = 0;
+      let fBatches = 0;
+      clearGradient(grad);
+      for (const [b, batch] of plan.entries()) {
+        const scale = 1 / options.accumulate;
+        if (batch.ethics !== undefined) {
+          eLoss += ethicsBatchGradient(
+            model,
+            data.ethics!,
+            batch.ethics,
+            grad,
+            scale,
+          );
+          eBatches++;
+        }
+        if (batch.fmri !== undefined) {
+          fLoss += fmriBatchGradient(
+            model,
+            data.fmri!,
+            batch.fmri,
+            grad,
+            scale * fmriScale,
+          );
+          fBatches++;
+        }
+        const last = b === plan.length - 1;
+        if ((b + 1) % options.accumulate === 0 || last) {
+          opt.lr =
+            options.adamw.lr *
+            options.lrGamma ** Math.floor(opt.steps / lrStep);
+          opt.step(names.map((n) => gradTensors[n]));
+          clearGradient(grad);
+        }
+      }
+      globalEpoch++;
+      const ee =
+        data.ethicsEval === undefined || data.ethicsEval.n === 0
+          ? undefined
+          : evaluateEthics(model, data.ethicsEval);
+      const fe =
+        data.fmriEval === undefined || data.fmriEval.n === 0
+          ? undefined
+          : evaluateFmri(model, data.fmriEval);
+      const record: EpochRecord = {
+        stage: index,
+        task: stage.task,
+        epoch: e + 1,
+        global_epoch: globalEpoch,
+        lr: opt.lr,
+        train_ethics_loss: eBatches === 0 ? null : eLoss / eBatches,
+        train_fmri_loss: fBatches === 0 ? null : fLoss / fBatches,
+        eval_ethics_loss: ee?.loss ?? null,
+        eval_ethics_accuracy: ee?.accuracy ?? null,
+        eval_fmri_mse: fe?.mse ?? null,
+        eval_fmri_cosine: fe?.cosine ?? null,
+      };
+      curve.push(record);
+      hooks.onEpoch?.(record);
+    }
+    stages.push({
+      stage: index,
+      task: stage.task,
+      epochs: stage.epochs,
+      optimizer_steps: opt.steps,
+      start_digest: startDigest,
+      end_digest: weightsDigest(model),
+    });
+    hooks.onStageEnd?.(index, cloneHeads(model));
+  }
+  return {curve, stages};
+}
