@@ -1,7 +1,7 @@
 import {availableParallelism} from 'node:os';
 import {BroadcastChannel} from 'node:worker_threads';
 
-import {Piscina} from 'piscina';
+import type {Piscina} from 'piscina';
 
 import {
   ABORT_CHANNEL,
@@ -53,7 +53,7 @@ export class TaskPool {
     signal: AbortSignal,
   ): Promise<JobFailure | undefined> {
     if (signal.aborted) return {reason: 'interrupted'};
-    const pool = this.#start();
+    const pool = await this.#start();
     const taskId = nextTaskId++;
     const running: Running = {listener, received: 0};
     this.#running.set(taskId, running);
@@ -87,9 +87,16 @@ export class TaskPool {
     this.#aborts = undefined;
   }
 
-  #start(): Piscina {
+  /**
+   * Starts the pool on first use. piscina is imported here, not at the top:
+   * a run whose jobs are all fresh never needs it, and loading it costs a
+   * noticeable share of a no-op rerun.
+   */
+  async #start(): Promise<Piscina> {
     if (this.#pool !== undefined) return this.#pool;
-    const pool = new Piscina({
+    const {Piscina: Pool} = await import('piscina');
+    if (this.#pool !== undefined) return this.#pool;
+    const pool = new Pool({
       filename: new URL('../../workers/task-worker.js', import.meta.url).href,
       minThreads: 1,
       maxThreads: this.#threads,
