@@ -1,7 +1,6 @@
 import {planStatus, type JobStatus} from '../cache/plan-status.js';
-import {describeReason} from '../cache/stale-reason.js';
+import {reasonLines, stateWord} from '../cache/status-text.js';
 import {resolveTargets, upstreamClosure} from '../graph/select-jobs.js';
-import {unreachable} from '../util/unreachable.js';
 import {EXIT, usageError, type CliIo} from './cli-io.js';
 import type {LoadedPipeline} from './load-graph.js';
 import {openState} from './open-state.js';
@@ -61,45 +60,6 @@ async function statuses(
     };
   } finally {
     state.store.close();
-  }
-}
-
-/** One word for a job's state. */
-function stateWord(status: JobStatus): string {
-  const v = status.verdict;
-  switch (v.kind) {
-    case 'fresh':
-      return 'fresh';
-    case 'restore':
-      return 'cached';
-    case 'run':
-    case 'waiting':
-      return 'stale';
-    case 'input-missing':
-      return 'blocked';
-    default:
-      return unreachable(v);
-  }
-}
-
-/** Reasons as English lines. */
-function reasonLines(status: JobStatus): string[] {
-  const v = status.verdict;
-  switch (v.kind) {
-    case 'fresh':
-      return [];
-    case 'restore':
-      return [
-        ...v.reasons.map(describeReason),
-        'its outputs for this key are in the store: it will be restored, not rerun',
-      ];
-    case 'run':
-    case 'waiting':
-      return v.reasons.map(describeReason);
-    case 'input-missing':
-      return [`input ${v.path} is missing and nothing produces it`];
-    default:
-      return unreachable(v);
   }
 }
 

@@ -1,11 +1,10 @@
-import {planStatus, type JobStatus} from '../cache/plan-status.js';
-import {describeReason} from '../cache/stale-reason.js';
+import {planStatus} from '../cache/plan-status.js';
+import {reasonLines, stateWord, type StateWord} from '../cache/status-text.js';
 import type {LoadedPipeline} from '../cli/load-graph.js';
 import {openState} from '../cli/open-state.js';
-import {unreachable} from '../util/unreachable.js';
 
 /** A job's state now, in the words `neuromake status` uses. */
-export type StateWord = 'fresh' | 'cached' | 'stale' | 'blocked';
+export type {StateWord};
 
 /** One job as the report lists it. */
 export interface JobState {
@@ -69,45 +68,5 @@ export async function jobStates(loaded: LoadedPipeline): Promise<JobState[]> {
     });
   } finally {
     state.store.close();
-  }
-}
-
-// The two helpers below mirror src/cli/status-command.ts (which keeps its
-// own private), so that the report and `status` agree word for word.
-
-function stateWord(status: JobStatus): StateWord {
-  const v = status.verdict;
-  switch (v.kind) {
-    case 'fresh':
-      return 'fresh';
-    case 'restore':
-      return 'cached';
-    case 'run':
-    case 'waiting':
-      return 'stale';
-    case 'input-missing':
-      return 'blocked';
-    default:
-      return unreachable(v);
-  }
-}
-
-function reasonLines(status: JobStatus): string[] {
-  const v = status.verdict;
-  switch (v.kind) {
-    case 'fresh':
-      return [];
-    case 'restore':
-      return [
-        ...v.reasons.map(describeReason),
-        'its outputs for this key are in the store: it will be restored, not rerun',
-      ];
-    case 'run':
-    case 'waiting':
-      return v.reasons.map(describeReason);
-    case 'input-missing':
-      return [`input ${v.path} is missing and nothing produces it`];
-    default:
-      return unreachable(v);
   }
 }
