@@ -122,6 +122,10 @@ export async function runCommand(
     );
   }
 
+  // Jobs run in the workspace, and built-in tasks get workspace-relative
+  // paths there (see LocalRunner): outputs must not depend on where the
+  // checkout lives.
+  process.chdir(spec.workspace);
   const state = openState({
     stateDir: loaded.stateDir,
     workspace: loaded.spec.workspace,

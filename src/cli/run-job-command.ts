@@ -65,6 +65,8 @@ export async function runJobCommand(
     return problem(`${values.file} does not load on this node`);
   }
   const {spec, graph} = loaded.value;
+  // As on the head: tasks see workspace-relative paths (LocalRunner).
+  process.chdir(spec.workspace);
   const job = graph.byId.get(values.job);
   if (job === undefined) {
     return problem(

@@ -46,6 +46,8 @@ export async function watchCommand(
       'stop it first: watch mode keeps the workspace for itself',
     );
   }
+  // As `run` does: jobs see the workspace as their working directory.
+  process.chdir(flags.workspace);
   const state = openState({
     stateDir: flags.stateDir,
     workspace: flags.workspace,

@@ -66,14 +66,23 @@ export class LocalRunner implements ActionRunner {
     if (job.step.action.kind !== 'task') {
       throw new Error('Internal error: not a task step');
     }
+    // Tasks get paths as the pipeline wrote them when the process runs in
+    // the workspace (the CLI makes sure it does): a task that records its
+    // inputs then writes the same bytes in every checkout, so its outputs
+    // and their hashes do not depend on where the workspace lives.
+    const relative = process.cwd() === this.#spec.workspace;
     const inputs: Record<string, string | string[]> = {};
     for (const [name, input] of job.inputs) {
-      const paths = input.paths.map((p) => resolve(this.#spec.workspace, p));
+      const paths = relative
+        ? [...input.paths]
+        : input.paths.map((p) => resolve(this.#spec.workspace, p));
       inputs[name] = input.list ? paths : (paths[0] ?? '');
     }
     const temps: Record<string, string> = {};
     for (const name of job.outputs.keys()) {
-      temps[name] = outputs.absoluteTemp(name);
+      temps[name] = relative
+        ? (outputs.tempOf(name) ?? outputs.absoluteTemp(name))
+        : outputs.absoluteTemp(name);
     }
     const logger = this.#logger;
     return this.#pool.run(

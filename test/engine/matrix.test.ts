@@ -78,7 +78,15 @@ void describe('experiment matrices', {concurrency: FILE_CONCURRENCY}, () => {
     // with 6 slots, 4 hold them and seed 1 finishes in the other 2.
     sweep(rig, "'1', '2'", '2');
     const running = rig.start('run', '-j', '6', '--json');
-    await waitFor('seed 1 scored', () => rig.count('score') === 4, 20_000);
+    // An output in place means its job is recorded (records come first).
+    const seed1 = ['small', 'large'].flatMap((m) =>
+      ['joint', 'fmri_ethics'].map((o) => `out/${m}_${o}_1.score`),
+    );
+    await waitFor(
+      'seed 1 scored',
+      () => seed1.every((p) => rig.exists(p)),
+      20_000,
+    );
     await waitFor('seed 2 tuning', () => rig.count('tune') === 8, 20_000);
     running.child.kill('SIGINT');
     const stopped = await running.done;
