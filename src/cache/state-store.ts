@@ -47,6 +47,8 @@ export interface TimelineEntry {
   readonly startMs: number;
   readonly endMs: number;
   readonly slot: number;
+  /** Why the job ran or was restored, as `why` words it, at that time. */
+  readonly reasons?: readonly string[] | undefined;
 }
 
 /**
@@ -70,6 +72,14 @@ export class StateStore {
     db.pragma('synchronous = NORMAL');
     db.pragma('busy_timeout = 5000');
     db.exec(SCHEMA);
+
+    // Stores written before the timeline kept reasons gain the column.
+    const columns = db.prepare('PRAGMA table_info(timeline)').all() as {
+      name: string;
+    }[];
+    if (!columns.some((c) => c.name === 'reasons')) {
+      db.exec('ALTER TABLE timeline ADD COLUMN reasons TEXT');
+    }
     this.#statements = {
       putFile: db.prepare(
         'INSERT OR REPLACE INTO files (path, size, mtime, ino, hash) VALUES (?, ?, ?, ?, ?)',
@@ -87,7 +97,7 @@ export class StateStore {
       ),
       dropPending: db.prepare('DELETE FROM pending_outputs WHERE path = ?'),
       timeline: db.prepare(
-        'INSERT INTO timeline (run, job, outcome, start_ms, end_ms, slot) VALUES (?, ?, ?, ?, ?, ?)',
+        'INSERT INTO timeline (run, job, outcome, start_ms, end_ms, slot, reasons) VALUES (?, ?, ?, ?, ?, ?, ?)',
       ),
     };
     for (const row of db
@@ -209,6 +219,7 @@ export class StateStore {
         entry.startMs,
         entry.endMs,
         entry.slot,
+        entry.reasons === undefined ? null : JSON.stringify(entry.reasons),
       ),
     );
   }
@@ -296,5 +307,5 @@ CREATE TABLE IF NOT EXISTS runs (
   command TEXT, status TEXT);
 CREATE TABLE IF NOT EXISTS timeline (
   run INTEGER, job TEXT, outcome TEXT, start_ms REAL, end_ms REAL,
-  slot INTEGER);
+  slot INTEGER, reasons TEXT);
 `;

@@ -74,6 +74,8 @@ class JobRun {
   readonly #waitingOn = new Map<Job, number>();
   readonly #hashes = new Map<string, Sha256Hex>();
   readonly #queue: PriorityQueue<{job: Job; key: JobKey}>;
+  /** Why each job that is not fresh runs or is restored, for the timeline. */
+  readonly #reasons = new Map<Job, string[]>();
   readonly #toEvaluate: Job[] = [];
   readonly #evaluation: EvaluationContext;
   readonly #started = performance.now();
@@ -217,6 +219,7 @@ class JobRun {
         this.#complete(job, 'fresh', verdict.outputs, 0, false);
         return;
       case 'restore':
+        this.#reasons.set(job, verdict.reasons.map(describeReason));
         await this.#restore(job, verdict.key, verdict.entry.outputs);
         return;
       case 'run':
@@ -229,9 +232,10 @@ class JobRun {
           );
           return;
         }
+        this.#reasons.set(job, verdict.reasons.map(describeReason));
         this.#context.logger.log({
           type: 'info',
-          message: `${job.id} runs because ${verdict.reasons.map(describeReason).join('; ')}`,
+          message: `${job.id} runs because ${this.#reasons.get(job)?.join('; ') ?? ''}`,
           job: job.id,
           verbose: true,
         });
@@ -494,6 +498,7 @@ class JobRun {
       startMs: start - this.#started,
       endMs: end - this.#started,
       slot,
+      reasons: this.#reasons.get(job),
     });
   }
 

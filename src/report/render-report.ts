@@ -257,19 +257,30 @@ function durationSection(data: ReportData): Html {
   </section>`;
 }
 
-// TODO(#6): the reasons a job had when it ran are only logged (the verbose
-// "X runs because …" event), not stored; once the timeline records them,
-// show them here too. Until then: the state now, which `why` also gives.
+// Two kinds of "why": the reasons recorded when a job ran or was restored
+// in the last run (the timeline keeps them), and the reasons it would run
+// now, from the same evaluation `why` does.
 function jobsSection(data: ReportData): Html {
   const lastRun = data.history.last?.id;
-  const inRun = new Map(data.history.timeline.map((e) => [e.job, e.outcome]));
+  const inRun = new Map(data.history.timeline.map((e) => [e.job, e]));
   const rows = data.jobs.map((j) => {
     const then = inRun.get(j.id);
     return html`<tr>
       <td class="mono">${j.id}</td>
       <td><span class="state ${j.state}">${j.state}</span></td>
       <td>
-        ${then === undefined ? html`<span class="note">—</span>` : `${then} in #${lastRun ?? '?'}`}
+        ${
+          then === undefined
+            ? html`<span class="note">—</span>`
+            : html`${then.outcome} in #${lastRun ?? '?'}
+              ${
+                then.reasons === undefined || then.reasons.length === 0
+                  ? ''
+                  : html`<ul class="reasons">
+                      ${then.reasons.map((r) => html`<li>${r}</li>`)}
+                    </ul>`
+              }`
+        }
       </td>
       <td class="num">${j.lastMs === undefined ? '—' : formatMs(j.lastMs)}</td>
       <td>
@@ -298,7 +309,7 @@ function jobsSection(data: ReportData): Html {
     <p class="note">
       The same evaluation as <code>neuromake status</code> and
       <code>neuromake why</code>: what would run now, and each reason. For a job
-      that ran in the last run, "last run" says so.
+      that ran in the last run, "last run" says so and why it ran then.
     </p>
     <table>
       <thead>

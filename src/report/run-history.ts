@@ -73,10 +73,15 @@ export function readRunHistory(stateDir: string): RunHistory {
       }
     ).run;
     if (lastId === null) return {...EMPTY, runs};
+    // Stores from before reasons were kept have no such column (and this
+    // read-only connection cannot add it).
+    const withReasons = (
+      db.prepare('PRAGMA table_info(timeline)').all() as {name: string}[]
+    ).some((c) => c.name === 'reasons');
     const timeline = (
       db
         .prepare(
-          'SELECT job, outcome, start_ms, end_ms, slot FROM timeline WHERE run = ? ORDER BY start_ms, job',
+          `SELECT job, outcome, start_ms, end_ms, slot, ${withReasons ? 'reasons' : 'NULL AS reasons'} FROM timeline WHERE run = ? ORDER BY start_ms, job`,
         )
         .all(lastId) as TimelineRow[]
     ).map((r): TimelineEntry => ({
@@ -85,6 +90,8 @@ export function readRunHistory(stateDir: string): RunHistory {
       startMs: r.start_ms,
       endMs: r.end_ms,
       slot: r.slot,
+      reasons:
+        r.reasons === null ? undefined : (JSON.parse(r.reasons) as string[]),
     }));
     return {
       runs,
@@ -111,4 +118,5 @@ interface TimelineRow {
   start_ms: number;
   end_ms: number;
   slot: number;
+  reasons: string | null;
 }

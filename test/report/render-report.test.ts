@@ -61,7 +61,14 @@ function data(over: Partial<ReportData> = {}): ReportData {
         status: 'ok',
       },
       timeline: [
-        {job: 'a', outcome: 'ran', startMs: 0, endMs: 100, slot: 0},
+        {
+          job: 'a',
+          outcome: 'ran',
+          startMs: 0,
+          endMs: 100,
+          slot: 0,
+          reasons: ['param lag: 6 → <4>'],
+        },
         {job: b.id, outcome: 'restored', startMs: 100, endMs: 110, slot: 0},
       ],
       laterIdleRuns: 1,
@@ -70,6 +77,14 @@ function data(over: Partial<ReportData> = {}): ReportData {
     ...over,
   };
 }
+
+void test('the jobs table shows why a job ran in the last run, escaped', () => {
+  const page = renderReport(data());
+  assert.match(
+    page,
+    /ran in #3\s*<ul class="reasons">\s*<li>param lag: 6 → &lt;4&gt;<\/li>/,
+  );
+});
 
 void test('escapeHtml and the html tag escape interpolations, not markup', () => {
   assert.equal(
