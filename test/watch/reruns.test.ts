@@ -164,7 +164,9 @@ void describe('watch: what an edit reruns', {concurrency: 2}, () => {
           from,
           ranCycle,
         );
-        assert.deepEqual(changedPaths(events), new Set(['tools/post.sh']));
+        // Polling may also report inputs whose access time changed; what
+        // matters is that the script is seen and only its jobs start.
+        assert.ok(changedPaths(events).has('tools/post.sh'), watch.dump());
         assert.deepEqual(
           started(events).sort(),
           ['all', 'post[s=a]', 'post[s=b]', 'post[s=c]'],
