@@ -52,16 +52,6 @@ export class FileHasher {
     this.#store.putFile(path, {...stampOf(stats), hash});
   }
 
-  /** Hashes the memo would accept right now, without reading: for `why`. */
-  memoized(path: string): Sha256Hex | undefined {
-    const stats = this.#stat(path);
-    if (stats === undefined) return undefined;
-    const memo = this.#store.file(path);
-    return memo !== undefined && sameStamp(memo, stampOf(stats))
-      ? memo.hash
-      : undefined;
-  }
-
   async #rehash(path: string, stamp: FileStamp): Promise<FileHash> {
     try {
       const hash = await sha256File(resolve(this.#workspace, path));

@@ -68,11 +68,6 @@ export class JobOutputs {
     }
   }
 
-  /** Every temporary path, relative to the workspace. */
-  temps(): string[] {
-    return [...this.paths.values()].map((p) => p.temp);
-  }
-
   tempOf(name: string): string | undefined {
     return this.paths.get(name)?.temp;
   }

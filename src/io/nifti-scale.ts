@@ -14,14 +14,7 @@ export function scaledFloat32(
   header: NiftiHeader,
   data: VoxelArray,
 ): Float32Array {
-  const out = new Float32Array(data.length);
-  const {sclSlope: m, sclInter: b} = header;
-  if (m === 1 && b === 0) {
-    out.set(data);
-    return out;
-  }
-  for (let i = 0; i < data.length; i++) out[i] = data[i]! * m + b;
-  return out;
+  return scaleInto(header, data, new Float32Array(data.length));
 }
 
 /**
@@ -32,7 +25,14 @@ export function scaledFloat64(
   header: NiftiHeader,
   data: VoxelArray,
 ): Float64Array {
-  const out = new Float64Array(data.length);
+  return scaleInto(header, data, new Float64Array(data.length));
+}
+
+function scaleInto<T extends Float32Array | Float64Array>(
+  header: NiftiHeader,
+  data: VoxelArray,
+  out: T,
+): T {
   const {sclSlope: m, sclInter: b} = header;
   if (m === 1 && b === 0) {
     out.set(data);

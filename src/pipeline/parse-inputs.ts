@@ -19,15 +19,7 @@ export function readInputs(
   draft: StepDraft,
   entry: Entry,
 ): void {
-  const where = `inputs of step "${draft.id}"`;
-  for (const item of readMapping(
-    ctx,
-    entry.value,
-    entry.valueLocation,
-    where,
-  ) ?? []) {
-    if (!checkName(ctx, item, 'input')) continue;
-    draft.names.inputs.set(item.key, item.keyLocation);
+  for (const item of namedEntries(ctx, draft, entry, 'inputs')) {
     const input = readInput(ctx, item);
     if (input !== undefined) draft.inputs.set(item.key, input);
   }
@@ -111,4 +103,32 @@ export function nonEmptyPath(
     'write a path relative to the workspace, e.g. "out/{subject}.txt"',
   );
   return undefined;
+}
+
+const SINGULAR = {inputs: 'input', outputs: 'output', params: 'param'} as const;
+
+/**
+ * The entries of a step's `inputs`, `outputs` or `params` mapping whose
+ * names are valid (the others are reported), each name recorded on the
+ * draft for the later checks against the task's declared ports.
+ */
+export function namedEntries(
+  ctx: ParseContext,
+  draft: StepDraft,
+  entry: Entry,
+  section: keyof typeof SINGULAR,
+): Entry[] {
+  const where = `${section} of step "${draft.id}"`;
+  const named: Entry[] = [];
+  for (const item of readMapping(
+    ctx,
+    entry.value,
+    entry.valueLocation,
+    where,
+  ) ?? []) {
+    if (!checkName(ctx, item, SINGULAR[section])) continue;
+    draft.names[section].set(item.key, item.keyLocation);
+    named.push(item);
+  }
+  return named;
 }

@@ -2,13 +2,12 @@ import {isScalar, isSeq} from 'yaml';
 
 import {closestNames, didYouMean} from '../util/did-you-mean.js';
 import {parseForEach} from './parse-for-each.js';
-import {nonEmptyPath, readInputs} from './parse-inputs.js';
+import {namedEntries, nonEmptyPath, readInputs} from './parse-inputs.js';
 import {DEFAULT_RESOURCES, parseResources} from './parse-resources.js';
 import {EXECUTORS, type ExecutorName} from './spec.js';
 import type {StepDraft} from './step-draft.js';
 import {escapesWorkspace} from './workspace-path.js';
 import {
-  checkName,
   describe,
   deref,
   knownKeys,
@@ -144,15 +143,7 @@ function readAction(
 }
 
 function readOutputs(ctx: ParseContext, draft: StepDraft, entry: Entry): void {
-  const where = `outputs of step "${draft.id}"`;
-  for (const item of readMapping(
-    ctx,
-    entry.value,
-    entry.valueLocation,
-    where,
-  ) ?? []) {
-    if (!checkName(ctx, item, 'output')) continue;
-    draft.names.outputs.set(item.key, item.keyLocation);
+  for (const item of namedEntries(ctx, draft, entry, 'outputs')) {
     const path = nonEmptyPath(ctx, item, `output "${item.key}"`);
     if (path === undefined) continue;
     const escaped = escapesWorkspace(path.value);
@@ -169,15 +160,7 @@ function readOutputs(ctx: ParseContext, draft: StepDraft, entry: Entry): void {
 }
 
 function readParams(ctx: ParseContext, draft: StepDraft, entry: Entry): void {
-  const where = `params of step "${draft.id}"`;
-  for (const item of readMapping(
-    ctx,
-    entry.value,
-    entry.valueLocation,
-    where,
-  ) ?? []) {
-    if (!checkName(ctx, item, 'param')) continue;
-    draft.names.params.set(item.key, item.keyLocation);
+  for (const item of namedEntries(ctx, draft, entry, 'params')) {
     draft.params.set(item.key, {
       value: toParamValue(ctx, item.value),
       location: item.valueLocation,
