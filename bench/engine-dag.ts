@@ -28,6 +28,7 @@ import {rmSync} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
+import {setTimeout as sleep} from 'node:timers/promises';
 import {parseArgs} from 'node:util';
 
 import {
@@ -115,8 +116,13 @@ interface NeuromakeResult {
   readonly dag: Measure;
   /** `run -j N --json`; engineMs from its run-end event. */
   readonly run: Measure & {readonly engineMs: number};
-  /** `run -j N` again, default (plain) output, whole process. */
+  /** `run -j N` again, default (plain) output, whole process: answered
+   * from the no-op stamp. */
   readonly noop: Measure;
+  /** The first no-op after the run: plans in full and writes the stamp. */
+  readonly noopFirst: Measure;
+  /** No-op with NEUROMAKE_NO_STAMP=1: the full planning path. */
+  readonly noopPlanned: Measure;
   /** The same DAG of built-in files.concat jobs. */
   readonly task: Measure & {
     readonly engineMs: number;
@@ -243,8 +249,19 @@ async function benchNeuromake(
   expectRun(runEvents, jobs, 'neuromake run');
   await verifyOutputs(dir, shape);
 
+  // The run's last outputs are too new for the no-op stamp (racy mtimes),
+  // so the first no-op plans in full and writes the stamp; later ones use
+  // it. Both are measured, and the full path once more with the stamp off.
+  log('neuromake: first no-op rerun (plans, writes the no-op stamp)');
+  await sleep(2500);
+  const firstNoop = await timeCommand(node, [cli, 'run', '-j', j], at);
   log(`neuromake: no-op rerun ×${repeat}`);
   const noop = await repeatCommand(repeat, node, [cli, 'run', '-j', j], at);
+  log(`neuromake: no-op rerun without the stamp ×${repeat}`);
+  const planned = await repeatCommand(repeat, node, [cli, 'run', '-j', j], {
+    ...at,
+    env: {...process.env, NEUROMAKE_NO_STAMP: '1'},
+  });
   const check = await timeCommand(node, [cli, 'run', '-j', j, '--json'], at);
   expectRun(events(check.stdout), 0, 'neuromake no-op rerun');
 
@@ -282,6 +299,8 @@ async function benchNeuromake(
     dag: measure(dag),
     run: {...measure([run]), engineMs: field(runEvents, 'run-end', 'ms')},
     noop: measure(noop),
+    noopFirst: measure([firstNoop]),
+    noopPlanned: measure(planned),
     task: {
       ...measure([task]),
       engineMs: taskMs,
@@ -577,6 +596,11 @@ function report(
     ],
     row('no-op rerun (s)', nm.noop.wallMs, (v) => v.noop.wallMs, other),
     row('  CPU, all processes (s)', nm.noop.cpuMs, (v) => v.noop.cpuMs, other),
+    only(
+      '  first no-op, writes the stamp (s)',
+      formatSeconds(nm.noopFirst.wallMs),
+    ),
+    only('  no-op, stamp off (s)', formatSeconds(nm.noopPlanned.wallMs)),
     only(
       `built-in task run -j ${options.jobs} (s)`,
       formatSeconds(nm.task.wallMs),

@@ -8,6 +8,7 @@ import {codeVersion} from './code-version.js';
 import {compareKeys} from './compare-keys.js';
 import type {ContentStore} from './content-store.js';
 import type {FileHasher} from './file-hasher.js';
+import type {FsProbes} from './fs-probes.js';
 import {makeKey, type JobKey, type KeyRecord} from './job-key.js';
 import type {StaleReason} from './stale-reason.js';
 import type {CacheEntry, OutputRecord, StateStore} from './state-store.js';
@@ -45,6 +46,8 @@ export interface EvaluationContext {
   /** The hash an upstream job's output has in this run, once known. */
   readonly producedHash: (path: string) => Sha256Hex | undefined;
   readonly env: NodeJS.ProcessEnv;
+  /** Records what script detection looked at, for the no-op stamp. */
+  readonly probes?: FsProbes | undefined;
 }
 
 /**
@@ -141,7 +144,12 @@ async function actionRecord(
     job.outputs.get(name),
   );
   const scripts: Record<string, string> = {};
-  for (const path of scriptsNamed(command, job, context.spec.workspace)) {
+  for (const path of scriptsNamed(
+    command,
+    job,
+    context.spec.workspace,
+    context.probes,
+  )) {
     const h = await context.hasher.hash(path);
     if (h.ok) scripts[path] = h.hash;
   }

@@ -1,5 +1,6 @@
 import {dirname, join, resolve} from 'node:path';
 
+import {FsProbes} from '../cache/fs-probes.js';
 import {buildGraph, type JobGraph} from '../graph/build-graph.js';
 import {expandJobs} from '../graph/expand-jobs.js';
 import type {Diagnostic} from '../pipeline/diagnostic.js';
@@ -13,6 +14,8 @@ export interface LoadedPipeline {
   /** `.neuromake/` beside the pipeline file. */
   readonly stateDir: string;
   readonly planMs: number;
+  /** What planning looked at on disk (globs), for the no-op stamp. */
+  readonly probes: FsProbes;
 }
 
 /**
@@ -30,7 +33,8 @@ export async function loadGraph(
   const loaded = await loadPipeline(resolve(file), {overrides});
   if (!loaded.ok) return {ok: false, diagnostics: loaded.error};
   const spec = loaded.value;
-  const expanded = expandJobs(spec);
+  const probes = new FsProbes();
+  const expanded = expandJobs(spec, probes);
   if (!expanded.ok) return {ok: false, diagnostics: expanded.diagnostics};
   const built = buildGraph(spec, expanded.jobs);
   if (!built.ok) return {ok: false, diagnostics: built.diagnostics};
@@ -41,6 +45,7 @@ export async function loadGraph(
       graph: built.graph,
       stateDir: join(dirname(spec.file), '.neuromake'),
       planMs: performance.now() - start,
+      probes,
     },
   };
 }

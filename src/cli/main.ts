@@ -37,6 +37,9 @@ const watchCommand = async (
 const reportCommand = async (
   ...a: Parameters<typeof import('./report-command.js').reportCommand>
 ) => (await import('./report-command.js')).reportCommand(...a);
+const fastNoopRun = async (
+  ...a: Parameters<typeof import('./fast-noop-run.js').fastNoopRun>
+) => (await import('./fast-noop-run.js')).fastNoopRun(...a);
 const loadGraph = async (
   ...a: Parameters<typeof import('./load-graph.js').loadGraph>
 ) => (await import('./load-graph.js')).loadGraph(...a);
@@ -199,6 +202,31 @@ export async function main(
         io,
         logger,
       );
+    }
+    // The common no-op (`run` after nothing changed) is answered from the
+    // stamp the last complete run left, without planning.
+    if (
+      command === 'run' &&
+      positionals.length === 0 &&
+      (values.force ?? []).length === 0 &&
+      values['dry-run'] !== true &&
+      values.executor === undefined &&
+      values.profile === undefined &&
+      values['max-jobs'] === undefined
+    ) {
+      const code = await fastNoopRun(
+        {
+          file,
+          overrides,
+          jobs: values.jobs,
+          memory: values.memory,
+          gpus: values.gpus,
+          command: process.argv.slice(2).join(' '),
+          env: process.env,
+        },
+        logger,
+      );
+      if (code !== undefined) return code;
     }
     const loaded = await loadGraph(file, overrides);
     if (!loaded.ok) {

@@ -2,6 +2,7 @@ import {join} from 'node:path';
 
 import {ContentStore} from '../cache/content-store.js';
 import {FileHasher} from '../cache/file-hasher.js';
+import type {FsProbes} from '../cache/fs-probes.js';
 import {StateStore} from '../cache/state-store.js';
 
 /** The cache pieces of a workspace, opened together. */
@@ -9,6 +10,8 @@ export interface WorkspaceState {
   readonly store: StateStore;
   readonly hasher: FileHasher;
   readonly contentStore: ContentStore;
+  /** Records what key computation probed on disk (see FsProbes). */
+  readonly probes?: FsProbes | undefined;
 }
 
 /** Opens `.neuromake/state.db` and the content store beside it. */

@@ -9,6 +9,7 @@ import {cancelLeftovers} from '../execution/slurm/submitted-jobs.js';
 import {TaskPool} from '../execution/task-pool.js';
 import {lockWorkspace} from '../cache/workspace-lock.js';
 import {planStatus} from '../cache/plan-status.js';
+import {recordFreshStamp} from '../cache/record-fresh-stamp.js';
 import {describeReason} from '../cache/stale-reason.js';
 import type {Job} from '../graph/job.js';
 import {resolveTargets, upstreamClosure} from '../graph/select-jobs.js';
@@ -126,10 +127,13 @@ export async function runCommand(
   // paths there (see LocalRunner): outputs must not depend on where the
   // checkout lives.
   process.chdir(spec.workspace);
-  const state = openState({
-    stateDir: loaded.stateDir,
-    workspace: loaded.spec.workspace,
-  });
+  const state = {
+    ...openState({
+      stateDir: loaded.stateDir,
+      workspace: loaded.spec.workspace,
+    }),
+    probes: loaded.probes,
+  };
   const controller = new AbortController();
   const onSignal = () => controller.abort();
   process.once('SIGINT', onSignal);
@@ -180,7 +184,23 @@ export async function runCommand(
       slurm,
     });
     if (summary.interrupted) return EXIT.interrupted;
-    return summary.failed.length > 0 ? EXIT.failed : EXIT.ok;
+    if (summary.failed.length > 0) return EXIT.failed;
+    if (
+      flags.targets.length === 0 &&
+      summary.skipped === 0 &&
+      selected.length === graph.jobs.length
+    ) {
+      recordFreshStamp({
+        spec,
+        graph,
+        overrides: flags.overrides,
+        probes: loaded.probes,
+        store: state.store,
+        stateDir: loaded.stateDir,
+        env: process.env,
+      });
+    }
+    return EXIT.ok;
   } finally {
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGTERM', onSignal);

@@ -1,6 +1,6 @@
-import {statSync} from 'node:fs';
 import {resolve} from 'node:path';
 
+import {UNRECORDED, type Probe} from '../cache/fs-probes.js';
 import type {Job} from '../graph/job.js';
 import {valueText} from '../graph/resolve-values.js';
 import {parseTemplate, renderTemplate} from '../pipeline/template.js';
@@ -66,6 +66,7 @@ export function scriptsNamed(
   command: string,
   job: Job,
   workspace: string,
+  probe: Probe = UNRECORDED,
 ): string[] {
   const declared = new Set<string>();
   for (const input of job.inputs.values()) {
@@ -77,7 +78,7 @@ export function scriptsNamed(
     const word = raw.replace(/^['"]|['"]$/g, '');
     if (word === '' || declared.has(word) || !/[./]/.test(word)) continue;
     if (word.startsWith('-')) continue;
-    const stats = statSync(resolve(workspace, word), {throwIfNoEntry: false});
+    const stats = probe.stat(resolve(workspace, word));
     if (stats?.isFile() !== true) continue;
     if (SCRIPT_EXTENSION.test(word) || (stats.mode & 0o111) !== 0) {
       scripts.add(word);

@@ -1,3 +1,4 @@
+import {clearFreshStamp} from '../cache/fresh-stamp.js';
 import type {WorkspaceState} from '../cli/open-state.js';
 import type {JobGraph} from '../graph/build-graph.js';
 import type {Job} from '../graph/job.js';
@@ -40,6 +41,10 @@ export interface CycleOptions {
 export async function runCycle(options: CycleOptions): Promise<RunSummary> {
   const {state, logger, spec, graph} = options;
   const started = performance.now();
+
+  // Before anything changes: a stamp must never outlive the state it
+  // describes (a crash mid-run leaves no stamp, so the next run plans).
+  clearFreshStamp(options.stateDir);
   const cleaned = await cleanPending(spec.workspace, state.store);
   if (cleaned > 0) {
     logger.log({

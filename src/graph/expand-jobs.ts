@@ -1,3 +1,4 @@
+import {UNRECORDED, type Probe} from '../cache/fs-probes.js';
 import {error, type Diagnostic} from '../pipeline/diagnostic.js';
 import type {
   Located,
@@ -16,10 +17,12 @@ import {resolveParam, resolvePath, type Scope} from './resolve-values.js';
 /**
  * Expands every step into its jobs: binds `for_each` wildcards (globbing the
  * file system for `glob:` sources), resolves params and paths, and fills
- * gathers. Dependencies are left to `buildGraph`.
+ * gathers. Dependencies are left to `buildGraph`. Globs look at the disk
+ * through `probe` (see FsProbes).
  */
 export function expandJobs(
   spec: PipelineSpec,
+  probe: Probe = UNRECORDED,
 ): {ok: true; jobs: Job[]} | {ok: false; diagnostics: Diagnostic[]} {
   const diagnostics: Diagnostic[] = [];
   const bindingsByStep = new Map<string, Map<string, Scalar>[]>();
@@ -29,7 +32,7 @@ export function expandJobs(
   const bindingsOf = (step: StepSpec, seen: Set<string>) => {
     const known = bindingsByStep.get(step.id);
     if (known !== undefined) return known;
-    const list = stepBindings(spec, step, seen, bindingsOf, diagnostics);
+    const list = stepBindings(spec, step, seen, bindingsOf, diagnostics, probe);
     bindingsByStep.set(step.id, list);
     return list;
   };
@@ -106,6 +109,7 @@ function stepBindings(
   seen: Set<string>,
   bindingsOf: BindingsOf,
   diagnostics: Diagnostic[],
+  probe: Probe,
 ): Map<string, Scalar>[] {
   const forEach = step.forEach;
   if (forEach === undefined) return [new Map<string, Scalar>()];
@@ -130,7 +134,7 @@ function stepBindings(
     combine(bindingsOf(other, new Set([...seen, step.id])));
   }
   if (forEach.glob !== undefined) {
-    const found = globBindings(spec.workspace, forEach.glob.value);
+    const found = globBindings(spec.workspace, forEach.glob.value, probe);
     if (found.length === 0) {
       diagnostics.push(
         error(

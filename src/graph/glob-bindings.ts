@@ -1,6 +1,6 @@
-import {readdirSync, statSync} from 'node:fs';
 import {resolve} from 'node:path';
 
+import {UNRECORDED, type Probe} from '../cache/fs-probes.js';
 import type {Scalar} from '../pipeline/spec.js';
 
 /**
@@ -9,11 +9,14 @@ import type {Scalar} from '../pipeline/spec.js';
  * one binding per file. A `{name}` matches one or more characters other
  * than `/`; a wildcard repeated in the pattern must take the same value
  * everywhere; `*` matches without binding. The walk reads only directories
- * the pattern can reach, one `readdir` per matching directory.
+ * the pattern can reach, one `readdir` per matching directory. Every
+ * directory listed and path stat'ed goes through `probe`, so a caller can
+ * later tell whether the match could have changed.
  */
 export function globBindings(
   workspace: string,
   pattern: string,
+  probe: Probe = UNRECORDED,
 ): Map<string, Scalar>[] {
   const segments = pattern.split('/').filter((s, i) => s !== '' || i === 0);
   const results: Map<string, Scalar>[] = [];
@@ -32,15 +35,15 @@ export function globBindings(
     if (matcher === undefined) {
       const next = resolve(dir, segment);
       if (tail.length === 0) {
-        if (isFile(next)) results.push(new Map(bound));
-      } else if (isDirectory(next)) {
+        if (isFile(probe, next)) results.push(new Map(bound));
+      } else if (isDirectory(probe, next)) {
         walk(next, tail, bound);
       }
       return;
     }
     let entries: string[];
     try {
-      entries = readdirSync(dir);
+      entries = probe.readdir(dir);
     } catch {
       return;
     }
@@ -51,8 +54,8 @@ export function globBindings(
       if (!bindGroups(next, matcher.names, match)) continue;
       const path = resolve(dir, entry);
       if (tail.length === 0) {
-        if (isFile(path)) results.push(next);
-      } else if (isDirectory(path)) {
+        if (isFile(probe, path)) results.push(next);
+      } else if (isDirectory(probe, path)) {
         walk(path, tail, next);
       }
     }
@@ -110,10 +113,10 @@ function compareBindings(
   return 0;
 }
 
-function isFile(path: string): boolean {
-  return statSync(path, {throwIfNoEntry: false})?.isFile() ?? false;
+function isFile(probe: Probe, path: string): boolean {
+  return probe.stat(path)?.isFile() ?? false;
 }
 
-function isDirectory(path: string): boolean {
-  return statSync(path, {throwIfNoEntry: false})?.isDirectory() ?? false;
+function isDirectory(probe: Probe, path: string): boolean {
+  return probe.stat(path)?.isDirectory() ?? false;
 }

@@ -11,6 +11,8 @@ export type EngineEvent =
       readonly jobs: number;
       readonly steps: number;
       readonly planMs: number;
+      /** Answered from the no-op stamp: nothing changed, no planning. */
+      readonly fromStamp?: boolean | undefined;
     }
   | {readonly type: 'job-start'; readonly job: string; readonly attempt: number}
   | {

@@ -73,9 +73,10 @@ export function formatWarning(e: Of<'warning'>, p: Palette): string {
   return `${p.yellow('warning')}: ${job}${e.message}`;
 }
 
-/** `planned 120 jobs in 4 steps (35 ms)`. */
+/** `planned 120 jobs in 4 steps (35 ms)`, or `… (up to date: no-op stamp)`. */
 export function formatPlan(e: Of<'plan'>): string {
-  return `planned ${formatCount(e.jobs, 'job')} in ${formatCount(e.steps, 'step')} (${formatDuration(e.planMs)})`;
+  const how = e.fromStamp === true ? 'up to date by the no-op stamp, ' : '';
+  return `planned ${formatCount(e.jobs, 'job')} in ${formatCount(e.steps, 'step')} (${how}${formatDuration(e.planMs)})`;
 }
 
 /**
