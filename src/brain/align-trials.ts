@@ -20,6 +20,10 @@ export interface Alignment {
   readonly unmatched: number;
   readonly averaged: number;
   readonly keyFields: readonly string[];
+  /** Distinct `method` fields of the metadata rows (fmri.sample's). */
+  readonly methods: readonly string[];
+  /** True when any metadata row is marked `synthetic: true`. */
+  readonly synthetic: boolean;
 }
 
 type Field = 'item' | 'condition' | 'sentence' | 'version' | 'text';
@@ -53,7 +57,12 @@ interface Trial {
 async function readTrials(
   samples: readonly string[],
   metadata: readonly string[],
-): Promise<{trials: Trial[]; parcels: number}> {
+): Promise<{
+  trials: Trial[];
+  parcels: number;
+  methods: string[];
+  synthetic: boolean;
+}> {
   if (samples.length !== metadata.length || samples.length === 0) {
     throw new FormatError(
       'inputs',
@@ -63,6 +72,8 @@ async function readTrials(
   }
   const trials: Trial[] = [];
   let parcels = -1;
+  const methods = new Set<string>();
+  let synthetic = false;
   for (const [f, file] of samples.entries()) {
     const meta = metadata[f]!;
     const npy = await readNpy(file);
@@ -109,9 +120,11 @@ async function readTrials(
         row,
         values,
       });
+      if (typeof row['method'] === 'string') methods.add(row['method']);
+      if (row['synthetic'] === true) synthetic = true;
     }
   }
-  return {trials, parcels};
+  return {trials, parcels, methods: [...methods].sort(), synthetic};
 }
 
 /** Which fields identify a text: those every sidecar entry has. */
@@ -137,7 +150,10 @@ export async function alignTrials(
   samples: readonly string[],
   metadata: readonly string[],
 ): Promise<Alignment> {
-  const {trials, parcels} = await readTrials(samples, metadata);
+  const {trials, parcels, methods, synthetic} = await readTrials(
+    samples,
+    metadata,
+  );
   // Strings in `items` may be texts: treat them as such if no item hits.
   const entries =
     a.entries.every((e) => e.text === undefined) &&
@@ -210,7 +226,15 @@ export async function alignTrials(
         y,
       };
     });
-  return {subjects, parcels, unmatched, averaged, keyFields: fields};
+  return {
+    subjects,
+    parcels,
+    unmatched,
+    averaged,
+    keyFields: fields,
+    methods,
+    synthetic,
+  };
 }
 
 /** Keeps only the parcels `keep` of every subject's BOLD vectors. */

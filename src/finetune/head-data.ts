@@ -104,8 +104,10 @@ export interface FmriTargets {
   readonly n: number;
   readonly parcels: number;
   readonly targets: Float64Array;
-  /** The rows' sampling method (`method`), when they all agree. */
-  readonly method?: string;
+  /** The distinct `method` fields of the rows (how fMRI was sampled). */
+  readonly methods: readonly string[];
+  /** True when any row says its fMRI is synthetic (`synthetic: true`). */
+  readonly synthetic: boolean;
 }
 
 /** Reads the `field` vectors (all of one length K) of a JSONL file. */
@@ -116,6 +118,7 @@ export async function readFmriTargets(
   const rows = await readJsonl(file);
   let k = -1;
   const methods = new Set<string>();
+  let synthetic = false;
   const parts: number[][] = [];
   for (const [i, row] of rows.entries()) {
     const v = row[field];
@@ -139,16 +142,17 @@ export async function readFmriTargets(
     k = v.length;
     parts.push(v as number[]);
     if (typeof row['method'] === 'string') methods.add(row['method']);
+    if (row['synthetic'] === true) synthetic = true;
   }
   if (k <= 0) throw new FormatError(file, field, 'no rows with fMRI vectors');
   const targets = new Float64Array(rows.length * k);
   parts.forEach((p, i) => targets.set(p, i * k));
-  const [method] = methods;
   return {
     n: rows.length,
     parcels: k,
     targets,
-    ...(methods.size === 1 && method !== undefined ? {method} : {}),
+    methods: [...methods].sort(),
+    synthetic,
   };
 }
 

@@ -33,6 +33,7 @@ import {
   TENSOR_NAMES,
   type HeadsModel,
 } from './heads-model.js';
+import {ethicsSplitRecord, resolveSampling} from './run-provenance.js';
 import {trainHeads} from './train-heads.js';
 import {
   ORDER_LABELS,
@@ -83,6 +84,8 @@ export interface HeadsRunInput {
   readonly lrStepFraction: number;
   readonly fmriWeight: number;
   readonly trainFraction: number;
+  /** Seed of the ETHICS train/test split (without ethicsTrain). */
+  readonly splitSeed: string;
   readonly standardize: boolean;
   readonly labelField: string;
   readonly targetField: string;
@@ -156,9 +159,14 @@ export async function runHeads(
       `${fTrainY.parcels} parcels in train targets, ${fValY.parcels} in validation`,
     );
   }
+  const sampling = resolveSampling(fTrainY, fValY, input.samplingLabel, {
+    train: basename(input.fmriTrain.targets),
+    validation: basename(input.fmriValidation.targets),
+  });
   let ethicsTrain: EthicsSet;
   let ethicsTest: EthicsSet;
   let trainSource: string;
+  let split: ReturnType<typeof splitRows> | undefined;
   if (input.ethicsTrain !== undefined) {
     ethicsTrain = (
       await ethicsSet(input.ethicsTrain, input.layer, input.labelField)
@@ -167,8 +175,10 @@ export async function runHeads(
     trainSource = basename(input.ethicsTrain.labels);
   } else {
     // No cm_train here (data/ethics holds the test splits only): train on a
-    // seeded share of cm_test and test on the rest. TODO(#6): cm_train.csv.
-    const split = splitRows(test.set.n, input.trainFraction, input.seed);
+    // seeded share of cm_test and test on the complementary rows. The split
+    // has its own seed, so every run of a sweep is tested on the same rows
+    // whatever its training seed.
+    split = splitRows(test.set.n, input.trainFraction, input.splitSeed);
     ethicsTrain = ethicsSubset(test.set, split.train, hidden);
     ethicsTest = ethicsSubset(test.set, split.held, hidden);
     trainSource = `${Math.round(input.trainFraction * 100)}% of ${basename(input.ethicsTest.labels)} (seeded split)`;
@@ -176,6 +186,20 @@ export async function runHeads(
       `no ethics_train: training on ${split.train.length} rows of ${basename(input.ethicsTest.labels)}, testing on the other ${split.held.length}`,
     );
   }
+  const ethicsSplit = ethicsSplitRecord(
+    {
+      train:
+        input.ethicsTrain === undefined
+          ? undefined
+          : basename(input.ethicsTrain.labels),
+      test: basename(input.ethicsTest.labels),
+      hard: basename(input.ethicsHard.labels),
+    },
+    {train: ethicsTrain.n, test: ethicsTest.n, hard: hard.set.n},
+    split === undefined
+      ? undefined
+      : {...split, seed: input.splitSeed, fraction: input.trainFraction},
+  );
   let fTrain = fmriSet(fTrainX, fTrainY, input.fmriTrain.targets);
   let fVal = fmriSet(fValX, fValY, input.fmriValidation.targets);
   let hardSet = hard.set;
@@ -220,8 +244,7 @@ export async function runHeads(
         ? input.sidecar['model']
         : 'unknown';
   const untrained = input.sidecar['untrained'] === true;
-  const sampling =
-    input.samplingLabel !== '' ? input.samplingLabel : (fTrainY.method ?? '');
+  const synthetic = fTrainY.synthetic || fValY.synthetic;
   const layers = input.sidecar['layers'];
   const layerName = Array.isArray(layers)
     ? String(layers[test.features.layerIndex])
@@ -239,13 +262,24 @@ export async function runHeads(
     task: 'model.heads',
     model: modelName,
     untrained,
-    ...(untrained
-      ? {warning: 'UNTRAINED encoder: features test the pipeline only'}
+    fmri_synthetic: synthetic,
+    ...(untrained || synthetic
+      ? {
+          warning: [
+            ...(untrained
+              ? ['UNTRAINED encoder: features test the pipeline only']
+              : []),
+            ...(synthetic
+              ? ['SYNTHETIC fMRI: the targets are generated, not recorded']
+              : []),
+          ].join('; '),
+        }
       : {}),
     order: input.order,
     order_label: ORDER_LABELS[input.order],
     seed: input.seed,
-    sampling,
+    sampling: sampling.sampling,
+    sampling_source: sampling.source,
     layer: layerName,
     layer_index: test.features.layerIndex,
     features_sidecar: input.sidecarName ?? null,
@@ -267,6 +301,7 @@ export async function runHeads(
     ethics: {
       train_rows: ethicsTrain.n,
       train_source: trainSource,
+      split: ethicsSplit,
       train: evaluateEthics(model, ethicsTrain),
       test: evaluateEthics(model, ethicsTest),
       hard_test: evaluateEthics(model, hardSet),
@@ -282,10 +317,7 @@ export async function runHeads(
   // The run time is logged, not written into the metrics: outputs that
   // change with every run would defeat early cutoff for the tables.
   const seconds = (performance.now() - started) / 1000;
-  await writeFile(
-    input.outputs.metrics,
-    JSON.stringify(metrics, null, 1) + '\n',
-  );
+  await writeFile(input.outputs.metrics, readableJson(metrics));
   await writeFile(
     input.outputs.curves,
     JSON.stringify(
@@ -325,10 +357,30 @@ export async function runHeads(
     }) + '\n',
   );
   if (input.adapt !== undefined) {
-    await writeAdapted(model, std, input, modelName, sampling, layerName);
+    await writeAdapted(
+      model,
+      std,
+      input,
+      modelName,
+      sampling.sampling,
+      layerName,
+    );
   }
   report.log(
     `${input.order}: ETHICS test acc ${metrics.ethics.test.accuracy.toFixed(3)}, hard ${metrics.ethics.hard_test.accuracy.toFixed(3)}; fMRI val MSE ${metrics.fmri.validation.mse.toFixed(4)} (mean predictor ${meanPredictor.mse.toFixed(4)}) in ${seconds.toFixed(1)} s`,
+  );
+}
+
+/**
+ * JSON with one key per line but lists of numbers on one line: the ETHICS
+ * row lists would otherwise take thousands of lines.
+ */
+function readableJson(value: unknown): string {
+  return (
+    JSON.stringify(value, null, 1).replace(
+      /\[\n[\d\s,.eE+-]*\]/g,
+      (list) => `[${list.slice(1, -1).replace(/\s+/g, '')}]`,
+    ) + '\n'
   );
 }
 

@@ -1,13 +1,13 @@
 /**
  * The study's Table 3: brain score mean ± sd across subjects per model ×
- * fine-tuning, with each fine-tuned cell tested against the same model
- * without fine-tuning (`none`) by a paired sign-flip permutation test
- * across subjects.
+ * sampling × fine-tuning, with each fine-tuned cell tested against the
+ * same model without fine-tuning (`none`), scored on the same sampling of
+ * the fMRI, by a paired sign-flip permutation test across subjects.
  */
 import {meanSd} from '../brain/pearson.js';
 import {signFlipTest} from '../brain/permutation-test.js';
 import {compareOrders, ORDER_LABELS} from '../finetune/training-orders.js';
-import {modelText} from './ethics-tables.js';
+import {compareSampling, fmriText, modelText} from './ethics-tables.js';
 import type {BrainRun} from './run-records.js';
 import {csvNumber, meanSdText, pText, type TextTable} from './table-format.js';
 
@@ -24,12 +24,17 @@ export interface VersusNone {
 /** One row of Table 3. */
 export interface BrainCell {
   readonly model: string;
+  /** How the scored fMRI was sampled ('' = unknown). */
+  readonly sampling: string;
+  /** How the fine-tuning fMRI was sampled, when not `sampling` ('' = the same or none). */
+  readonly tunedOn: string;
   readonly finetune: string;
   readonly label: string;
   readonly runs: number;
   readonly untrained: boolean;
+  readonly syntheticFmri: boolean;
   readonly subjects: readonly string[];
-  /** Per subject, the mean over the cell's runs (seeds, sampling). */
+  /** Per subject, the mean over the cell's runs (seeds). */
   readonly perSubject: readonly number[];
   readonly mean: number;
   readonly sd: number;
@@ -57,14 +62,20 @@ function perSubjectMeans(runs: readonly BrainRun[]): Map<string, number> {
   return new Map([...sums].map(([k, e]) => [k, e.s / e.n]));
 }
 
-/** Table 3's rows, sorted by model then fine-tuning. */
+/** An adapter tuned on one sampling but scored on another says so. */
+const tunedOnOf = (r: BrainRun) =>
+  r.finetune === 'none' || r.tunedSampling === r.sampling
+    ? ''
+    : r.tunedSampling;
+
+/** Table 3's rows, sorted by model, sampling, then fine-tuning. */
 export function brainByFinetune(
   runs: readonly BrainRun[],
   options: BrainTableOptions,
 ): BrainCell[] {
   const groups = new Map<string, BrainRun[]>();
   for (const r of runs) {
-    const id = JSON.stringify([r.model, r.finetune]);
+    const id = JSON.stringify([r.model, r.sampling, r.finetune, tunedOnOf(r)]);
     groups.set(id, [...(groups.get(id) ?? []), r]);
   }
   const means = new Map([...groups].map(([id, g]) => [id, perSubjectMeans(g)]));
@@ -75,14 +86,17 @@ export function brainByFinetune(
     const perSubject = subjects.map((s) => subj.get(s)!);
     const {mean, sd} = meanSd(perSubject);
     let versusNone: VersusNone | null = null;
-    const none = means.get(JSON.stringify([first.model, 'none']));
+    // The pair is the same model scored on the same fMRI without tuning.
+    const none = means.get(
+      JSON.stringify([first.model, first.sampling, 'none', '']),
+    );
     if (first.finetune !== 'none' && none !== undefined) {
       const shared = subjects.filter((s) => none.has(s));
       const d = shared.map((s) => subj.get(s)! - none.get(s)!);
       const t = signFlipTest(
         d,
         options.permutations,
-        `${options.seed}/${first.model}/${first.finetune}`,
+        `${options.seed}/${first.model}/${first.sampling}/${first.finetune}`,
       );
       versusNone = {
         difference: t.meanDifference,
@@ -93,10 +107,13 @@ export function brainByFinetune(
     }
     return {
       model: first.model,
+      sampling: first.sampling,
+      tunedOn: tunedOnOf(first),
       finetune: first.finetune,
       label: ORDER_LABELS[first.finetune] ?? first.finetune,
       runs: g.length,
       untrained: g.some((r) => r.untrained),
+      syntheticFmri: g.some((r) => r.syntheticFmri),
       subjects,
       perSubject,
       mean,
@@ -113,8 +130,19 @@ export function brainByFinetune(
       ? a.model < b.model
         ? -1
         : 1
-      : compareOrders(a.finetune, b.finetune),
+      : a.sampling !== b.sampling
+        ? compareSampling(a.sampling, b.sampling)
+        : a.finetune !== b.finetune
+          ? compareOrders(a.finetune, b.finetune)
+          : compareSampling(a.tunedOn, b.tunedOn),
   );
+}
+
+/** The Sampling cell: the scored fMRI's method, and the tuned one if not. */
+export function brainSamplingText(c: BrainCell): string {
+  const base = c.sampling === '' ? 'unknown' : c.sampling;
+  const tuned = c.tunedOn === '' ? base : `${base}, tuned on ${c.tunedOn}`;
+  return fmriText(tuned, c.syntheticFmri);
 }
 
 /** A difference with its sign and three decimals ('+0.000', not '-0.000'). */
@@ -132,6 +160,7 @@ export function brainTables(rows: readonly BrainCell[]): {
   const markdown: TextTable = {
     columns: [
       'Model',
+      'Sampling',
       'Fine-tuning',
       'Runs',
       'Subjects',
@@ -141,6 +170,7 @@ export function brainTables(rows: readonly BrainCell[]): {
     ],
     rows: rows.map((c) => [
       modelText(c.model, c.untrained),
+      brainSamplingText(c),
       c.label,
       String(c.runs),
       String(c.subjects.length),
@@ -153,6 +183,9 @@ export function brainTables(rows: readonly BrainCell[]): {
     columns: [
       'model',
       'untrained',
+      'synthetic_fmri',
+      'sampling',
+      'tuned_on_sampling',
       'finetune',
       'finetune_label',
       'runs',
@@ -167,6 +200,9 @@ export function brainTables(rows: readonly BrainCell[]): {
     rows: rows.map((c) => [
       c.model,
       String(c.untrained),
+      String(c.syntheticFmri),
+      c.sampling,
+      c.finetune === 'none' ? '' : c.tunedOn || c.sampling,
       c.finetune,
       c.label,
       String(c.runs),

@@ -67,12 +67,16 @@ export async function buildTables(
   const bySampling = ethicsBySampling(runs);
   const brainCells = brainByFinetune(brains, input);
   for (const c of brainCells) {
-    if (
-      c.finetune !== 'none' &&
-      !brainCells.some((o) => o.model === c.model && o.finetune === 'none')
-    ) {
+    if (c.finetune !== 'none' && c.versusNone === null) {
       warnings.push(
-        `no brain score of ${c.model} without fine-tuning: ${c.label} is not tested`,
+        `no brain score of ${c.model} without fine-tuning on ${c.sampling || 'unknown'}-sampled fMRI: ${c.label} is not tested`,
+      );
+    }
+  }
+  for (const r of runs) {
+    if (r.sampling === '') {
+      warnings.push(
+        `${r.file} does not say how its fMRI was sampled: it is counted as "unknown" in Table 2`,
       );
     }
   }
@@ -80,6 +84,7 @@ export async function buildTables(
   const t2 = ethicsTables(bySampling, 'Sampling');
   const t3 = brainTables(brainCells);
   const untrained = [...runs, ...brains].some((r) => r.untrained);
+  const synthetic = [...runs, ...brains].some((r) => r.syntheticFmri);
   const minSubjects = Math.min(
     ...brainCells.map((c) => c.versusNone?.subjects ?? Infinity),
   );
@@ -92,23 +97,29 @@ export async function buildTables(
           '',
         ]
       : []),
+    ...(synthetic
+      ? [
+          '> **SYNTHETIC fMRI**: rows marked so were fine-tuned or scored on generated BOLD, not recordings.',
+          '',
+        ]
+      : []),
     '## Table 1: ETHICS accuracy per model × fine-tuning',
     '',
-    'Accuracy on the ETHICS commonsense hard test (cm_test_hard) and test set, mean ± sd (sample sd) and max over runs (seeds, sampling methods).',
+    'Accuracy on the ETHICS commonsense hard test and test set, mean ± sd (sample sd) and max over runs (seeds, sampling methods). Which rows each run trained and was tested on is in its metrics JSON (`ethics.split`): without a separate training file, "Test" is the rows of cm_test held out from training, "Hard test" all of cm_test_hard; neither was trained on.',
     '',
     markdownTable(t1.markdown),
     '',
     '## Table 2: ETHICS accuracy per model × sampling method',
     '',
-    'Runs that trained on fMRI only (every order but ETHICS alone).',
+    "Runs that trained on fMRI only (every order but ETHICS alone), grouped by the sampling method of the fMRI rows each run trained on (the metrics' `sampling`).",
     '',
     t2.markdown.rows.length === 0
       ? '_No run trained on fMRI._'
       : markdownTable(t2.markdown),
     '',
-    '## Table 3: brain score per model × fine-tuning',
+    '## Table 3: brain score per model × sampling × fine-tuning',
     '',
-    `Brain score (${input.brain.metric} metric, ${input.brain.layer === '' ? 'median over layers' : `layer ${escapeMarkdownCell(input.brain.layer)}`}): per subject the mean over a cell's runs, then mean ± sd across subjects. Δ vs None: mean paired difference from the same model without fine-tuning; p: two-sided sign-flip permutation test across subjects; * = p < ${input.alpha}.`,
+    `Brain score (${input.brain.metric} metric, ${input.brain.layer === '' ? 'median over layers' : `layer ${escapeMarkdownCell(input.brain.layer)}`}): per subject the mean over a cell's runs, then mean ± sd across subjects. Sampling: how the fMRI the score was computed on was sampled (and the fine-tuning fMRI, when that differs). Δ vs None: mean paired difference from the same model without fine-tuning, scored on the same sampling; p: two-sided sign-flip permutation test across subjects; * = p < ${input.alpha}.`,
     ...(Number.isFinite(minSubjects) && minSubjects <= 8
       ? [
           '',

@@ -32,6 +32,8 @@ export interface EthicsCell {
   readonly label: string;
   readonly runs: number;
   readonly untrained: boolean;
+  /** True when a run of the cell trained on synthetic fMRI. */
+  readonly syntheticFmri: boolean;
   readonly hard: AccuracyStats;
   readonly test: AccuracyStats;
   readonly hardAuroc: number;
@@ -45,7 +47,8 @@ function stats(values: readonly number[]): AccuracyStats {
 
 const SAMPLING_ORDER = ['AVG', 'LAST', 'MIDDLE', 'SENTENCES'];
 
-function compareSampling(a: string, b: string): number {
+/** The study's order of sampling methods, then others by name. */
+export function compareSampling(a: string, b: string): number {
   const ia = SAMPLING_ORDER.indexOf(a.toUpperCase());
   const ib = SAMPLING_ORDER.indexOf(b.toUpperCase());
   if (ia >= 0 && ib >= 0) return ia - ib;
@@ -73,6 +76,7 @@ function cells(
       label: labelOf(key),
       runs: g.length,
       untrained: g.some((r) => r.untrained),
+      syntheticFmri: g.some((r) => r.syntheticFmri && orderUsesFmri(r.order)),
       hard: stats(g.map((r) => r.hard)),
       test: stats(g.map((r) => r.test)),
       hardAuroc: meanSd(g.map((r) => r.hardAuroc ?? NaN)).mean,
@@ -116,6 +120,11 @@ export function modelText(model: string, untrained: boolean): string {
   return untrained ? `${model} (UNTRAINED)` : model;
 }
 
+/** A label of something fMRI went into, flagged when that was generated. */
+export function fmriText(label: string, synthetic: boolean): string {
+  return synthetic ? `${label} (SYNTHETIC fMRI)` : label;
+}
+
 /** The Markdown and CSV forms of Table 1 or 2. */
 export function ethicsTables(
   rows: readonly EthicsCell[],
@@ -133,7 +142,7 @@ export function ethicsTables(
     ],
     rows: rows.map((c) => [
       modelText(c.model, c.untrained),
-      c.label,
+      fmriText(c.label, c.syntheticFmri),
       String(c.runs),
       percentMeanSd(c.hard.mean, c.hard.sd),
       percent(c.hard.max),
@@ -146,6 +155,7 @@ export function ethicsTables(
     columns: [
       'model',
       'untrained',
+      'synthetic_fmri',
       key,
       `${key}_label`,
       'runs',
@@ -161,6 +171,7 @@ export function ethicsTables(
     rows: rows.map((c) => [
       c.model,
       String(c.untrained),
+      String(c.syntheticFmri),
       c.key,
       c.label,
       String(c.runs),

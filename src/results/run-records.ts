@@ -15,8 +15,11 @@ export interface EthicsRun {
   readonly model: string;
   readonly order: string;
   readonly seed: string;
+  /** How the run's fMRI was sampled (AVG, LAST, …; '' if unknown). */
   readonly sampling: string;
   readonly untrained: boolean;
+  /** True when the run trained on synthetic fMRI. */
+  readonly syntheticFmri: boolean;
   readonly test: number;
   readonly hard: number;
   readonly testAuroc: number | null;
@@ -30,8 +33,13 @@ export interface BrainRun {
   /** The fine-tuning order, `none` for a model that was not fine-tuned. */
   readonly finetune: string;
   readonly seed: string;
+  /** How the fMRI the score was computed on was sampled. */
   readonly sampling: string;
+  /** How the fMRI the adapter was fine-tuned on was sampled ('' = none). */
+  readonly tunedSampling: string;
   readonly untrained: boolean;
+  /** True when the scored fMRI is synthetic. */
+  readonly syntheticFmri: boolean;
   readonly subjects: readonly string[];
   readonly values: readonly number[];
 }
@@ -86,6 +94,7 @@ export async function readEthicsRun(file: string): Promise<EthicsRun> {
     seed: str(m['seed']),
     sampling: str(m['sampling']),
     untrained: m['untrained'] === true,
+    syntheticFmri: m['fmri_synthetic'] === true,
     test: test.accuracy,
     hard: hard.accuracy,
     testAuroc: test.auroc,
@@ -153,13 +162,18 @@ export async function readBrainRun(
     );
   }
   const info = (r['model'] ?? {}) as Record<string, unknown>;
+  const tuned = str(info['sampling']);
   return {
     file,
     model: str(info['model'], 'unknown'),
     finetune: str(info['finetune_order'], 'none'),
     seed: str(info['finetune_seed']),
-    sampling: str(info['sampling']),
+    // Reports before brain.score recorded its samples' method: assume the
+    // adapter was scored on what it was tuned on.
+    sampling: str(r['sampling'], tuned),
+    tunedSampling: tuned,
     untrained: info['untrained'] === true,
+    syntheticFmri: r['fmri_synthetic'] === true,
     subjects: subjects.map(String),
     values: values.map((v) => (typeof v === 'number' ? v : NaN)),
   };

@@ -241,3 +241,54 @@ void test('brain.score errors name the file and field', async () => {
     );
   });
 });
+
+void test('brain.score records the sampling and synthetic flag of its samples, refuses mixed methods, takes a model label', async () => {
+  await withTempDir(async (dir) => {
+    const inputs = await writeSyntheticInputs(dir, SIZES);
+    const plain = await runScore(dir, inputs, {metric: 'study'});
+    assert.equal(plain.report['sampling'], null, 'rows without a method');
+    assert.equal(plain.report['fmri_synthetic'], false);
+    // Mark the rows as fmri.sample does: each file by one method.
+    const marked = async (file: string, method: string, tag: string) => {
+      const rows = (await readFile(file, 'utf8'))
+        .split('\n')
+        .filter((l) => l !== '')
+        .map((l) =>
+          JSON.stringify({
+            ...(JSON.parse(l) as object),
+            method,
+            synthetic: true,
+          }),
+        );
+      const out = join(dir, `${tag}.jsonl`);
+      await writeFile(out, rows.join('\n') + '\n');
+      return out;
+    };
+    const avg = await Promise.all(
+      inputs.metadata.map((m, i) => marked(m, 'AVG', `avg-${i}`)),
+    );
+    const out = await runScore(
+      dir,
+      {...inputs, metadata: avg},
+      {metric: 'study', model: 'small'},
+      'labelled',
+    );
+    assert.equal(out.report['sampling'], 'AVG');
+    assert.equal(out.report['fmri_synthetic'], true);
+    const info = out.report['model'] as Record<string, unknown>;
+    assert.equal(info['model'], 'small');
+    assert.equal(
+      info['sidecar_model'],
+      (plain.report['model'] as Record<string, unknown>)['model'],
+    );
+    assert.ok((await readFile(out.plot, 'utf8')).includes('SYNTHETIC fMRI'));
+    const mixed = [
+      await marked(inputs.metadata[0]!, 'LAST', 'last-0'),
+      ...avg.slice(1),
+    ];
+    await assert.rejects(
+      runScore(dir, {...inputs, metadata: mixed}, {metric: 'study'}),
+      /the samples mix sampling methods \(AVG, LAST\)/,
+    );
+  });
+});

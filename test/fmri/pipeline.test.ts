@@ -94,6 +94,10 @@ void test('synthetic runs go through mask → prepare → project → sample →
     assert.equal(rows[0]!['subject'], 'sub-04');
     assert.equal(rows[0]!['condition'], 'H_II');
     assert.match(String(rows[0]!['text']), /\S/);
+    // synth.bold's sidecar says Synthetic: every sample carries the flag.
+    assert.ok(
+      rows.every((r) => r['synthetic'] === true && r['method'] === 'LAST'),
+    );
     assert.deepEqual((await readNpy(samples[0]!)).shape, [10, 64]);
     const out = (n: string) => join(dir, n);
     await runStandalone(
@@ -130,5 +134,6 @@ void test('synthetic runs go through mask → prepare → project → sample →
     assert.ok(
       typeof row['text'] === 'string' && typeof row['rating'] === 'number',
     );
+    assert.equal(row['synthetic'], true, 'the dataset keeps the flag');
   });
 });

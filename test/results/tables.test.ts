@@ -19,11 +19,13 @@ function metrics(
   hard: number,
   testAcc: number,
   untrained = false,
+  synthetic = false,
 ) {
   return {
     task: 'model.heads',
     model,
     untrained,
+    fmri_synthetic: synthetic,
     order,
     seed,
     sampling,
@@ -37,21 +39,31 @@ function metrics(
 const SUBJECTS = ['sub-01', 'sub-02', 'sub-03', 'sub-04', 'sub-05', 'sub-06'];
 const NONE = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6];
 
-/** A brain.score report: per-subject summary and two layers. */
+/**
+ * A brain.score report: per-subject summary and two layers, scored on
+ * `sampling`-sampled fMRI; a fine-tuned one was tuned on `tuned` (default:
+ * the same sampling).
+ */
 function brain(
   model: string,
   values: number[],
-  finetune?: {order: string; seed: string},
+  finetune?: {order: string; seed: string; tuned?: string},
+  sampling = 'LAST',
 ) {
   return {
     task: 'brain.score',
     subjects: SUBJECTS,
     layers: ['hidden_states.0', 'hidden_states.1'],
+    sampling,
     model: {
       model,
       ...(finetune === undefined
         ? {}
-        : {finetune_order: finetune.order, finetune_seed: finetune.seed}),
+        : {
+            finetune_order: finetune.order,
+            finetune_seed: finetune.seed,
+            sampling: finetune.tuned ?? sampling,
+          }),
     },
     study: {
       scores: values.map((v) => [v, -v]),
@@ -80,7 +92,16 @@ void test('results.tables: the three tables, computed by hand', async () => {
       'a-e2.json': metrics('bert-a', 'ethics', '2', 'LAST', 0.7, 0.9),
       'a-j1.json': metrics('bert-a', 'joint', '1', 'LAST', 0.55, 0.75),
       'a-j2.json': metrics('bert-a', 'joint', '2', 'AVG', 0.65, 0.85),
-      'a-fe1.json': metrics('bert-a', 'fmri_ethics', '1', 'LAST', 0.6, 0.8),
+      'a-fe1.json': metrics(
+        'bert-a',
+        'fmri_ethics',
+        '1',
+        'LAST',
+        0.6,
+        0.8,
+        false,
+        true,
+      ),
       'b-e1.json': metrics('bert-b <x>', 'ethics', '1', 'LAST', 0.5, 0.5, true),
     });
     const plus = (d: number) => NONE.map((v) => v + d);
@@ -92,6 +113,26 @@ void test('results.tables: the three tables, computed by hand', async () => {
       'ethics1.json': brain('bert-a', [0.2, 0.1, 0.4, 0.3, 0.6, 0.5], {
         order: 'ethics',
         seed: '1',
+      }),
+      // AVG-sampled fMRI has its own None, 2 × NONE: a joint run scored on
+      // it is paired with that one (Δ −0.1), not with LAST's.
+      'none-avg.json': brain(
+        'bert-a',
+        NONE.map((v) => 2 * v),
+        undefined,
+        'AVG',
+      ),
+      'joint-avg.json': brain(
+        'bert-a',
+        NONE.map((v) => 2 * v - 0.1),
+        {order: 'joint', seed: '1'},
+        'AVG',
+      ),
+      // Tuned on AVG, scored on LAST: a row of its own, paired with LAST's.
+      'joint-cross.json': brain('bert-a', plus(0.05), {
+        order: 'joint',
+        seed: '1',
+        tuned: 'AVG',
       }),
     });
     const out = {
@@ -113,16 +154,20 @@ void test('results.tables: the three tables, computed by hand', async () => {
     for (const row of [
       '| bert-a | ETHICS | 2 | 60.0 ± 14.1% | 70.0% | 85.0 ± 7.1% | 90.0% |',
       '| bert-a | ETHICS ↔ fMRI | 2 | 60.0 ± 7.1% | 65.0% | 80.0 ± 7.1% | 85.0% |',
-      '| bert-a | fMRI → ETHICS | 1 | 60.0% | 60.0% | 80.0% | 80.0% |',
       '| bert-b &lt;x&gt; (UNTRAINED) | ETHICS | 1 | 50.0% | 50.0% | 50.0% | 50.0% |',
+      '| bert-a | fMRI → ETHICS (SYNTHETIC fMRI) | 1 | 60.0% | 60.0% | 80.0% | 80.0% |',
       // Table 2 (fMRI orders only): LAST = joint s1 + fmri_ethics s1.
       '| bert-a | AVG | 1 | 65.0% | 65.0% | 85.0% | 85.0% |',
-      '| bert-a | LAST | 2 | 57.5 ± 3.5% | 60.0% | 77.5 ± 3.5% | 80.0% |',
-      // Table 3: joint = none + 0.2 per subject (mean of the seeds); exact
+      '| bert-a | LAST (SYNTHETIC fMRI) | 2 | 57.5 ± 3.5% | 60.0% | 77.5 ± 3.5% | 80.0% |',
+      // Table 3, AVG first: joint = AVG's none − 0.1 for every subject.
+      '| bert-a | AVG | None | 1 | 6 | 0.700 ± 0.374 | – | – |',
+      '| bert-a | AVG | ETHICS ↔ fMRI | 1 | 6 | 0.600 ± 0.374 * | −0.100 | 0.031 |',
+      // LAST: joint = none + 0.2 per subject (mean of the seeds); exact
       // sign flip over 2⁶ patterns: p = 2/64.
-      '| bert-a | None | 1 | 6 | 0.350 ± 0.187 | – | – |',
-      '| bert-a | ETHICS | 1 | 6 | 0.350 ± 0.187 | +0.000 | 1.0 |',
-      '| bert-a | ETHICS ↔ fMRI | 2 | 6 | 0.550 ± 0.187 * | +0.200 | 0.031 |',
+      '| bert-a | LAST | None | 1 | 6 | 0.350 ± 0.187 | – | – |',
+      '| bert-a | LAST | ETHICS | 1 | 6 | 0.350 ± 0.187 | +0.000 | 1.0 |',
+      '| bert-a | LAST | ETHICS ↔ fMRI | 2 | 6 | 0.550 ± 0.187 * | +0.200 | 0.031 |',
+      '| bert-a | LAST, tuned on AVG | ETHICS ↔ fMRI | 1 | 6 | 0.400 ± 0.187 * | +0.050 | 0.031 |',
     ]) {
       assert.ok(md.includes(row), `missing row ${row}\n${md}`);
     }
@@ -132,35 +177,42 @@ void test('results.tables: the three tables, computed by hand', async () => {
         md.indexOf('| bert-a | ETHICS ↔ fMRI | 2'),
     );
     assert.ok(md.includes('UNTRAINED models present'));
+    assert.ok(md.includes('SYNTHETIC fMRI**'));
     assert.ok(md.includes('smallest possible sign-flip p is 0.031'));
 
     const t1 = (await readFile(out.ethics_by_order, 'utf8')).trim().split('\n');
     assert.equal(
       t1[0],
-      'model,untrained,fine_tuning,fine_tuning_label,runs,hard_mean,hard_sd,hard_max,test_mean,test_sd,test_max,hard_auroc_mean,test_auroc_mean',
+      'model,untrained,synthetic_fmri,fine_tuning,fine_tuning_label,runs,hard_mean,hard_sd,hard_max,test_mean,test_sd,test_max,hard_auroc_mean,test_auroc_mean',
     );
     assert.equal(t1.length, 1 + 4);
     const ethicsRow = t1[1]!.split(',');
-    assert.deepEqual(ethicsRow.slice(0, 5), [
+    assert.deepEqual(ethicsRow.slice(0, 6), [
       'bert-a',
+      'false',
       'false',
       'ethics',
       'ETHICS',
       '2',
     ]);
-    assert.ok(Math.abs(Number(ethicsRow[5]) - 0.6) < 1e-12);
-    assert.ok(Math.abs(Number(ethicsRow[6]) - Math.SQRT2 / 10) < 1e-12);
+    assert.ok(Math.abs(Number(ethicsRow[6]) - 0.6) < 1e-12);
+    assert.ok(Math.abs(Number(ethicsRow[7]) - Math.SQRT2 / 10) < 1e-12);
     const t3 = (await readFile(out.brain_by_finetune, 'utf8'))
       .trim()
       .split('\n');
-    const joint = t3.find((l) => l.includes(',joint,'))!.split(',');
-    assert.ok(Math.abs(Number(joint[8]) - 0.2) < 1e-12);
-    assert.equal(Number(joint[9]), 2 / 64);
-    assert.deepEqual(joint.slice(10), ['true', 'true']);
+    assert.equal(
+      t3[0],
+      'model,untrained,synthetic_fmri,sampling,tuned_on_sampling,finetune,finetune_label,runs,subjects,mean,sd,difference_vs_none,p_sign_flip,p_exact,significant',
+    );
+    const joint = t3.find((l) => l.includes(',LAST,LAST,joint,'))!.split(',');
+    assert.ok(Math.abs(Number(joint[11]) - 0.2) < 1e-12);
+    assert.equal(Number(joint[12]), 2 / 64);
+    assert.deepEqual(joint.slice(13), ['true', 'true']);
+    assert.ok(t3.some((l) => l.includes(',LAST,AVG,joint,')));
     const json = JSON.parse(await readFile(out.json, 'utf8')) as {
       brain_by_finetune: unknown[];
     };
-    assert.equal(json.brain_by_finetune.length, 3);
+    assert.equal(json.brain_by_finetune.length, 6);
   });
 });
 

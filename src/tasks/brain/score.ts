@@ -115,6 +115,12 @@ const score: TaskDefinition = {
       description: 'Plot title; default from the sidecar\'s "model".',
       default: '',
     },
+    model: {
+      type: 'string',
+      description:
+        "Model label in the report (results.tables groups by it); '' = the sidecar's \"model\".",
+      default: '',
+    },
   },
   async run(context) {
     const {readActivations, layerMatrix, pickLayers} =
@@ -149,6 +155,18 @@ const score: TaskDefinition = {
     const acts = await readActivations(actFile, sidecar);
     const layerIdx = pickLayers(acts, listParam(context.params, 'layers'));
     const aligned = await alignTrials(acts, samples, metadata);
+    // Trials of two sampling methods would be averaged as if they were
+    // repeated presentations: a gather across a sampling matrix.
+    if (aligned.methods.length > 1) {
+      throw new TaskInputError(
+        `the samples mix sampling methods (${aligned.methods.join(', ')}): score one method at a time, e.g. with the {sampling} wildcard in this step's for_each`,
+      );
+    }
+    const label = stringParam(context, 'model', '');
+    const info: Record<string, unknown> =
+      label === ''
+        ? acts.info
+        : {...acts.info, model: label, sidecar_model: acts.info['model']};
     if (aligned.unmatched > 0) {
       context.warn(
         `${aligned.unmatched} trials have no text in ${sidecar} (matched by ${aligned.keyFields.join('+')}); left out`,
@@ -207,7 +225,9 @@ const score: TaskDefinition = {
       task: 'brain.score',
       activations: actFile,
       sidecar,
-      model: acts.info,
+      model: info,
+      sampling: aligned.methods[0] ?? null,
+      fmri_synthetic: aligned.synthetic,
       metric,
       alphas,
       folds,
@@ -254,12 +274,15 @@ const score: TaskDefinition = {
         },
       ];
     });
-    const model =
-      typeof acts.info['model'] === 'string' ? acts.info['model'] : actFile;
-    const untrained = acts.info['untrained'] === true ? ' (UNTRAINED)' : '';
+    const model = typeof info['model'] === 'string' ? info['model'] : actFile;
+    const untrained = info['untrained'] === true ? ' (UNTRAINED)' : '';
+    const fmri = [
+      aligned.methods[0] ?? '',
+      aligned.synthetic ? 'SYNTHETIC fMRI' : '',
+    ].filter((x) => x !== '');
     const title =
       stringParam(context, 'title', '') ||
-      `Brain score by layer: ${model}${untrained}, ${names.length} subjects`;
+      `Brain score by layer: ${model}${untrained}, ${names.length} subjects${fmri.length > 0 ? ` (${fmri.join(', ')})` : ''}`;
     await writeFile(
       outputPath(context, 'plot'),
       layerPlotSvg(title, layerNames, series),

@@ -1,4 +1,4 @@
-import {writeFile} from 'node:fs/promises';
+import {readFile, writeFile} from 'node:fs/promises';
 
 import {
   scenariosByItem,
@@ -29,6 +29,19 @@ import {
   optionalInput,
   stringParam,
 } from './params.js';
+
+/**
+ * True when a sidecar says its run was generated (synth.bold writes
+ * `"Synthetic": true`), so that every sample can carry the flag onward.
+ */
+async function sidecarSynthetic(file: string): Promise<boolean> {
+  const json: unknown = JSON.parse(await readFile(file, 'utf8'));
+  return (
+    typeof json === 'object' &&
+    json !== null &&
+    (json as Record<string, unknown>)['Synthetic'] === true
+  );
+}
 
 /** Takes one fMRI vector per event (or sentence) from parcel series. */
 const sample: TaskDefinition = {
@@ -115,7 +128,11 @@ const sample: TaskDefinition = {
       );
     }
     let tr = numberParam(context, 'tr', 0);
-    if (sidecar !== undefined) tr = await readSidecarTr(sidecar);
+    let synthetic = false;
+    if (sidecar !== undefined) {
+      tr = await readSidecarTr(sidecar);
+      synthetic = await sidecarSynthetic(sidecar);
+    }
     if (!(tr > 0))
       throw new TaskInputError(
         'no TR: give a sidecar input or a positive "tr" param',
@@ -182,6 +199,7 @@ const sample: TaskDefinition = {
           method,
           volumes: s.volumes,
           text,
+          ...(synthetic ? {synthetic: true} : {}),
         }),
       );
     }

@@ -210,6 +210,12 @@ const heads: TaskDefinition = {
       minimum: 0,
       maximum: 1,
     },
+    split_seed: {
+      type: 'string',
+      description:
+        "Without ethics_train: seed of the train/test split of ethics_test, fixed so that every run of a sweep is tested on the same rows ('{seed}' to vary it per run).",
+      default: '212',
+    },
     standardize: {
       type: 'boolean',
       description: 'z-score the features with the training rows.',
@@ -233,7 +239,7 @@ const heads: TaskDefinition = {
     sampling: {
       type: 'string',
       description:
-        "Sampling-method label for the tables; '' = the rows' method field.",
+        "Sampling method when the fMRI rows have no method field; must match the rows' method when they do ('' = the rows').",
       default: '',
     },
   },
@@ -315,6 +321,7 @@ const heads: TaskDefinition = {
       lrStepFraction: numberParam(context, 'lr_step_fraction', 0.02),
       fmriWeight: numberParam(context, 'fmri_weight', 1),
       trainFraction: numberParam(context, 'train_fraction', 0.8),
+      splitSeed: stringParam(context, 'split_seed', '212'),
       standardize: booleanParam(context, 'standardize', true),
       labelField: stringParam(context, 'label_field', 'label'),
       targetField: stringParam(context, 'target_field', 'fmri'),
