@@ -160,7 +160,7 @@ function readTopLevel(
   }
   for (const entry of stepEntries ?? []) {
     if (!checkName(ctx, entry, 'step id')) continue;
-    const draft = parseStep(ctx, entry);
+    const draft = parseStep(ctx, entry, params);
     if (draft !== undefined) drafts.set(draft.id, draft);
   }
   return {params, drafts};

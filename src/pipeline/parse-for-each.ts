@@ -1,8 +1,9 @@
 import {isScalar, isSeq} from 'yaml';
 
+import {didYouMean} from '../util/did-you-mean.js';
 import {formatReference, parseTemplate} from './template.js';
 import type {SourceLocation} from './diagnostic.js';
-import type {ForEachSpec, Located, Scalar} from './spec.js';
+import type {ForEachSpec, Located, ParamValue, Scalar} from './spec.js';
 import {
   checkName,
   describe,
@@ -36,6 +37,7 @@ export function parseForEach(
   ctx: ParseContext,
   stepId: string,
   entry: Entry,
+  globals: ReadonlyMap<string, Located<ParamValue>> = new Map(),
 ): ParsedForEach | undefined {
   const where = `for_each of step "${stepId}"`;
   const entries = readMapping(ctx, entry.value, entry.valueLocation, where);
@@ -58,7 +60,7 @@ export function parseForEach(
   const matrixEntry = keys.get('matrix');
   const matrix = new Map<string, Located<readonly Scalar[]>>();
   if (matrixEntry !== undefined) {
-    readMatrix(ctx, stepId, matrixEntry, matrix, wildcards);
+    readMatrix(ctx, stepId, matrixEntry, matrix, wildcards, globals);
   }
   const stepEntry = keys.get('step');
   const step =
@@ -119,6 +121,7 @@ function readMatrix(
   entry: Entry,
   matrix: Map<string, Located<readonly Scalar[]>>,
   wildcards: OwnWildcard[],
+  globals: ReadonlyMap<string, Located<ParamValue>>,
 ): void {
   const where = `matrix of step "${stepId}"`;
   const entries = readMapping(ctx, entry.value, entry.valueLocation, where);
@@ -142,7 +145,10 @@ function readMatrix(
       );
       continue;
     }
-    const values = readMatrixValues(ctx, item);
+    const values =
+      isScalar(item.value) && typeof item.value.value === 'string'
+        ? matrixFromParam(ctx, item, item.value.value, globals)
+        : readMatrixValues(ctx, item);
     if (values === undefined) continue;
     matrix.set(item.key, {value: values, location: item.valueLocation});
     wildcards.push({
@@ -152,6 +158,81 @@ function readMatrix(
     });
   }
 }
+
+/**
+ * `matrix: {sampling: '{params.samplings}'}`: the values of a global list
+ * param, so a sweep's list is written once and `--set` can change it.
+ */
+function matrixFromParam(
+  ctx: ParseContext,
+  item: Entry,
+  text: string,
+  globals: ReadonlyMap<string, Located<ParamValue>>,
+): Scalar[] | undefined {
+  const what = `matrix values of "${item.key}"`;
+  const name = PARAM_REFERENCE.exec(text)?.[1];
+  if (name === undefined) {
+    ctx.report(
+      `${what} must be a list or a reference to a list param, got the string ${JSON.stringify(text)}`,
+      item.valueLocation,
+      `write e.g. \`${item.key}: [a, b]\`, or \`${item.key}: '{params.${item.key}s}'\` with that list under params:`,
+    );
+    return undefined;
+  }
+  const param = globals.get(name);
+  if (param === undefined) {
+    const known = [...globals.keys()];
+    ctx.report(
+      `${what} refer to the global param "${name}", which is not defined`,
+      item.valueLocation,
+      didYouMean(name, known) ??
+        `define it under the top-level params:, e.g. \`${name}: [a, b]\``,
+    );
+    return undefined;
+  }
+  const list = param.value;
+  const related = [
+    {message: `param "${name}" is set here`, location: param.location},
+  ];
+  if (!Array.isArray(list) || list.length === 0) {
+    ctx.report(
+      `${what} refer to param "${name}", which must be a non-empty list, got ${JSON.stringify(list)}`,
+      item.valueLocation,
+      `set it to a list, e.g. \`${name}: [a, b]\` (or --set ${name}='[a, b]')`,
+      related,
+    );
+    return undefined;
+  }
+  const values: Scalar[] = [];
+  for (const value of list as readonly ParamValue[]) {
+    if (
+      typeof value !== 'string' &&
+      typeof value !== 'number' &&
+      typeof value !== 'boolean'
+    ) {
+      ctx.report(
+        `${what}: param "${name}" must list strings, numbers or booleans, got ${JSON.stringify(value)}`,
+        item.valueLocation,
+        'list plain values such as `[LAST, AVG]`',
+        related,
+      );
+      return undefined;
+    }
+    if (values.includes(value)) {
+      ctx.report(
+        `${what}: param "${name}" lists ${JSON.stringify(value)} twice`,
+        item.valueLocation,
+        'remove the repeat: it would make two identical jobs',
+        related,
+      );
+      return undefined;
+    }
+    values.push(value);
+  }
+  return values;
+}
+
+const PARAM_REFERENCE = /^\{params\.([A-Za-z_][A-Za-z0-9_-]*)\}$/;
 
 /** A non-empty list of distinct strings, numbers and booleans. */
 function readMatrixValues(

@@ -4,7 +4,12 @@ import {closestNames, didYouMean} from '../util/did-you-mean.js';
 import {parseForEach} from './parse-for-each.js';
 import {namedEntries, nonEmptyPath, readInputs} from './parse-inputs.js';
 import {DEFAULT_RESOURCES, parseResources} from './parse-resources.js';
-import {EXECUTORS, type ExecutorName} from './spec.js';
+import {
+  EXECUTORS,
+  type ExecutorName,
+  type Located,
+  type ParamValue,
+} from './spec.js';
 import type {StepDraft} from './step-draft.js';
 import {escapesWorkspace} from './workspace-path.js';
 import {
@@ -42,6 +47,7 @@ const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 export function parseStep(
   ctx: ParseContext,
   entry: Entry,
+  globals: ReadonlyMap<string, Located<ParamValue>> = new Map(),
 ): StepDraft | undefined {
   const id = entry.key;
   const where = `step "${id}"`;
@@ -73,7 +79,7 @@ export function parseStep(
   readAction(ctx, draft, keys, entries);
   const forEach = keys.get('for_each');
   if (forEach !== undefined) {
-    const parsed = parseForEach(ctx, id, forEach);
+    const parsed = parseForEach(ctx, id, forEach, globals);
     draft.forEach = parsed?.spec;
     draft.ownWildcards = parsed?.wildcards ?? [];
     draft.forEachValid = parsed?.valid ?? false;

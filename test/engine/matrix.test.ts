@@ -109,4 +109,51 @@ void describe('experiment matrices', {concurrency: FILE_CONCURRENCY}, () => {
     assert.equal(rig.count('score'), 8);
     assert.equal(rig.count('table'), 1);
   });
+
+  void test('a matrix over a list param grows with --set, running only new cells', async (t) => {
+    const rig = WorkspaceRig.create(t);
+    rig.pipeline(
+      'params:',
+      '  samplings: [LAST, AVG]',
+      'steps:',
+      '  sample:',
+      "    for_each: {matrix: {sampling: '{params.samplings}', run: ['1', '2']}}",
+      '    outputs: {out: "out/{sampling}_{run}.txt"}',
+      '    shell: "sh tools/fake.sh sample {outputs.out}"',
+      '  dataset:',
+      "    for_each: {matrix: {sampling: '{params.samplings}'}}",
+      '    inputs: {runs: {from: sample, output: out}}',
+      '    outputs: {out: "out/{sampling}.dataset"}',
+      '    shell: "sh tools/fake.sh dataset {outputs.out} {inputs.runs}"',
+    );
+    assert.equal((await rig.run('run', '-j', '2')).code, 0);
+    assert.deepEqual(rig.counts(), {dataset: 2, sample: 4});
+
+    const more = await rig.run(
+      'run',
+      '-j',
+      '2',
+      '--json',
+      '--set',
+      'samplings=[LAST, AVG, MIDDLE]',
+    );
+    assert.equal(more.code, 0, show(more));
+    const ran = Object.entries(outcomes(more))
+      .filter(([, o]) => o === 'ran')
+      .map(([id]) => id)
+      .sort();
+    assert.deepEqual(ran, [
+      'dataset[sampling=MIDDLE]',
+      'sample[sampling=MIDDLE,run=1]',
+      'sample[sampling=MIDDLE,run=2]',
+    ]);
+    // The new dataset gathered only its own method's two runs.
+    assert.equal(
+      rig.read('out/MIDDLE.dataset'),
+      '+sample\n+sample\n+dataset\n',
+    );
+    assert.deepEqual(rig.runs('dataset').slice(-1), [
+      'dataset[sampling=MIDDLE]',
+    ]);
+  });
 });

@@ -365,3 +365,72 @@ void test('gathers name an existing step and one of its outputs', () => {
   );
   assert.equal(diagnostics[1]?.related?.[0]?.location.line, 2);
 });
+
+void test('a matrix may take its values from a global list param', () => {
+  const text = yaml(
+    'params:',
+    '  samplings: [LAST, AVG]',
+    'steps:',
+    '  a:',
+    '    shell: "true"',
+    "    for_each: {matrix: {sampling: '{params.samplings}'}}",
+  );
+  const matrix = valid(text).steps.get('a')?.forEach?.matrix;
+  assert.deepEqual(matrix?.get('sampling')?.value, ['LAST', 'AVG']);
+
+  // --set replaces the list (values are YAML).
+  const overridden = valid(text, {
+    overrides: new Map([['samplings', '[MIDDLE]']]),
+  });
+  assert.deepEqual(
+    overridden.steps.get('a')?.forEach?.matrix.get('sampling')?.value,
+    ['MIDDLE'],
+  );
+});
+
+void test('a matrix param reference must name a list of distinct plain values', () => {
+  const text = yaml(
+    'params:',
+    '  samplings: [LAST, AVG]',
+    '  one: LAST',
+    '  twice: [a, a]',
+    '  nested: [[a]]',
+    'steps:',
+    '  a:',
+    '    shell: "true"',
+    '    for_each:',
+    "      matrix: {p: '{params.sampling}', q: '{params.one}', r: '{params.twice}'}",
+    '  b:',
+    '    shell: "true"',
+    "    for_each: {matrix: {s: '{params.nested}', t: 'LAST, AVG'}}",
+  );
+  const diagnostics = invalid(text);
+  assert.deepEqual(
+    diagnostics.map((d) => [d.message, d.location?.line, d.location?.column]),
+    [
+      [
+        'matrix values of "p" refer to the global param "sampling", which is not defined',
+        10,
+        19,
+      ],
+      [
+        'matrix values of "q" refer to param "one", which must be a non-empty list, got "LAST"',
+        10,
+        43,
+      ],
+      ['matrix values of "r": param "twice" lists "a" twice', 10, 62],
+      [
+        'matrix values of "s": param "nested" must list strings, numbers or booleans, got ["a"]',
+        13,
+        28,
+      ],
+      [
+        'matrix values of "t" must be a list or a reference to a list param, got the string "LAST, AVG"',
+        13,
+        50,
+      ],
+    ],
+  );
+  assert.equal(diagnostics[0]?.hint, 'did you mean "samplings"?');
+  assert.equal(diagnostics[1]?.related?.[0]?.location.line, 3);
+});
