@@ -15,6 +15,7 @@ import {PriorityQueue} from '../scheduler/priority-queue.js';
 import type {Admission} from '../scheduler/job-slots.js';
 import type {Allocation, ResourcePool} from '../scheduler/resource-pool.js';
 import type {Sha256Hex} from '../util/hash.js';
+import {CommitBatcher} from './commit-batcher.js';
 import {describeFailure, type JobFailure} from './job-failure.js';
 import {JobLog} from './job-log.js';
 import {JobOutputs, releasePending, restoreOutputs} from './job-outputs.js';
@@ -84,8 +85,7 @@ class JobRun {
   #stopping = false;
   #finish: (() => void) | undefined;
   #flushTimer: NodeJS.Timeout | undefined;
-  /** The commit that {@link #durable} callers of this tick wait for. */
-  #commit: Promise<void> | undefined;
+  readonly #commits: CommitBatcher;
   readonly #counts = {ran: 0, restored: 0, fresh: 0, skipped: 0};
   readonly #failed: string[] = [];
   readonly #failedKeys = new Map<string, string>();
@@ -100,6 +100,7 @@ class JobRun {
     this.#context = context;
     this.#forced = forced;
     this.#selected = new Set(jobs);
+    this.#commits = new CommitBatcher(context.store);
     this.#evaluation = {...context, producedHash: (p) => this.#hashes.get(p)};
     const lengths = criticalPathLengths(
       jobs,
@@ -180,6 +181,9 @@ class JobRun {
         },
       );
     }
+    // Nothing is waiting for a slot: what is waiting for a commit may be
+    // what the next job needs.
+    if (this.#queue.size === 0 || this.#stopping) this.#commits.hurry();
   }
 
   /** Local budgets, unless the job's runner admits its jobs itself. */
@@ -404,8 +408,9 @@ class JobRun {
       // place, not with the next timed batch: a runner killed after the
       // rename would otherwise rerun a job that finished, and one killed
       // before it leaves a record the next run restores from the store.
-      // Jobs reaching this point in the same tick share one commit.
-      await this.#durable();
+      // Jobs finishing close together share one commit; they may wait for
+      // it while other jobs are queued, as this job's slot is free already.
+      await this.#commits.durable(this.#queue.size > 0 && !this.#stopping);
       outputs.publish(hasher);
       return {outputs: records, unchanged, logPath};
     } catch (err) {
@@ -500,31 +505,6 @@ class JobRun {
       slot,
       reasons: this.#reasons.get(job),
     });
-  }
-
-  /**
-   * Commits every queued write, once for all callers in this tick: resolves
-   * when what the caller queued before calling is in the database.
-   */
-  #durable(): Promise<void> {
-    this.#commit ??= new Promise<void>((resolvePromise, reject) => {
-      const commit = () => {
-        this.#commit = undefined;
-        try {
-          this.#context.store.flush();
-          resolvePromise();
-        } catch (err) {
-          reject(err instanceof Error ? err : new Error(String(err)));
-        }
-      };
-      // While other jobs run, wait a moment so that jobs finishing close
-      // together share a commit (a commit costs about what a tiny job
-      // does); the wait costs nothing else, as this job's slot is already
-      // free. Alone, commit at once: a chain must not wait.
-      if (this.#running > 1) setTimeout(commit, 1);
-      else setImmediate(commit);
-    });
-    return this.#commit;
   }
 
   /** Batches state writes: one commit per ~100 ms, not one per job. */
