@@ -86,6 +86,8 @@ class JobRun {
   #finish: (() => void) | undefined;
   #flushTimer: NodeJS.Timeout | undefined;
   readonly #commits: CommitBatcher;
+  /** Each job's critical-path length, which orders the queue. */
+  readonly #lengths: ReadonlyMap<Job, number>;
   readonly #counts = {ran: 0, restored: 0, fresh: 0, skipped: 0};
   readonly #failed: string[] = [];
   readonly #failedKeys = new Map<string, string>();
@@ -100,12 +102,18 @@ class JobRun {
     this.#context = context;
     this.#forced = forced;
     this.#selected = new Set(jobs);
-    this.#commits = new CommitBatcher(context.store);
     this.#evaluation = {...context, producedHash: (p) => this.#hashes.get(p)};
     const lengths = criticalPathLengths(
       jobs,
       (j) => context.store.job(j.id)?.ms ?? 1,
     );
+    this.#lengths = lengths;
+    this.#commits = new CommitBatcher(context.store, () => {
+      const head = this.#queue.peek();
+      return head === undefined || this.#stopping
+        ? -Infinity
+        : (lengths.get(head.job) ?? 0);
+    });
     this.#queue = new PriorityQueue((a, b) => {
       const la = lengths.get(a.job) ?? 0;
       const lb = lengths.get(b.job) ?? 0;
@@ -181,9 +189,9 @@ class JobRun {
         },
       );
     }
-    // Nothing is waiting for a slot: what is waiting for a commit may be
-    // what the next job needs.
-    if (this.#queue.size === 0 || this.#stopping) this.#commits.hurry();
+    // The queue changed: what waits for a commit may be what should start
+    // next.
+    this.#commits.check();
   }
 
   /** Local budgets, unless the job's runner admits its jobs itself. */
@@ -409,8 +417,8 @@ class JobRun {
       // rename would otherwise rerun a job that finished, and one killed
       // before it leaves a record the next run restores from the store.
       // Jobs finishing close together share one commit; they may wait for
-      // it while other jobs are queued, as this job's slot is free already.
-      await this.#commits.durable(this.#queue.size > 0 && !this.#stopping);
+      // it while queued jobs go first anyway, as this job's slot is free.
+      await this.#commits.durable(this.#urgency(job));
       outputs.publish(hasher);
       return {outputs: records, unchanged, logPath};
     } catch (err) {
@@ -421,6 +429,16 @@ class JobRun {
     } finally {
       await new Promise((r) => log.end(r));
     }
+  }
+
+  /** How soon a finished job's dependents would start (CommitBatcher). */
+  #urgency(job: Job): number {
+    let urgency = -Infinity;
+    for (const next of job.dependents) {
+      if (!this.#selected.has(next)) continue;
+      urgency = Math.max(urgency, this.#lengths.get(next) ?? 0);
+    }
+    return urgency;
   }
 
   #complete(
