@@ -27,16 +27,14 @@ sub open_log {
   $flags |= POSIX::O_TRUNC() if $mode eq 'w';
   my $fh;
   return $fh if sysopen($fh, $log, $flags, 0666);
-  my $err = $! + 0;
+  return undef unless $!{ENOENT};
+  # No directory yet; another launcher may be making it right now.
   (my $dir = $log) =~ s{/[^/]*\z}{};
   if ($dir ne '' && !-d $dir) {
     require File::Path;
     eval { File::Path::make_path($dir) };
-    return $fh if sysopen($fh, $log, $flags, 0666);
-    $err = $! + 0;
   }
-  $! = $err;
-  return undef;
+  return sysopen($fh, $log, $flags, 0666) ? $fh : undef;
 }
 print "R\n";
 while (defined(my $len = <STDIN>)) {

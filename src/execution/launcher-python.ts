@@ -49,10 +49,10 @@ def main():
         try:
             return os.open(log, how, 0o666)
         except FileNotFoundError:
+            # No directory yet; another launcher may be making it right now.
             parent = os.path.dirname(log)
-            if parent == b'' or os.path.isdir(parent):
-                raise
-            os.makedirs(parent, exist_ok=True)
+            if parent != b'':
+                os.makedirs(parent, exist_ok=True)
             return os.open(log, how, 0o666)
     say(b'R\n')
     while True:

@@ -224,6 +224,39 @@ for (const {kind, skip, base} of KINDS) {
       );
     });
 
+    void test('launchers racing to create the log directory all succeed', async (t) => {
+      const dir = scratch(t);
+      const pool = new LauncherPool({...base});
+      t.after(() => pool.close());
+      const launchers = await Promise.all(
+        Array.from({length: 8}, () => pool.acquire()),
+      );
+      const ends = await Promise.all(
+        launchers.map(
+          (launcher, i) =>
+            new Promise<LaunchEnd>((ended) => {
+              assert.ok(launcher !== undefined);
+              launcher.launch(
+                {
+                  command: 'true',
+                  cwd: dir,
+                  logPath: join(dir, 'new', 'logs', `${i}.log`),
+                  truncate: true,
+                  header: `$ true ${i}\n`,
+                  env: {},
+                },
+                {started: () => undefined, ended},
+              );
+            }),
+        ),
+      );
+      for (const launcher of launchers) pool.release(launcher!);
+      assert.deepEqual(
+        ends,
+        launchers.map(() => ({kind: 'exit', code: 0})),
+      );
+    });
+
     void test('a missing log directory is created', async (t) => {
       const dir = scratch(t);
       const {failure, log} = await run(base, dir, 'cp logs/job.log copy.txt');
