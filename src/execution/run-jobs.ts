@@ -10,9 +10,6 @@ import {describeReason} from '../cache/stale-reason.js';
 import type {OutputRecord} from '../cache/state-store.js';
 import type {Job} from '../graph/job.js';
 import type {Logger} from '../logging/events.js';
-import {criticalPathLengths} from '../scheduler/critical-path.js';
-import {PriorityQueue} from '../scheduler/priority-queue.js';
-import type {Admission} from '../scheduler/job-slots.js';
 import type {Allocation, ResourcePool} from '../scheduler/resource-pool.js';
 import type {Sha256Hex} from '../util/hash.js';
 import {CommitBatcher} from './commit-batcher.js';
@@ -20,6 +17,7 @@ import {describeFailure, type JobFailure} from './job-failure.js';
 import {JobLog} from './job-log.js';
 import {JobOutputs, releasePending, restoreOutputs} from './job-outputs.js';
 import type {ActionRunner} from './action-runner.js';
+import {StartQueue} from './start-queue.js';
 
 /** Everything one run needs. */
 export interface RunContext extends Omit<EvaluationContext, 'producedHash'> {
@@ -74,7 +72,7 @@ class JobRun {
   readonly #jobs: readonly Job[];
   readonly #waitingOn = new Map<Job, number>();
   readonly #hashes = new Map<string, Sha256Hex>();
-  readonly #queue: PriorityQueue<{job: Job; key: JobKey}>;
+  readonly #queue: StartQueue;
   /** Why each job that is not fresh runs or is restored, for the timeline. */
   readonly #reasons = new Map<Job, string[]>();
   readonly #toEvaluate: Job[] = [];
@@ -86,8 +84,6 @@ class JobRun {
   #finish: (() => void) | undefined;
   #flushTimer: NodeJS.Timeout | undefined;
   readonly #commits: CommitBatcher;
-  /** Each job's critical-path length, which orders the queue. */
-  readonly #lengths: ReadonlyMap<Job, number>;
   readonly #counts = {ran: 0, restored: 0, fresh: 0, skipped: 0};
   readonly #failed: string[] = [];
   readonly #failedKeys = new Map<string, string>();
@@ -103,22 +99,14 @@ class JobRun {
     this.#forced = forced;
     this.#selected = new Set(jobs);
     this.#evaluation = {...context, producedHash: (p) => this.#hashes.get(p)};
-    const lengths = criticalPathLengths(
+    this.#queue = new StartQueue(
       jobs,
       (j) => context.store.job(j.id)?.ms ?? 1,
+      (j) => context.runnerFor(j).admission ?? context.resources,
     );
-    this.#lengths = lengths;
-    this.#commits = new CommitBatcher(context.store, () => {
-      const head = this.#queue.peek();
-      return head === undefined || this.#stopping
-        ? -Infinity
-        : (lengths.get(head.job) ?? 0);
-    });
-    this.#queue = new PriorityQueue((a, b) => {
-      const la = lengths.get(a.job) ?? 0;
-      const lb = lengths.get(b.job) ?? 0;
-      return la !== lb ? la > lb : a.job.index < b.job.index;
-    });
+    this.#commits = new CommitBatcher(context.store, () =>
+      this.#stopping ? -Infinity : this.#queue.headLength(),
+    );
   }
 
   async run(): Promise<RunSummary> {
@@ -166,37 +154,20 @@ class JobRun {
       });
     }
     while (!this.#stopping) {
-      const next = this.#queue.takeFirst((item) =>
-        this.#admission(item.job).fits(item.job.step.resources),
-      );
+      const next = this.#queue.take(() => this.#pump());
       if (next === undefined) break;
-      const admission = this.#admission(next.job);
-      const allocation = admission.take(next.job.step.resources);
       this.#running++;
-      let held = true;
-      const release = () => {
-        if (!held) return;
-        held = false;
-        admission.give(allocation);
+      const {job, key, allocation, release} = next;
+      void this.#execute(job, key, allocation, release).finally(() => {
+        this.#running--;
+        release();
         this.#pump();
-      };
-      void this.#execute(next.job, next.key, allocation, release).finally(
-        () => {
-          this.#running--;
-          release();
-          this.#pump();
-          this.#maybeFinish();
-        },
-      );
+        this.#maybeFinish();
+      });
     }
     // The queue changed: what waits for a commit may be what should start
     // next.
     this.#commits.check();
-  }
-
-  /** Local budgets, unless the job's runner admits its jobs itself. */
-  #admission(job: Job): Admission {
-    return this.#context.runnerFor(job).admission ?? this.#context.resources;
   }
 
   #maybeFinish(): void {
@@ -436,7 +407,7 @@ class JobRun {
     let urgency = -Infinity;
     for (const next of job.dependents) {
       if (!this.#selected.has(next)) continue;
-      urgency = Math.max(urgency, this.#lengths.get(next) ?? 0);
+      urgency = Math.max(urgency, this.#queue.lengthOf(next));
     }
     return urgency;
   }
