@@ -1,9 +1,9 @@
 import {
   constants,
-  copyFileSync,
   mkdirSync,
   renameSync,
   statSync,
+  writeFileSync,
 } from 'node:fs';
 import {copyFile, mkdir, rename, rm, stat} from 'node:fs/promises';
 import {dirname, join} from 'node:path';
@@ -39,10 +39,12 @@ export class ContentStore {
   }
 
   /**
-   * {@link put} for a small file, synchronously: for a tiny output the
-   * thread-pool round trips of the async calls cost more than the work.
+   * {@link put} for a small file whose bytes the caller has read already
+   * (to hash them), synchronously: for a tiny output the thread-pool round
+   * trips of the async calls cost more than the work, and writing the bytes
+   * takes three system calls where copying the file takes about nine.
    */
-  putSmall(file: string, hash: Sha256Hex): void {
+  putBytes(bytes: Uint8Array, hash: Sha256Hex): void {
     // Note: no cache of blobs known to exist; gc deletes blobs behind this
     // object's back, and one stat is cheap.
     const target = this.pathOf(hash);
@@ -51,12 +53,12 @@ export class ContentStore {
     const temp = this.#tempFor(target);
     if (!this.#shards.has(shard)) mkdirSync(shard, {recursive: true});
     try {
-      copyFileSync(file, temp, constants.COPYFILE_FICLONE);
+      writeFileSync(temp, bytes, {flag: 'wx'});
     } catch (err) {
       // A shard directory gc removed since: make it again, once.
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
       mkdirSync(shard, {recursive: true});
-      copyFileSync(file, temp, constants.COPYFILE_FICLONE);
+      writeFileSync(temp, bytes, {flag: 'wx'});
     }
     this.#shards.add(shard);
     renameSync(temp, target);

@@ -44,9 +44,15 @@ export class FileHasher {
 
   /**
    * Records a hash we already know (an output we just wrote and hashed, or
-   * restored from the store), so the next run needs only a stat.
+   * restored from the store), so the next run needs only a stat. `stamp`:
+   * the file's stamp when it was hashed, if known (a rename keeps it); if
+   * not, the file is stat'ed now.
    */
-  remember(path: string, hash: Sha256Hex): void {
+  remember(path: string, hash: Sha256Hex, stamp?: FileStamp): void {
+    if (stamp !== undefined) {
+      this.#store.putFile(path, {...stampOf(stamp), hash});
+      return;
+    }
     const stats = this.#stat(path);
     if (stats === undefined) return;
     this.#store.putFile(path, {...stampOf(stats), hash});
@@ -75,7 +81,7 @@ export class FileHasher {
   }
 }
 
-function stampOf(stats: Stats): FileStamp {
+function stampOf(stats: FileStamp): FileStamp {
   return {size: stats.size, mtimeMs: stats.mtimeMs, ino: stats.ino};
 }
 

@@ -1,5 +1,6 @@
 import {
   closeSync,
+  constants,
   existsSync,
   mkdirSync,
   openSync,
@@ -15,6 +16,11 @@ import {Writable} from 'node:stream';
  * reports a log path — a failure, a shell job's `$ command` line — writes
  * to it first, so the path it points at exists.
  *
+ * A first attempt replaces the previous run's log: its first open truncates
+ * the file, and an attempt that wrote nothing removes it when it ends. A
+ * shell job's launcher opens the file itself ({@link claim}), so a shell job
+ * that succeeds quietly costs the runner no file operation at all.
+ *
  * Writes are synchronous appends (O_APPEND), so once `write` returns the
  * text is in the file: a shell job started afterwards by the launcher
  * appends its own output after it, and the runner's closing lines land
@@ -24,23 +30,37 @@ import {Writable} from 'node:stream';
 export class JobLog extends Writable {
   readonly path: string;
   #fd: number | undefined;
+  /** Nothing of this attempt is in the file yet: an earlier log may be. */
+  #fresh: boolean;
 
   /**
-   * @param fresh the first attempt: the previous run's log is removed, so
+   * @param fresh the first attempt: the previous run's log is replaced, so
    *   an old log is never taken for this run's.
    */
   constructor(path: string, fresh: boolean) {
     super({decodeStrings: true});
     this.path = path;
+    this.#fresh = fresh;
     // A log that cannot be written must not crash the run: the job's own
     // outcome is what gets reported.
     this.on('error', () => undefined);
-    if (fresh) removeIfPresent(path);
   }
 
   /** Opens the file now, so that something else may append to it. */
   touch(): void {
-    this.#fd ??= openAppend(this.path);
+    this.#fd ??= openLog(this.path, this.#fresh);
+    this.#fresh = false;
+  }
+
+  /**
+   * Hands the file to another writer that opens it itself (a shell job's
+   * launcher) and returns whether that writer must truncate it: true when
+   * an earlier run's log may still be there. Later writes here append.
+   */
+  claim(): boolean {
+    const truncate = this.#fresh && this.#fd === undefined;
+    this.#fresh = false;
+    return truncate;
   }
 
   override _write(
@@ -58,6 +78,7 @@ export class JobLog extends Writable {
   }
 
   override _final(callback: (error?: Error | null) => void): void {
+    if (this.#fresh) removeIfPresent(this.path);
     this.#closeFile();
     callback();
   }
@@ -77,14 +98,21 @@ export class JobLog extends Writable {
   }
 }
 
-/** Opens for appending, creating the directory only when it is missing. */
-function openAppend(path: string): number {
+/**
+ * Opens for appending (truncating first when `truncate`), creating the
+ * directory only when it is missing.
+ */
+function openLog(path: string, truncate: boolean): number {
+  const {O_WRONLY, O_CREAT, O_APPEND, O_TRUNC} = constants;
+  // Note: O_APPEND even when truncating, so that text written here after a
+  // launched job's output lands after it.
+  const flags = O_WRONLY | O_CREAT | O_APPEND | (truncate ? O_TRUNC : 0);
   try {
-    return openSync(path, 'a');
+    return openSync(path, flags);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     mkdirSync(dirname(path), {recursive: true});
-    return openSync(path, 'a');
+    return openSync(path, flags);
   }
 }
 
@@ -95,7 +123,6 @@ function removeIfPresent(path: string): void {
   try {
     unlinkSync(path);
   } catch {
-    // Not there (the common case), or not ours to remove: opened for
-    // append later either way.
+    // Not ours to remove: the next write truncates it anyway.
   }
 }

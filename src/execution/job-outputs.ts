@@ -1,17 +1,25 @@
 import {randomBytes} from 'node:crypto';
 import {
+  closeSync,
+  constants,
+  fstatSync,
   mkdirSync,
+  openSync,
   readdirSync,
   readFileSync,
+  readSync,
   renameSync,
-  statSync,
 } from 'node:fs';
-import {readdir, rename, rm, stat} from 'node:fs/promises';
+import {readdir, rename, rm} from 'node:fs/promises';
 import {basename, dirname, join, resolve} from 'node:path';
 
 import type {ContentStore} from '../cache/content-store.js';
 import type {FileHasher} from '../cache/file-hasher.js';
-import type {OutputRecord, StateStore} from '../cache/state-store.js';
+import type {
+  FileStamp,
+  OutputRecord,
+  StateStore,
+} from '../cache/state-store.js';
 import type {Job} from '../graph/job.js';
 import {sha256, sha256File, type Sha256Hex} from '../util/hash.js';
 import type {JobFailure} from './job-failure.js';
@@ -39,8 +47,10 @@ export class JobOutputs {
   /** Output name → [final relative path, temporary relative path]. */
   readonly paths = new Map<string, {final: string; temp: string}>();
   #staged: Record<string, OutputRecord> | undefined;
-  /** Output name → size of its temporary file, from {@link verify}. */
-  readonly #sizes = new Map<string, number>();
+  /** Output name → its temporary file, opened by {@link verify}. */
+  readonly #opened = new Map<string, OpenOutput>();
+  /** Output name → its temporary file's stamp, from {@link verify}. */
+  readonly #stamps = new Map<string, FileStamp>();
 
   constructor(job: Job, workspace: string, store: StateStore) {
     this.#workspace = workspace;
@@ -77,20 +87,22 @@ export class JobOutputs {
   }
 
   /**
-   * Checks every output was written as a regular file, noting its size.
-   * Synchronous: one stat per output is cheaper on the main thread than a
-   * round trip through libuv's thread pool, and this runs once per job.
+   * Checks every output was written as a regular file, and opens it for
+   * {@link stage} to read. Synchronous: an open and an fstat per output are
+   * cheaper on the main thread than round trips through libuv's thread
+   * pool, and this runs once per job. Opening here rather than stat'ing
+   * saves {@link stage} a stat, and the stamp taken here is the one the
+   * hash is remembered with after the rename (which keeps it).
    */
   verify(): JobFailure | undefined {
-    this.#sizes.clear();
+    this.#closeAll();
     for (const [name, {final, temp}] of this.paths) {
-      const stats = statSync(resolve(this.#workspace, temp), {
-        throwIfNoEntry: false,
-      });
-      if (stats?.isFile() !== true) {
+      const file = openOutput(resolve(this.#workspace, temp));
+      if (file === undefined) {
+        this.#closeAll();
         return {reason: 'missing-output', output: name, path: final};
       }
-      this.#sizes.set(name, stats.size);
+      this.#opened.set(name, file);
     }
     return undefined;
   }
@@ -100,25 +112,31 @@ export class JobOutputs {
    * caller then records the job and only then calls {@link publish}: a
    * runner killed in between leaves a record whose outputs are all in the
    * store, so the next run restores them instead of rerunning the job.
-   * Small files (most outputs of most DAGs) are handled synchronously, for
-   * the same reason as in {@link verify}; large ones off the main thread.
+   * Small files (most outputs of most DAGs) are read once, synchronously,
+   * and their bytes both hashed and stored; large ones are handled off the
+   * main thread.
    */
   async stage(
     contentStore: ContentStore,
   ): Promise<Record<string, OutputRecord>> {
     const records: Record<string, OutputRecord> = {};
     for (const [name, {final, temp}] of this.paths) {
-      const absTemp = resolve(this.#workspace, temp);
-      let size = this.#sizes.get(name);
+      const file = this.#opened.get(name);
+      if (file === undefined) {
+        throw new Error(`Internal error: output "${name}" was not verified`);
+      }
+      let {size} = file.stamp;
       let hash: Sha256Hex;
-      if (size !== undefined && size <= SMALL_FILE) {
-        const bytes = readFileSync(absTemp);
+      if (size <= SMALL_FILE) {
+        const bytes = readAll(file.fd, size);
+        this.#close(name);
         size = bytes.length;
         hash = sha256(bytes);
-        contentStore.putSmall(absTemp, hash);
+        contentStore.putBytes(bytes, hash);
       } else {
+        this.#close(name);
+        const absTemp = resolve(this.#workspace, temp);
         hash = await sha256File(absTemp);
-        size = (await stat(absTemp)).size;
         await contentStore.put(absTemp, hash);
       }
       records[name] = {path: final, hash, size};
@@ -134,14 +152,15 @@ export class JobOutputs {
   publish(hasher: FileHasher): void {
     for (const [name, {final, temp}] of this.paths) {
       const record = this.#staged?.[name];
-      if (record === undefined) {
+      const stamp = this.#stamps.get(name);
+      if (record === undefined || stamp === undefined) {
         throw new Error(`Internal error: output "${name}" was not staged`);
       }
       renameSync(
         resolve(this.#workspace, temp),
         resolve(this.#workspace, final),
       );
-      hasher.remember(final, record.hash);
+      hasher.remember(final, record.hash, stamp);
     }
   }
 
@@ -151,6 +170,7 @@ export class JobOutputs {
    * stays registered after the run, and the next run tries again.
    */
   async discard(): Promise<void> {
+    this.#closeAll();
     const registered = registeredPatterns(this.#store);
     for (const {final, temp} of this.paths.values()) {
       if (!(await removeQuietly(resolve(this.#workspace, temp)))) {
@@ -158,6 +178,65 @@ export class JobOutputs {
       }
     }
   }
+  #close(name: string): void {
+    const file = this.#opened.get(name);
+    if (file === undefined) return;
+    this.#opened.delete(name);
+    this.#stamps.set(name, file.stamp);
+    closeSync(file.fd);
+  }
+
+  #closeAll(): void {
+    for (const name of [...this.#opened.keys()]) this.#close(name);
+  }
+}
+
+/** A verified output: its open file, and its stamp when opened. */
+interface OpenOutput {
+  readonly fd: number;
+  readonly stamp: FileStamp;
+}
+
+/**
+ * Opens an output for reading; undefined when it is missing or not a
+ * regular file. O_NONBLOCK: a job that left a named pipe there must not
+ * hang the runner (it has no effect on a regular file).
+ */
+function openOutput(path: string): OpenOutput | undefined {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    throw err;
+  }
+  try {
+    const stats = fstatSync(fd);
+    if (stats.isFile()) {
+      return {
+        fd,
+        stamp: {size: stats.size, mtimeMs: stats.mtimeMs, ino: stats.ino},
+      };
+    }
+  } catch (err) {
+    closeSync(fd);
+    throw err;
+  }
+  closeSync(fd);
+  return undefined;
+}
+
+/** Reads a file of `size` bytes from its start. */
+function readAll(fd: number, size: number): Buffer {
+  const bytes = Buffer.allocUnsafe(size);
+  let done = 0;
+  while (done < size) {
+    const n = readSync(fd, bytes, done, size - done, done);
+    if (n === 0) break; // Shrunk since the fstat: hash what is there.
+    done += n;
+  }
+  return done === size ? bytes : bytes.subarray(0, done);
 }
 
 /** Numbers this process's temporary names, which start with its token. */

@@ -2,7 +2,9 @@ import {spawn, type ChildProcessWithoutNullStreams} from 'node:child_process';
 import type {Socket} from 'node:net';
 import {constants} from 'node:os';
 
-import {LAUNCHER_SCRIPT} from './launcher-script.js';
+import {PERL_LAUNCHER} from './launcher-perl.js';
+import type {LauncherProgram} from './launcher-protocol.js';
+import {pythonLauncher} from './launcher-python.js';
 
 /** What a launched job needs besides its command. */
 export interface LaunchSpec {
@@ -10,6 +12,10 @@ export interface LaunchSpec {
   readonly cwd: string;
   /** Appended to: the job's stdout and stderr go here. */
   readonly logPath: string;
+  /** Empty the log first (it may hold an earlier run's). */
+  readonly truncate: boolean;
+  /** Written to the log before the job starts (its `$ command` line). */
+  readonly header: string;
   /** Added to the launcher's environment (the runner's job environment). */
   readonly env: Readonly<Record<string, string>>;
 }
@@ -31,11 +37,13 @@ export interface LaunchListener {
 }
 
 /**
- * One launcher process (see launcher-script.ts), running at most one job at
- * a time. While idle it holds no reference on the event loop, so a runner
- * that is done exits, and the launcher with it (end of its stdin).
+ * One launcher process (see launcher-protocol.ts), running at most one job
+ * at a time. While idle it holds no reference on the event loop, so a
+ * runner that is done exits, and the launcher with it (end of its stdin).
  */
 export class Launcher {
+  /** Which program this is (Perl or Python). */
+  readonly program: LauncherProgram;
   readonly #child: ChildProcessWithoutNullStreams;
   readonly #ready: Promise<boolean>;
   #buffered = '';
@@ -44,11 +52,12 @@ export class Launcher {
   #listener: LaunchListener | undefined;
   #onReady: ((ok: boolean) => void) | undefined;
 
-  constructor(env: NodeJS.ProcessEnv) {
+  constructor(env: NodeJS.ProcessEnv, program: LauncherProgram) {
+    this.program = program;
     this.#ready = new Promise((r) => (this.#onReady = r));
     // Note: detached gives the launcher its own process group, so that
     // killing an orphaned launcher's group (cleanPending) hits nothing else.
-    this.#child = spawn('perl', ['-e', LAUNCHER_SCRIPT], {
+    this.#child = spawn(program.command, program.args, {
       env,
       detached: true,
       stdio: ['pipe', 'pipe', 'pipe'],
@@ -92,7 +101,13 @@ export class Launcher {
     }
     this.#listener = listener;
     this.#busy();
-    const fields = [spec.cwd, spec.logPath, spec.command];
+    const fields = [
+      spec.cwd,
+      spec.logPath,
+      spec.truncate ? 'w' : 'a',
+      spec.header,
+      spec.command,
+    ];
     for (const [name, value] of Object.entries(spec.env)) {
       fields.push(`${name}=${value}`);
     }
@@ -190,18 +205,38 @@ function signalName(n: number): string {
   return SIGNAL_NAMES.get(n) ?? `signal ${n}`;
 }
 
+/** After this many jobs a pool looks for the cheaper Python launcher. */
+const UPGRADE_AFTER = 50;
+
 /**
  * Launchers for this process, one per job running at once, started on
- * demand and kept for later jobs. `unavailable` turns true when one could
- * not start (no perl): the caller then spawns jobs itself, as before.
+ * demand and kept for later jobs. The first ones run Perl, which starts in
+ * milliseconds. Once a pool has launched {@link UPGRADE_AFTER} jobs (a run
+ * big enough for per-job costs to add up) it starts a Python launcher in
+ * the background, which costs less per job (launcher-python.ts); if that
+ * works, new launchers run Python and Perl ones are ended as they come
+ * back. NEUROMAKE_LAUNCHER=perl or =python in the environment picks one
+ * kind from the start, and only that kind.
+ *
+ * `unavailable` turns true when no launcher could start (neither perl nor
+ * python): the caller then spawns jobs itself, as before.
  */
 export class LauncherPool {
   readonly #env: NodeJS.ProcessEnv;
   readonly #idle: Launcher[] = [];
+  /** What new launchers run. */
+  #program: LauncherProgram = PERL_LAUNCHER;
+  /** Which kinds may run: both, unless the environment picked one. */
+  readonly #only: 'perl' | 'python' | undefined;
+  #launches = 0;
+  /** The switch to Python, once begun. */
+  #upgrade: Promise<void> | undefined;
   #unavailable = false;
 
   constructor(env: NodeJS.ProcessEnv) {
     this.#env = env;
+    const only = env['NEUROMAKE_LAUNCHER'];
+    this.#only = only === 'perl' || only === 'python' ? only : undefined;
   }
 
   get unavailable(): boolean {
@@ -210,20 +245,28 @@ export class LauncherPool {
 
   /** An idle, ready launcher, or undefined when none can be started. */
   async acquire(): Promise<Launcher | undefined> {
+    if (++this.#launches === UPGRADE_AFTER && this.#only === undefined) {
+      this.#upgrade = this.#tryPython();
+    }
     while (this.#idle.length > 0) {
       const launcher = this.#idle.pop()!;
       if (launcher.alive) return launcher;
     }
     if (this.#unavailable) return undefined;
-    const launcher = new Launcher(this.#env);
-    if (await launcher.ready()) return launcher;
+    const launcher = await this.#start();
+    if (launcher !== undefined) return launcher;
     this.#unavailable = true;
     return undefined;
   }
 
   /** Returns a launcher after its job ended. */
   release(launcher: Launcher): void {
-    if (launcher.alive) this.#idle.push(launcher);
+    if (!launcher.alive) return;
+    if (launcher.program.name === this.#program.name) {
+      this.#idle.push(launcher);
+    } else {
+      void launcher.close(); // Superseded by the cheaper kind.
+    }
   }
 
   /**
@@ -232,6 +275,45 @@ export class LauncherPool {
    * children's, as a plain spawn's did.
    */
   async close(): Promise<void> {
+    await this.#upgrade;
     await Promise.all(this.#idle.splice(0).map((l) => l.close()));
+  }
+
+  /**
+   * Starts a launcher of the current kind or, when that cannot start, the
+   * other (looked for only then: finding Python takes a moment).
+   */
+  async #start(): Promise<Launcher | undefined> {
+    type Find = () => LauncherProgram | Promise<LauncherProgram | undefined>;
+    const perl: Find = () => PERL_LAUNCHER;
+    const python: Find = () => pythonLauncher(this.#env);
+    const current: Find = () => this.#program;
+    const order =
+      this.#only === 'perl'
+        ? [perl]
+        : this.#only === 'python'
+          ? [python]
+          : this.#program.name === 'python'
+            ? [current, perl]
+            : [perl, python];
+    for (const find of order) {
+      const program = await find();
+      if (program === undefined) continue;
+      const launcher = new Launcher(this.#env, program);
+      if (!(await launcher.ready())) continue;
+      this.#program = program;
+      return launcher;
+    }
+    return undefined;
+  }
+
+  async #tryPython(): Promise<void> {
+    const program = await pythonLauncher(this.#env);
+    if (program === undefined || this.#program.name === program.name) return;
+    const launcher = new Launcher(this.#env, program);
+    if (!(await launcher.ready())) return;
+    this.#program = program;
+    for (const old of this.#idle.splice(0)) void old.close();
+    this.#idle.push(launcher);
   }
 }

@@ -51,9 +51,9 @@ export class LocalRunner implements ActionRunner {
     const command = renderCommand(job, this.#spec.params, (name) =>
       outputs.tempOf(name),
     );
-    log.write(`$ ${command}\n`);
     return runShell({
       command,
+      header: `$ ${command}\n`,
       cwd: this.#spec.workspace,
       baseEnv: baseEnvironment(),
       jobEnv: jobVariables(job, allocation, this.#gpuBudget, this.#inheritGpus),

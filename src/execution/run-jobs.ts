@@ -10,15 +10,14 @@ import {describeReason} from '../cache/stale-reason.js';
 import type {OutputRecord} from '../cache/state-store.js';
 import type {Job} from '../graph/job.js';
 import type {Logger} from '../logging/events.js';
-import {criticalPathLengths} from '../scheduler/critical-path.js';
-import {PriorityQueue} from '../scheduler/priority-queue.js';
-import type {Admission} from '../scheduler/job-slots.js';
 import type {Allocation, ResourcePool} from '../scheduler/resource-pool.js';
 import type {Sha256Hex} from '../util/hash.js';
+import {CommitBatcher} from './commit-batcher.js';
 import {describeFailure, type JobFailure} from './job-failure.js';
 import {JobLog} from './job-log.js';
 import {JobOutputs, releasePending, restoreOutputs} from './job-outputs.js';
 import type {ActionRunner} from './action-runner.js';
+import {StartQueue} from './start-queue.js';
 
 /** Everything one run needs. */
 export interface RunContext extends Omit<EvaluationContext, 'producedHash'> {
@@ -73,7 +72,7 @@ class JobRun {
   readonly #jobs: readonly Job[];
   readonly #waitingOn = new Map<Job, number>();
   readonly #hashes = new Map<string, Sha256Hex>();
-  readonly #queue: PriorityQueue<{job: Job; key: JobKey}>;
+  readonly #queue: StartQueue;
   /** Why each job that is not fresh runs or is restored, for the timeline. */
   readonly #reasons = new Map<Job, string[]>();
   readonly #toEvaluate: Job[] = [];
@@ -84,8 +83,7 @@ class JobRun {
   #stopping = false;
   #finish: (() => void) | undefined;
   #flushTimer: NodeJS.Timeout | undefined;
-  /** The commit that {@link #durable} callers of this tick wait for. */
-  #commit: Promise<void> | undefined;
+  readonly #commits: CommitBatcher;
   readonly #counts = {ran: 0, restored: 0, fresh: 0, skipped: 0};
   readonly #failed: string[] = [];
   readonly #failedKeys = new Map<string, string>();
@@ -101,15 +99,14 @@ class JobRun {
     this.#forced = forced;
     this.#selected = new Set(jobs);
     this.#evaluation = {...context, producedHash: (p) => this.#hashes.get(p)};
-    const lengths = criticalPathLengths(
+    this.#queue = new StartQueue(
       jobs,
       (j) => context.store.job(j.id)?.ms ?? 1,
+      (j) => context.runnerFor(j).admission ?? context.resources,
     );
-    this.#queue = new PriorityQueue((a, b) => {
-      const la = lengths.get(a.job) ?? 0;
-      const lb = lengths.get(b.job) ?? 0;
-      return la !== lb ? la > lb : a.job.index < b.job.index;
-    });
+    this.#commits = new CommitBatcher(context.store, () =>
+      this.#stopping ? -Infinity : this.#queue.headLength(),
+    );
   }
 
   async run(): Promise<RunSummary> {
@@ -157,34 +154,20 @@ class JobRun {
       });
     }
     while (!this.#stopping) {
-      const next = this.#queue.takeFirst((item) =>
-        this.#admission(item.job).fits(item.job.step.resources),
-      );
+      const next = this.#queue.take(() => this.#pump());
       if (next === undefined) break;
-      const admission = this.#admission(next.job);
-      const allocation = admission.take(next.job.step.resources);
       this.#running++;
-      let held = true;
-      const release = () => {
-        if (!held) return;
-        held = false;
-        admission.give(allocation);
+      const {job, key, allocation, release} = next;
+      void this.#execute(job, key, allocation, release).finally(() => {
+        this.#running--;
+        release();
         this.#pump();
-      };
-      void this.#execute(next.job, next.key, allocation, release).finally(
-        () => {
-          this.#running--;
-          release();
-          this.#pump();
-          this.#maybeFinish();
-        },
-      );
+        this.#maybeFinish();
+      });
     }
-  }
-
-  /** Local budgets, unless the job's runner admits its jobs itself. */
-  #admission(job: Job): Admission {
-    return this.#context.runnerFor(job).admission ?? this.#context.resources;
+    // The queue changed: what waits for a commit may be what should start
+    // next.
+    this.#commits.check();
   }
 
   #maybeFinish(): void {
@@ -404,8 +387,9 @@ class JobRun {
       // place, not with the next timed batch: a runner killed after the
       // rename would otherwise rerun a job that finished, and one killed
       // before it leaves a record the next run restores from the store.
-      // Jobs reaching this point in the same tick share one commit.
-      await this.#durable();
+      // Jobs finishing close together share one commit; they may wait for
+      // it while queued jobs go first anyway, as this job's slot is free.
+      await this.#commits.durable(this.#urgency(job));
       outputs.publish(hasher);
       return {outputs: records, unchanged, logPath};
     } catch (err) {
@@ -416,6 +400,16 @@ class JobRun {
     } finally {
       await new Promise((r) => log.end(r));
     }
+  }
+
+  /** How soon a finished job's dependents would start (CommitBatcher). */
+  #urgency(job: Job): number {
+    let urgency = -Infinity;
+    for (const next of job.dependents) {
+      if (!this.#selected.has(next)) continue;
+      urgency = Math.max(urgency, this.#queue.lengthOf(next));
+    }
+    return urgency;
   }
 
   #complete(
@@ -500,31 +494,6 @@ class JobRun {
       slot,
       reasons: this.#reasons.get(job),
     });
-  }
-
-  /**
-   * Commits every queued write, once for all callers in this tick: resolves
-   * when what the caller queued before calling is in the database.
-   */
-  #durable(): Promise<void> {
-    this.#commit ??= new Promise<void>((resolvePromise, reject) => {
-      const commit = () => {
-        this.#commit = undefined;
-        try {
-          this.#context.store.flush();
-          resolvePromise();
-        } catch (err) {
-          reject(err instanceof Error ? err : new Error(String(err)));
-        }
-      };
-      // While other jobs run, wait a moment so that jobs finishing close
-      // together share a commit (a commit costs about what a tiny job
-      // does); the wait costs nothing else, as this job's slot is already
-      // free. Alone, commit at once: a chain must not wait.
-      if (this.#running > 1) setTimeout(commit, 1);
-      else setImmediate(commit);
-    });
-    return this.#commit;
   }
 
   /** Batches state writes: one commit per ~100 ms, not one per job. */

@@ -17,6 +17,8 @@ export interface ShellOptions {
   /** What this job adds to it: its id, cpus, GPUs. */
   readonly jobEnv: Readonly<Record<string, string>>;
   readonly log: Writable;
+  /** Written to the log before the command's output (`$ command`). */
+  readonly header?: string;
   readonly signal: AbortSignal;
 }
 
@@ -50,13 +52,16 @@ export async function runShell(
     if (launcher !== undefined) {
       try {
         return await new Promise((resolvePromise) => {
-          log.touch();
           const abort = groupKiller(options.signal);
+          // Note: the launcher opens the log and writes the header, so a
+          // job costs this thread no file operation.
           launcher.launch(
             {
               command: options.command,
               cwd: options.cwd,
               logPath: log.path,
+              truncate: log.claim(),
+              header: options.header ?? '',
               env: options.jobEnv,
             },
             {
@@ -94,6 +99,7 @@ function launchable(options: ShellOptions): boolean {
   const values = [
     options.command,
     options.cwd,
+    options.header ?? '',
     ...Object.values(options.jobEnv),
   ];
   return !values.some((v) => v.includes('\0'));
@@ -153,6 +159,7 @@ function groupKiller(signal: AbortSignal) {
 
 /** The plain way: the runner spawns `sh -c` and pipes its output. */
 function spawnShell(options: ShellOptions): Promise<JobFailure | undefined> {
+  if (options.header !== undefined) options.log.write(options.header);
   return new Promise((resolvePromise) => {
     const child = spawn('sh', ['-c', options.command], {
       cwd: options.cwd,

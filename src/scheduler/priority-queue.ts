@@ -43,6 +43,11 @@ export class PriorityQueue<T> {
     return best === -1 ? undefined : this.#removeAt(best);
   }
 
+  /** The item that goes first, left in the queue. */
+  peek(): T | undefined {
+    return this.#items[0];
+  }
+
   pop(): T | undefined {
     return this.#items.length === 0 ? undefined : this.#removeAt(0);
   }

@@ -188,6 +188,36 @@ void describe('crash safety', {concurrency: FILE_CONCURRENCY}, () => {
     assert.equal(rig.count('quick'), 1);
   });
 
+  void test('kill -9 while jobs share commits: no output in place is rerun', async (t) => {
+    // More jobs than slots, so finished jobs wait for a shared commit while
+    // others run; each one's record must still be committed before its
+    // output is renamed into place.
+    const rig = WorkspaceRig.create(t);
+    const ns = Array.from({length: 40}, (_, i) => i);
+    rig.pipeline(
+      'steps:',
+      '  many:',
+      `    for_each: {matrix: {n: [${ns.join(', ')}]}}`,
+      '    outputs: {out: "out/{n}.txt"}',
+      '    shell: "sleep 0.05 && sh tools/fake.sh many {outputs.out}"',
+    );
+    const running = rig.start('run', '-j', '2');
+    const inPlace = () => ns.filter((n) => rig.exists(`out/${n}.txt`));
+    await waitFor('a few outputs', () => inPlace().length >= 6, 20_000, 2);
+    running.child.kill('SIGKILL');
+    await running.done;
+    const done = inPlace();
+    assert.ok(done.length < ns.length, 'the run was still going');
+
+    const rerun = await rig.run('run', '-j', '2', '--json');
+    assert.equal(rerun.code, 0, show(rerun));
+    const outcome = outcomes(rerun);
+    for (const n of done) {
+      assert.equal(outcome[`many[n=${n}]`], 'fresh', `many[n=${n}] reran`);
+    }
+    assert.deepEqual(rig.tempFiles(), []);
+  });
+
   void test('SIGINT stops the run with exit 130 and keeps what finished', async (t) => {
     const rig = WorkspaceRig.create(t);
     crashPipeline(rig);

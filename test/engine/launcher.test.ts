@@ -5,6 +5,7 @@ import {
   rmSync,
   symlinkSync,
   mkdirSync,
+  writeFileSync,
 } from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
@@ -12,6 +13,7 @@ import {describe, test, type TestContext} from 'node:test';
 
 import {JobLog} from '../../src/execution/job-log.js';
 import {type LaunchEnd, LauncherPool} from '../../src/execution/launcher.js';
+import {pythonLauncher} from '../../src/execution/launcher-python.js';
 import {runShell} from '../../src/execution/shell-runner.js';
 
 /** A scratch directory, removed after the test. */
@@ -24,22 +26,38 @@ function scratch(t: TestContext): string {
 /** The environment shell jobs start from in these tests. */
 const BASE = {...process.env, NEUROMAKE_RUN_TOKEN: 'launcher-test'};
 
+/** Where this machine has no Python launcher, its tests are skipped. */
+const NO_PYTHON =
+  (await pythonLauncher(BASE)) === undefined && 'no Python 3.8 here';
+
+/** Both kinds of launcher, each picked by the environment. */
+const KINDS = [
+  {kind: 'perl', skip: false, base: {...BASE, NEUROMAKE_LAUNCHER: 'perl'}},
+  {
+    kind: 'python',
+    skip: NO_PYTHON,
+    base: {...BASE, NEUROMAKE_LAUNCHER: 'python'},
+  },
+] as const;
+
 /** Runs one command the way LocalRunner does; returns failure and log. */
 async function run(
+  baseEnv: NodeJS.ProcessEnv,
   dir: string,
   command: string,
   options: {
     signal?: AbortSignal;
     jobEnv?: Record<string, string>;
-    baseEnv?: NodeJS.ProcessEnv;
+    /** Which attempt: the first replaces an earlier log. */
+    attempt?: number;
   } = {},
 ) {
-  const log = new JobLog(join(dir, 'logs', 'job.log'), true);
-  log.write(`$ ${command}\n`);
+  const log = new JobLog(join(dir, 'logs', 'job.log'), options.attempt !== 2);
   const failure = await runShell({
     command,
+    header: `$ ${command}\n`,
     cwd: dir,
-    baseEnv: options.baseEnv ?? BASE,
+    baseEnv,
     jobEnv: options.jobEnv ?? {NEUROMAKE_JOB: 'j'},
     log,
     signal: options.signal ?? new AbortController().signal,
@@ -66,123 +84,228 @@ async function waitFor(what: string, check: () => boolean): Promise<void> {
   }
 }
 
-void describe('job launcher', () => {
-  void test('exit codes and signals are failures as values', async (t) => {
-    const dir = scratch(t);
-    assert.equal((await run(dir, 'true')).failure, undefined);
-    assert.deepEqual((await run(dir, 'exit 3')).failure, {
-      reason: 'exit-non-zero',
-      code: 3,
+for (const {kind, skip, base} of KINDS) {
+  void describe(`job launcher (${kind})`, {skip}, () => {
+    void test('exit codes and signals are failures as values', async (t) => {
+      const dir = scratch(t);
+      assert.equal((await run(base, dir, 'true')).failure, undefined);
+      assert.deepEqual((await run(base, dir, 'exit 3')).failure, {
+        reason: 'exit-non-zero',
+        code: 3,
+      });
+      // An exit code above 128 is a code, not a signal.
+      assert.deepEqual((await run(base, dir, 'exit 137')).failure, {
+        reason: 'exit-non-zero',
+        code: 137,
+      });
+      assert.deepEqual((await run(base, dir, 'kill -KILL $$')).failure, {
+        reason: 'killed',
+        signal: 'SIGKILL',
+      });
+      assert.deepEqual((await run(base, dir, 'kill -TERM $$')).failure, {
+        reason: 'killed',
+        signal: 'SIGTERM',
+      });
     });
-    // An exit code above 128 is a code, not a signal.
-    assert.deepEqual((await run(dir, 'exit 137')).failure, {
-      reason: 'exit-non-zero',
-      code: 137,
-    });
-    assert.deepEqual((await run(dir, 'kill -KILL $$')).failure, {
-      reason: 'killed',
-      signal: 'SIGKILL',
-    });
-    assert.deepEqual((await run(dir, 'kill -TERM $$')).failure, {
-      reason: 'killed',
-      signal: 'SIGTERM',
-    });
-  });
 
-  void test('a simple command runs without a shell, with the same errors', async (t) => {
-    const dir = scratch(t);
-    const missing = await run(dir, 'no-such-command-nm arg');
-    assert.deepEqual(missing.failure, {reason: 'exit-non-zero', code: 127});
-    assert.match(missing.log, /no-such-command-nm: not found/);
-    const copied = await run(dir, 'cp logs/job.log copy.txt');
-    assert.equal(copied.failure, undefined);
-    assert.match(readFileSync(join(dir, 'copy.txt'), 'utf8'), /^\$ cp /);
-  });
-
-  void test('environment, working directory and log', async (t) => {
-    const dir = scratch(t);
-    const {failure, log} = await run(
-      dir,
-      'echo "$NEUROMAKE_JOB $NEUROMAKE_RUN_TOKEN $EXTRA"; pwd; echo oops >&2',
-      {
-        jobEnv: {
-          NEUROMAKE_JOB: 'a[x=1]',
-          EXTRA: 'it is "quoted"\nand two lines',
-        },
-      },
-    );
-    assert.equal(failure, undefined);
-    assert.equal(
-      log,
-      '$ echo "$NEUROMAKE_JOB $NEUROMAKE_RUN_TOKEN $EXTRA"; pwd; echo oops >&2\n' +
-        'a[x=1] launcher-test it is "quoted"\nand two lines\n' +
-        `${dir}\noops\nafter\n`,
-    );
-  });
-
-  void test('a missing working directory is a spawn error', async (t) => {
-    const dir = scratch(t);
-    const log = new JobLog(join(dir, 'job.log'), true);
-    log.write('$ true\n');
-    const failure = await runShell({
-      command: 'true',
-      cwd: join(dir, 'nowhere'),
-      baseEnv: BASE,
-      jobEnv: {},
-      log,
-      signal: new AbortController().signal,
+    void test('a simple command runs without a shell, with the same errors', async (t) => {
+      const dir = scratch(t);
+      const missing = await run(base, dir, 'no-such-command-nm arg');
+      assert.deepEqual(missing.failure, {reason: 'exit-non-zero', code: 127});
+      assert.match(missing.log, /no-such-command-nm: not found/);
+      const copied = await run(base, dir, 'cp logs/job.log copy.txt');
+      assert.equal(copied.failure, undefined);
+      assert.match(readFileSync(join(dir, 'copy.txt'), 'utf8'), /^\$ cp /);
     });
-    await new Promise((r) => log.end(r));
-    assert.equal(failure?.reason, 'spawn-error', JSON.stringify(failure));
-  });
 
-  void test('abort terminates the whole process group', async (t) => {
-    const dir = scratch(t);
-    const controller = new AbortController();
-    const running = run(dir, 'sleep 30 & echo $! > child.pid; wait', {
-      signal: controller.signal,
-    });
-    const pidFile = join(dir, 'child.pid');
-    await waitFor('the child', () => {
-      try {
-        return readFileSync(pidFile, 'utf8').endsWith('\n');
-      } catch {
-        return false;
-      }
-    });
-    const child = Number(readFileSync(pidFile, 'utf8'));
-    assert.ok(alive(child));
-    controller.abort();
-    assert.deepEqual((await running).failure, {reason: 'interrupted'});
-    await waitFor('the child to die', () => !alive(child));
-  });
-
-  void test('a launcher dying mid-job is a failure, and its job is stopped', async (t) => {
-    const dir = scratch(t);
-    const pool = new LauncherPool(BASE);
-    t.after(() => pool.close());
-    const launcher = await pool.acquire();
-    assert.ok(launcher?.pid !== undefined);
-    const log = join(dir, 'job.log');
-    let job = 0;
-    const ended = await new Promise<LaunchEnd>((resolvePromise) => {
-      launcher.launch(
-        {command: 'sleep 30', cwd: dir, logPath: log, env: {}},
+    void test('environment, working directory and log', async (t) => {
+      const dir = scratch(t);
+      const {failure, log} = await run(
+        base,
+        dir,
+        'echo "$NEUROMAKE_JOB $NEUROMAKE_RUN_TOKEN $EXTRA"; pwd; echo oops >&2',
         {
-          started: (pid) => {
-            job = pid;
-            assert.ok(alive(pid));
-            process.kill(launcher.pid!, 'SIGKILL');
+          jobEnv: {
+            NEUROMAKE_JOB: 'a[x=1]',
+            EXTRA: 'it is "quoted"\nand two lines',
           },
-          ended: resolvePromise,
         },
       );
+      assert.equal(failure, undefined);
+      assert.equal(
+        log,
+        '$ echo "$NEUROMAKE_JOB $NEUROMAKE_RUN_TOKEN $EXTRA"; pwd; echo oops >&2\n' +
+          'a[x=1] launcher-test it is "quoted"\nand two lines\n' +
+          `${dir}\noops\nafter\n`,
+      );
     });
-    assert.equal(ended.kind, 'lost');
-    // The pool's user (runShell) stops a lost job's group; do it here.
-    process.kill(-job, 'SIGKILL');
-    assert.equal(launcher.alive, false);
+
+    void test('a missing working directory is a spawn error', async (t) => {
+      const dir = scratch(t);
+      const log = new JobLog(join(dir, 'job.log'), true);
+      log.write('$ true\n');
+      const failure = await runShell({
+        command: 'true',
+        cwd: join(dir, 'nowhere'),
+        baseEnv: base,
+        jobEnv: {},
+        log,
+        signal: new AbortController().signal,
+      });
+      await new Promise((r) => log.end(r));
+      assert.equal(failure?.reason, 'spawn-error', JSON.stringify(failure));
+    });
+
+    void test('abort terminates the whole process group', async (t) => {
+      const dir = scratch(t);
+      const controller = new AbortController();
+      const running = run(base, dir, 'sleep 30 & echo $! > child.pid; wait', {
+        signal: controller.signal,
+      });
+      const pidFile = join(dir, 'child.pid');
+      await waitFor('the child', () => {
+        try {
+          return readFileSync(pidFile, 'utf8').endsWith('\n');
+        } catch {
+          return false;
+        }
+      });
+      const child = Number(readFileSync(pidFile, 'utf8'));
+      assert.ok(alive(child));
+      controller.abort();
+      assert.deepEqual((await running).failure, {reason: 'interrupted'});
+      await waitFor('the child to die', () => !alive(child));
+    });
+
+    void test('a launcher dying mid-job is a failure, and its job is stopped', async (t) => {
+      const dir = scratch(t);
+      const pool = new LauncherPool(base);
+      t.after(() => pool.close());
+      const launcher = await pool.acquire();
+      assert.ok(launcher?.pid !== undefined);
+      const log = join(dir, 'job.log');
+      let job = 0;
+      const ended = await new Promise<LaunchEnd>((resolvePromise) => {
+        launcher.launch(
+          {
+            command: 'sleep 30',
+            cwd: dir,
+            logPath: log,
+            truncate: true,
+            header: '',
+            env: {},
+          },
+          {
+            started: (pid) => {
+              job = pid;
+              assert.ok(alive(pid));
+              process.kill(launcher.pid!, 'SIGKILL');
+            },
+            ended: resolvePromise,
+          },
+        );
+      });
+      assert.equal(ended.kind, 'lost');
+      // The pool's user (runShell) stops a lost job's group; do it here.
+      process.kill(-job, 'SIGKILL');
+      assert.equal(launcher.alive, false);
+    });
+
+    void test('the log starts with the header; a first attempt replaces it', async (t) => {
+      const dir = scratch(t);
+      mkdirSync(join(dir, 'logs'));
+      writeFileSync(join(dir, 'logs', 'job.log'), 'an earlier run\n');
+      const first = await run(base, dir, 'echo one');
+      assert.equal(first.log, '$ echo one\none\nafter\n');
+      const retry = await run(base, dir, 'echo two', {attempt: 2});
+      assert.equal(
+        retry.log,
+        '$ echo one\none\nafter\n$ echo two\ntwo\nafter\n',
+      );
+    });
+
+    void test('launchers racing to create the log directory all succeed', async (t) => {
+      const dir = scratch(t);
+      const pool = new LauncherPool({...base});
+      t.after(() => pool.close());
+      const launchers = await Promise.all(
+        Array.from({length: 8}, () => pool.acquire()),
+      );
+      const ends = await Promise.all(
+        launchers.map(
+          (launcher, i) =>
+            new Promise<LaunchEnd>((ended) => {
+              assert.ok(launcher !== undefined);
+              launcher.launch(
+                {
+                  command: 'true',
+                  cwd: dir,
+                  logPath: join(dir, 'new', 'logs', `${i}.log`),
+                  truncate: true,
+                  header: `$ true ${i}\n`,
+                  env: {},
+                },
+                {started: () => undefined, ended},
+              );
+            }),
+        ),
+      );
+      for (const launcher of launchers) pool.release(launcher!);
+      assert.deepEqual(
+        ends,
+        launchers.map(() => ({kind: 'exit', code: 0})),
+      );
+    });
+
+    void test('a missing log directory is created', async (t) => {
+      const dir = scratch(t);
+      const {failure, log} = await run(base, dir, 'cp logs/job.log copy.txt');
+      assert.equal(failure, undefined);
+      assert.equal(log, '$ cp logs/job.log copy.txt\nafter\n');
+      assert.equal(
+        readFileSync(join(dir, 'copy.txt'), 'utf8'),
+        '$ cp logs/job.log copy.txt\n',
+      );
+    });
   });
+}
+
+void describe('job launcher pool', () => {
+  void test(
+    'a busy pool moves to the Python launcher',
+    {skip: NO_PYTHON},
+    async (t) => {
+      const dir = scratch(t);
+      const pool = new LauncherPool({...BASE});
+      t.after(() => pool.close());
+      const kinds: string[] = [];
+      const deadline = Date.now() + 30_000;
+      while (!kinds.includes('python') && Date.now() < deadline) {
+        const launcher = await pool.acquire();
+        assert.ok(launcher !== undefined);
+        if (kinds.at(-1) !== launcher.program.name) {
+          kinds.push(launcher.program.name);
+        }
+        const end = await new Promise<LaunchEnd>((ended) =>
+          launcher.launch(
+            {
+              command: 'true',
+              cwd: dir,
+              logPath: join(dir, 'job.log'),
+              truncate: false,
+              header: '',
+              env: {},
+            },
+            {started: () => undefined, ended},
+          ),
+        );
+        assert.deepEqual(end, {kind: 'exit', code: 0});
+        pool.release(launcher);
+      }
+      // Perl first, for a quick start; Python once the run proved big.
+      assert.deepEqual(kinds, ['perl', 'python']);
+    },
+  );
 
   void test('without perl, jobs are spawned directly', async (t) => {
     const dir = scratch(t);
@@ -193,9 +316,7 @@ void describe('job launcher', () => {
     const pool = new LauncherPool(env);
     assert.equal(await pool.acquire(), undefined);
     assert.equal(pool.unavailable, true);
-    const {failure, log} = await run(dir, 'echo "$NEUROMAKE_JOB"; exit 4', {
-      baseEnv: env,
-    });
+    const {failure, log} = await run(env, dir, 'echo "$NEUROMAKE_JOB"; exit 4');
     assert.deepEqual(failure, {reason: 'exit-non-zero', code: 4});
     assert.equal(log, '$ echo "$NEUROMAKE_JOB"; exit 4\nj\nafter\n');
   });

@@ -1,0 +1,62 @@
+/**
+ * What the runner and a job launcher (launcher.ts) say to each other, and
+ * the rules every launcher program follows (launcher-perl.ts,
+ * launcher-python.ts). Protocol, one job at a time per launcher:
+ *
+ * - on start the launcher writes `R\n` (ready);
+ * - the runner writes `<byte length>\n<payload>`, the payload being
+ *   NUL-separated fields: cwd, log path, `w` (truncate the log first: a
+ *   previous run's may be there) or `a` (append), the header (text the
+ *   runner wants in the log before the job's output, such as the
+ *   `$ command` line), the command, then `NAME=value` pairs added to the
+ *   launcher's own environment (which is the runner's job environment,
+ *   run token included);
+ * - the launcher opens the log (creating its directory when missing) and
+ *   writes the header, then starts the job in a new session (so its pid is
+ *   the process group an abort signals), in cwd, with stdout and stderr
+ *   appended to the log and stdin read from /dev/null. The job is
+ *   `sh -c command`: or, like GNU make, a simple command (plain words, no
+ *   quoting, expansion, redirection or shell keyword or builtin: see
+ *   {@link SIMPLE_COMMAND} and {@link SHELL_WORDS}) executed directly,
+ *   which behaves the same (dash would exec it too) and saves the shell's
+ *   start-up, a third of a `cp` job's cost; should that exec fail, it
+ *   falls back to `sh -c`, so errors (`not found`, 127) read exactly as
+ *   the shell's;
+ * - the launcher writes `S <pid>\n` once the exec succeeded, or
+ *   `F <message>\n` when it did not, then `E <code> -\n` or
+ *   `E - <signal number>\n` when the job ends.
+ *
+ * At end of input (the runner exited or closed it) the launcher exits; a
+ * job still running is left alone, as a plain child would be, and the next
+ * run stops it by its NEUROMAKE_RUN_TOKEN.
+ */
+
+/** How to start one kind of launcher. */
+export interface LauncherProgram {
+  /** For messages and tests. */
+  readonly name: string;
+  readonly command: string;
+  readonly args: readonly string[];
+}
+
+/**
+ * A simple command, as a regular expression's body (anchor it with the
+ * host language's start and end of string): words of characters that no
+ * shell treats specially, `=` allowed after the first word (not an
+ * assignment then).
+ */
+export const SIMPLE_COMMAND =
+  '[A-Za-z0-9_./,:+@%-]+(?:[ \\t]+[A-Za-z0-9_./,:+=@%-]+)*';
+
+/**
+ * First words that mean the shell must run the command: its keywords and
+ * builtins, which have no program (or one that behaves differently).
+ */
+export const SHELL_WORDS: readonly string[] = `
+  . : [ [[ ! { } alias bg break case cd command continue do done echo elif
+  else esac eval exec exit export false fc fg fi for function getopts hash
+  if in jobs kill local login logout printf pwd read readonly return select
+  set shift source test then time trap true type typeset ulimit umask
+  unalias unset until wait while`
+  .split(/\s+/)
+  .filter((w) => w !== '');

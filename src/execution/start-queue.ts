@@ -1,0 +1,115 @@
+import type {JobKey} from '../cache/job-key.js';
+import type {Job} from '../graph/job.js';
+import {criticalPathLengths} from '../scheduler/critical-path.js';
+import type {Admission} from '../scheduler/job-slots.js';
+import type {Allocation} from '../scheduler/resource-pool.js';
+import {PriorityQueue} from '../scheduler/priority-queue.js';
+
+/** A job that is to run, with its key. */
+export interface QueuedJob {
+  readonly job: Job;
+  readonly key: JobKey;
+}
+
+/** A job taken from the queue, holding what it was admitted with. */
+export interface StartedJob extends QueuedJob {
+  readonly allocation: Allocation;
+  /** Gives the allocation back (once; later calls do nothing). */
+  readonly release: () => void;
+}
+
+/**
+ * The jobs that are to run and wait for their resources, longest critical
+ * path first; a job that does not fit the free resources lets a smaller
+ * one behind it start.
+ *
+ * Once a look through the queue found nothing that fits, the queue is
+ * blocked: until resources are given back, only a newly queued job that
+ * fits can start, so {@link take} does not look through the others again
+ * (with every slot taken, that look asked about each of a thousand queued
+ * jobs every time a job was queued or a commit made).
+ */
+export class StartQueue {
+  readonly #lengths: ReadonlyMap<Job, number>;
+  readonly #admission: (job: Job) => Admission;
+  readonly #queue: PriorityQueue<QueuedJob>;
+  #blocked = false;
+
+  /**
+   * @param jobs the run's jobs, in topological order.
+   * @param estimateMs a job's expected duration, for critical paths.
+   * @param admission who admits a job: the local budgets or its runner.
+   */
+  constructor(
+    jobs: readonly Job[],
+    estimateMs: (job: Job) => number,
+    admission: (job: Job) => Admission,
+  ) {
+    const lengths = criticalPathLengths(jobs, estimateMs);
+    this.#lengths = lengths;
+    this.#admission = admission;
+    this.#queue = new PriorityQueue((a, b) => {
+      const la = lengths.get(a.job) ?? 0;
+      const lb = lengths.get(b.job) ?? 0;
+      return la !== lb ? la > lb : a.job.index < b.job.index;
+    });
+  }
+
+  get size(): number {
+    return this.#queue.size;
+  }
+
+  /** A job's critical-path length: how early it goes. */
+  lengthOf(job: Job): number {
+    return this.#lengths.get(job) ?? 0;
+  }
+
+  /** The critical-path length of the first queued job; -Infinity if none. */
+  headLength(): number {
+    const head = this.#queue.peek();
+    return head === undefined ? -Infinity : this.lengthOf(head.job);
+  }
+
+  push(item: QueuedJob): void {
+    this.#queue.push(item);
+    if (this.#blocked && this.#fits(item.job)) this.#blocked = false;
+  }
+
+  /**
+   * Takes the first job that fits the free resources and admits it; `done`
+   * runs each time its allocation is given back.
+   */
+  take(done: () => void): StartedJob | undefined {
+    if (this.#blocked) return undefined;
+    // Note: a step's jobs share their runner and resources, so ask once
+    // per step.
+    const fitsByStep = new Map<Job['step'], boolean>();
+    const next = this.#queue.takeFirst(({job}) => {
+      let fits = fitsByStep.get(job.step);
+      if (fits === undefined) {
+        fits = this.#fits(job);
+        fitsByStep.set(job.step, fits);
+      }
+      return fits;
+    });
+    if (next === undefined) {
+      this.#blocked = true;
+      return undefined;
+    }
+    const admission = this.#admission(next.job);
+    const allocation = admission.take(next.job.step.resources);
+    let held = true;
+    const release = () => {
+      if (!held) return;
+      held = false;
+      admission.give(allocation);
+      this.#blocked = false;
+      done();
+    };
+    return {...next, allocation, release};
+  }
+
+  #fits(job: Job): boolean {
+    return this.#admission(job).fits(job.step.resources);
+  }
+}
