@@ -28,6 +28,23 @@ export interface PoolDispatchResult {
   readonly restMs: number;
   /** restMs / (jobs - 1). */
   readonly perJobMs: number;
+  /** Time in files.concat's own code per task (reading, writing). */
+  readonly bodyMsPerJob: number;
+  /**
+   * The dispatch cost: per task, the round trip minus the task's own code,
+   * in lane time (each of `threads` lanes keeps one task in flight).
+   */
+  readonly dispatchMsPerJob: number;
+  /**
+   * TaskPool's round trip with no task code at all, per task in lane time:
+   * requests for a task name the worker does not know, which it answers
+   * as soon as it has looked the name up. Everything but the task's body
+   * (request, piscina, the worker's entry, the reply, TaskPool's
+   * bookkeeping) is exercised: a built-in no-op task's dispatch.
+   */
+  readonly noopMsPerJob: number;
+  /** The same loop on a bare piscina pool whose task does nothing. */
+  readonly bareMsPerJob: number;
 }
 
 const {values} = parseArgs({
@@ -82,12 +99,17 @@ try {
   const t0 = performance.now();
   await runOne(0);
   const t1 = performance.now();
+  const before = pool.usage;
   let next = 1;
   const lane = async () => {
     while (next < jobs) await runOne(next++);
   };
   await Promise.all(Array.from({length: threads}, lane));
   const t2 = performance.now();
+  const bodyMs = pool.usage.bodyMs - before.bodyMs;
+  const rest = Math.max(1, jobs - 1);
+  const noopMs = await noopRoundTrip(jobs, threads);
+  const bareMs = await bareRoundTrip(jobs, threads);
 
   const result: PoolDispatchResult = {
     jobs,
@@ -95,9 +117,82 @@ try {
     firstMs: t1 - t0,
     restMs: t2 - t1,
     perJobMs: jobs > 1 ? (t2 - t1) / (jobs - 1) : 0,
+    bodyMsPerJob: bodyMs / rest,
+    dispatchMsPerJob: ((t2 - t1) * threads - bodyMs) / rest,
+    noopMsPerJob: noopMs,
+    bareMsPerJob: bareMs,
   };
   process.stdout.write(`${JSON.stringify(result)}\n`);
 } finally {
   await pool.close();
   await rm(dir, {recursive: true, force: true});
+}
+
+/** See PoolDispatchResult.noopMsPerJob. */
+async function noopRoundTrip(count: number, lanes: number): Promise<number> {
+  const noopPool = new TaskPool(lanes);
+  const request = {
+    task: 'bench.no-such-task',
+    jobId: 'noop',
+    resources: {cpus: 1, gpus: []},
+    inputs: {},
+    outputs: {},
+    params: {},
+  };
+  try {
+    const first = await noopPool.run(request, listener, signal);
+    if (first?.reason !== 'task-error') {
+      throw new Error('the worker ran a task it should not know');
+    }
+    let sent = 1;
+    const start = performance.now();
+    const lane = async () => {
+      while (sent < count) {
+        sent++;
+        await noopPool.run(request, listener, signal);
+      }
+    };
+    await Promise.all(Array.from({length: lanes}, lane));
+    return ((performance.now() - start) * lanes) / Math.max(1, count - 1);
+  } finally {
+    await noopPool.close();
+  }
+}
+
+/**
+ * Per task, in lane time as dispatchMsPerJob: the same loop on a plain
+ * piscina pool running a task that does nothing, with the same kind of
+ * request object and an abort signal, as TaskPool passes one.
+ */
+async function bareRoundTrip(count: number, lanes: number): Promise<number> {
+  const {Piscina} = await import('piscina');
+  const bare = new Piscina({
+    filename: new URL('./noop-worker.js', import.meta.url).href,
+    minThreads: lanes,
+    maxThreads: lanes,
+  });
+  const request = {
+    taskId: 0,
+    task: 'files.concat',
+    jobId: 'concat[i=0]',
+    resources: {cpus: 1, gpus: []},
+    inputs: {files: ['in.txt']},
+    outputs: {out: 'out.txt'},
+    params,
+  };
+  try {
+    await bare.run(request, {signal});
+    let sent = 1;
+    const start = performance.now();
+    const lane = async () => {
+      while (sent < count) {
+        const taskId = sent++;
+        await bare.run({...request, taskId}, {signal});
+      }
+    };
+    await Promise.all(Array.from({length: lanes}, lane));
+    return ((performance.now() - start) * lanes) / Math.max(1, count - 1);
+  } finally {
+    await bare.destroy();
+  }
 }

@@ -33,13 +33,19 @@ export type WorkerMessage = WorkerEvent & {readonly taskId: number};
  * The reply: success, or the task's error message; `sent` counts the
  * messages the task posted, which travel on another channel than the reply:
  * the main thread waits for all of them before it calls the task done.
+ * `bodyMs` is the time spent in the task's own code, so that the cost of
+ * getting a task to a worker and back can be told from the task's work.
  */
-export type WorkerReply =
-  | {readonly ok: true; readonly sent: number}
-  | {readonly ok: false; readonly message: string; readonly sent: number};
+export type WorkerReply = (
+  | {readonly ok: true}
+  | {readonly ok: false; readonly message: string}
+) & {readonly sent: number; readonly bodyMs: number};
 
 /** Where the main thread announces the id of a task to abort. */
 export const ABORT_CHANNEL = 'neuromake-task-abort';
+
+/** The least time between two progress reports of one task. */
+const PROGRESS_INTERVAL_MS = 100;
 
 /** Aborts of the tasks running on this thread, by task id. */
 const running = new Map<number, AbortController>();
@@ -64,6 +70,8 @@ export default async function runTask(
   const controller = new AbortController();
   running.set(request.taskId, controller);
   let sent = 0;
+  let bodyMs = 0;
+  let lastProgress = performance.now();
   const post = (event: WorkerEvent) => {
     sent++;
     parentPort?.postMessage({...event, taskId: request.taskId});
@@ -74,6 +82,7 @@ export default async function runTask(
         ok: false,
         message: `Internal error: no task "${request.task}" in the worker`,
         sent,
+        bodyMs,
       };
     }
     const context: TaskContext = {
@@ -83,19 +92,31 @@ export default async function runTask(
       jobId: request.jobId,
       resources: request.resources,
       signal: controller.signal,
-      progress: (done, total, message) =>
-        post({kind: 'progress', done, total, message}),
+      progress: (done, total, message) => {
+        // Progress only feeds the live view, which redraws every 100 ms:
+        // a task reporting every chunk (or a tiny task its only step)
+        // would otherwise cost a message round trip each time.
+        const now = performance.now();
+        if (now - lastProgress < PROGRESS_INTERVAL_MS) return;
+        lastProgress = now;
+        post({kind: 'progress', done, total, message});
+      },
       log: (text) => post({kind: 'log', text}),
       warn: (text) => post({kind: 'warn', text}),
     };
-    await registered.definition.run(context);
-    return {ok: true, sent};
+    const start = performance.now();
+    try {
+      await registered.definition.run(context);
+    } finally {
+      bodyMs = performance.now() - start;
+    }
+    return {ok: true, sent, bodyMs};
   } catch (err) {
     if (err instanceof TaskInputError) {
-      return {ok: false, message: err.message, sent};
+      return {ok: false, message: err.message, sent, bodyMs};
     }
     const e = err instanceof Error ? err : new Error(String(err));
-    return {ok: false, message: e.stack ?? e.message, sent};
+    return {ok: false, message: e.stack ?? e.message, sent, bodyMs};
   } finally {
     running.delete(request.taskId);
   }

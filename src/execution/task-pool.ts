@@ -42,6 +42,8 @@ export class TaskPool {
   #pool: Piscina | undefined;
   #aborts: BroadcastChannel | undefined;
   readonly #running = new Map<number, Running>();
+  #tasks = 0;
+  #bodyMs = 0;
 
   constructor(threads: number = availableParallelism()) {
     this.#threads = Math.max(1, threads);
@@ -64,6 +66,8 @@ export class TaskPool {
         {...request, taskId},
         {signal},
       )) as WorkerReply;
+      this.#tasks++;
+      this.#bodyMs += reply.bodyMs;
       await this.#delivered(running, reply.sent);
       return reply.ok
         ? undefined
@@ -76,6 +80,14 @@ export class TaskPool {
       signal.removeEventListener('abort', onAbort);
       this.#running.delete(taskId);
     }
+  }
+
+  /**
+   * Tasks that replied so far and the time they spent in their own code:
+   * the rest of a round trip is the pool's (benchmarks report it).
+   */
+  get usage(): {readonly tasks: number; readonly bodyMs: number} {
+    return {tasks: this.#tasks, bodyMs: this.#bodyMs};
   }
 
   async close(): Promise<void> {
