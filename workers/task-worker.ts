@@ -37,8 +37,7 @@ export type WorkerMessage = WorkerEvent & {readonly taskId: number};
  * getting a task to a worker and back can be told from the task's work.
  */
 export type WorkerReply = (
-  | {readonly ok: true}
-  | {readonly ok: false; readonly message: string}
+  {readonly ok: true} | {readonly ok: false; readonly message: string}
 ) & {readonly sent: number; readonly bodyMs: number};
 
 /** Where the main thread announces the id of a task to abort. */
