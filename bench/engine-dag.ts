@@ -342,7 +342,7 @@ async function benchMake(
     noop: measure(noop),
     notes: [
       'one explicit rule per job, built-in rules off',
-      'make execs a simple `cp` directly, without a shell; neuromake runs `sh -c`',
+      "make execs a simple `cp` directly, without a shell; so does neuromake's launcher (commands with shell syntax go through `sh -c`)",
     ],
   };
 }
