@@ -637,8 +637,9 @@ function report(
     `make: ${'skipped' in make ? make.skipped : make.version}`,
     `snakemake: ${'skipped' in snake ? snake.skipped : `${snake.version}; plan and no-op on ${describe(options.snakemakePlan)}, run on ${describe(options.snakemakeRun)}`}`,
   ];
-  const busy =
-    Math.max(load.before, load.after) > os.availableParallelism() * 0.5;
+  // Only the load from before counts: the one after includes the
+  // benchmark's own minutes of work.
+  const busy = load.before > os.availableParallelism() * 0.5;
   if (busy) {
     head.push(
       'WARNING: other work was running on this machine; wall-clock times are inflated, CPU times much less so',
