@@ -1,97 +1,60 @@
-import brainCompare from './brain/compare.js';
-import brainScore from './brain/score.js';
-import concat from './files/concat.js';
-import writeText from './files/write-text.js';
-import fmriAtlasPrepare from './fmri/atlas-prepare.js';
-import fmriDataset from './fmri/dataset.js';
-import fmriImportPyd from './fmri/import-pyd.js';
-import fmriMask from './fmri/mask.js';
-import fmriProject from './fmri/project.js';
-import fmriSample from './fmri/sample.js';
-import modelBuildEncoder from './model/build-encoder.js';
-import modelEncode from './model/encode.js';
-import modelHeads from './model/heads.js';
-import resultsTables from './results/tables.js';
-import synthAtlas from './synth/atlas.js';
-import synthBold from './synth/bold.js';
+import {createRequire} from 'node:module';
+
 import type {TaskDefinition} from './task.js';
 
 /** A registered built-in task and the compiled module that implements it. */
 export interface RegisteredTask {
+  /** The task's module, loaded on first access (see `findTask`). */
   readonly definition: TaskDefinition;
   /** The module file; its code (and its local imports) version the task. */
   readonly moduleUrl: URL;
 }
 
 /**
- * Every built-in task. Adding a task means importing its module here and
- * listing it with its own URL, so that the cache key can hash its code.
+ * Every built-in task: its pipeline name and its module, relative to this
+ * file. Adding a task means listing it here; a test checks that each name
+ * is the one its module's definition declares.
  */
-const TASKS: readonly RegisteredTask[] = [
-  {
-    definition: brainScore,
-    moduleUrl: new URL('./brain/score.js', import.meta.url),
-  },
-  {
-    definition: brainCompare,
-    moduleUrl: new URL('./brain/compare.js', import.meta.url),
-  },
-  {
-    definition: concat,
-    moduleUrl: new URL('./files/concat.js', import.meta.url),
-  },
-  {
-    definition: writeText,
-    moduleUrl: new URL('./files/write-text.js', import.meta.url),
-  },
-  {definition: fmriMask, moduleUrl: new URL('./fmri/mask.js', import.meta.url)},
-  {
-    definition: fmriAtlasPrepare,
-    moduleUrl: new URL('./fmri/atlas-prepare.js', import.meta.url),
-  },
-  {
-    definition: fmriProject,
-    moduleUrl: new URL('./fmri/project.js', import.meta.url),
-  },
-  {
-    definition: fmriImportPyd,
-    moduleUrl: new URL('./fmri/import-pyd.js', import.meta.url),
-  },
-  {
-    definition: fmriSample,
-    moduleUrl: new URL('./fmri/sample.js', import.meta.url),
-  },
-  {
-    definition: fmriDataset,
-    moduleUrl: new URL('./fmri/dataset.js', import.meta.url),
-  },
-  {
-    definition: synthBold,
-    moduleUrl: new URL('./synth/bold.js', import.meta.url),
-  },
-  {
-    definition: synthAtlas,
-    moduleUrl: new URL('./synth/atlas.js', import.meta.url),
-  },
-  {
-    definition: modelBuildEncoder,
-    moduleUrl: new URL('./model/build-encoder.js', import.meta.url),
-  },
-  {
-    definition: modelEncode,
-    moduleUrl: new URL('./model/encode.js', import.meta.url),
-  },
-  {
-    definition: modelHeads,
-    moduleUrl: new URL('./model/heads.js', import.meta.url),
-  },
-  {
-    definition: resultsTables,
-    moduleUrl: new URL('./results/tables.js', import.meta.url),
-  },
+const MODULES: readonly (readonly [name: string, module: string])[] = [
+  ['brain.score', './brain/score.js'],
+  ['brain.compare', './brain/compare.js'],
+  ['files.concat', './files/concat.js'],
+  ['files.write', './files/write-text.js'],
+  ['fmri.mask', './fmri/mask.js'],
+  ['fmri.atlas-prepare', './fmri/atlas-prepare.js'],
+  ['fmri.project', './fmri/project.js'],
+  ['fmri.import-pyd', './fmri/import-pyd.js'],
+  ['fmri.sample', './fmri/sample.js'],
+  ['fmri.dataset', './fmri/dataset.js'],
+  ['synth.bold', './synth/bold.js'],
+  ['synth.atlas', './synth/atlas.js'],
+  ['model.build-encoder', './model/build-encoder.js'],
+  ['model.encode', './model/encode.js'],
+  ['model.heads', './model/heads.js'],
+  ['results.tables', './results/tables.js'],
 ];
 
-const BY_NAME = new Map(TASKS.map((t) => [t.definition.name, t]));
+// Task modules are loaded synchronously when first used (require() of an
+// ES module, which has no top-level await). Importing all of them up front
+// cost a no-op rerun of a shell-only pipeline ~50 ms: most commands look
+// at no task at all, and a task's code version is computed by reading its
+// files (code-version.ts), not by importing them.
+const require = createRequire(import.meta.url);
+
+const BY_NAME = new Map<string, RegisteredTask>(
+  MODULES.map(([name, module]) => {
+    const moduleUrl = new URL(module, import.meta.url);
+    let definition: TaskDefinition | undefined;
+    const task: RegisteredTask = {
+      get definition() {
+        definition ??= (require(module) as {default: TaskDefinition}).default;
+        return definition;
+      },
+      moduleUrl,
+    };
+    return [name, task];
+  }),
+);
 
 /** Looks a task up by its pipeline name. */
 export function findTask(name: string): RegisteredTask | undefined {
