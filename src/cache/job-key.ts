@@ -1,6 +1,8 @@
+import {hash} from 'node:crypto';
+
 import type {ParamValue} from '../pipeline/spec.js';
 import {canonicalJson} from '../util/canonical-json.js';
-import {sha256, type Sha256Hex} from '../util/hash.js';
+import type {Sha256Hex} from '../util/hash.js';
 
 /**
  * Everything a job's result depends on, as a printable record. Two jobs
@@ -54,7 +56,9 @@ export function makeKey(record: KeyRecord): JobKey {
     `,"neuromake":${JSON.stringify(record.neuromake)}` +
     `,"outputs":${sortedJson(record.outputs)}` +
     `,"params":${canonicalJson(record.params)}}`;
-  return {record, text, hash: sha256(text)};
+  // The one-shot hash (the digest util/hash.ts's sha256 gives) creates no
+  // Hash object per key.
+  return {record, text, hash: hash('sha256', text) as Sha256Hex};
 }
 
 function actionJson(action: KeyRecord['action']): string {
