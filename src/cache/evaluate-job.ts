@@ -7,7 +7,7 @@ import {renderCommand, scriptsNamed} from '../execution/render-command.js';
 import {codeVersion} from './code-version.js';
 import {compareKeys} from './compare-keys.js';
 import type {ContentStore} from './content-store.js';
-import type {FileHasher} from './file-hasher.js';
+import type {FileHash, FileHasher} from './file-hasher.js';
 import type {FsProbes} from './fs-probes.js';
 import {makeKey, type JobKey, type KeyRecord} from './job-key.js';
 import type {StaleReason} from './stale-reason.js';
@@ -54,12 +54,110 @@ export interface EvaluationContext {
  * Decides whether a job is fresh, can be restored from the store, or must
  * run, and why. Compares the job's key now with the key it last succeeded
  * with, then checks its outputs are still what that run wrote.
+ *
+ * The verdict comes back directly when every file hash it needed was
+ * memoized (a no-op rerun: 10,000 jobs, no file read), and as a promise
+ * when a file had to be read or a restore checked.
  */
-export async function evaluateJob(
+export function evaluateJob(
   job: Job,
   context: EvaluationContext,
   forced: boolean,
+): Verdict | Promise<Verdict> {
+  const known = new Map<string, FileHash>();
+  const step = decideOrPending(job, context, forced, known);
+  if (step instanceof Pending || step.kind === 'check-restore') {
+    return settle(job, context, forced, known, step);
+  }
+  return step;
+}
+
+/**
+ * A hash being computed: thrown out of the decision, which is retried once
+ * the hash is known. (Only a file that must be read gets here, which costs
+ * far more than this error.)
+ */
+class Pending extends Error {
+  constructor(readonly promise: Promise<FileHash>) {
+    super('a file hash is being computed');
+  }
+}
+
+/** A cached key whose blobs must still be checked (asynchronously). */
+interface CheckRestore {
+  readonly kind: 'check-restore';
+  readonly key: JobKey;
+  readonly reasons: readonly StaleReason[];
+  readonly entry: CacheEntry;
+}
+
+/**
+ * Waits for whatever the synchronous decision was missing, retrying it
+ * with each hash that arrives (each retry knows one more, so this ends).
+ */
+async function settle(
+  job: Job,
+  context: EvaluationContext,
+  forced: boolean,
+  known: Map<string, FileHash>,
+  first: Pending | CheckRestore,
 ): Promise<Verdict> {
+  let step: Verdict | Pending | CheckRestore = first;
+  while (step instanceof Pending) {
+    await step.promise;
+    step = decideOrPending(job, context, forced, known);
+  }
+  if (step.kind !== 'check-restore') return step;
+  if (await blobsPresent(step.entry, context)) {
+    return {
+      kind: 'restore',
+      key: step.key,
+      reasons: step.reasons,
+      entry: step.entry,
+    };
+  }
+  return {kind: 'run', key: step.key, reasons: step.reasons};
+}
+
+function decideOrPending(
+  job: Job,
+  context: EvaluationContext,
+  forced: boolean,
+  known: Map<string, FileHash>,
+): Verdict | Pending | CheckRestore {
+  try {
+    return decide(job, context, forced, (path) => {
+      let h = known.get(path);
+      if (h !== undefined) return h;
+      const got = context.hasher.hash(path);
+      if (got instanceof Promise) {
+        throw new Pending(
+          got.then((value) => {
+            known.set(path, value);
+            return value;
+          }),
+        );
+      }
+      h = got;
+      known.set(path, h);
+      return h;
+    });
+  } catch (err) {
+    if (err instanceof Pending) return err;
+    throw err;
+  }
+}
+
+/**
+ * The decision itself, synchronous: `hash` gives a file's hash, or throws
+ * a Pending when it must be read first.
+ */
+function decide(
+  job: Job,
+  context: EvaluationContext,
+  forced: boolean,
+  hash: (path: string) => FileHash,
+): Verdict | CheckRestore {
   const inputs: Record<string, (readonly [string, string])[]> = {};
   const waitingFor = new Set<string>();
   for (const [name, input] of job.inputs) {
@@ -67,12 +165,12 @@ export async function evaluateJob(
     for (const path of input.paths) {
       const producer = context.producers.get(path);
       if (producer !== undefined) {
-        const hash = context.producedHash(path);
-        if (hash === undefined) waitingFor.add(producer.id);
-        else pairs.push([path, hash]);
+        const produced = context.producedHash(path);
+        if (produced === undefined) waitingFor.add(producer.id);
+        else pairs.push([path, produced]);
         continue;
       }
-      const h = await context.hasher.hash(path);
+      const h = hash(path);
       if (!h.ok) return {kind: 'input-missing', path};
       pairs.push([path, h.hash]);
     }
@@ -90,7 +188,7 @@ export async function evaluateJob(
 
   const key = makeKey({
     neuromake: NEUROMAKE_VERSION,
-    action: await actionRecord(job, context),
+    action: actionRecord(job, context, hash),
     params: job.params,
     globals: job.globals,
     inputs,
@@ -109,7 +207,7 @@ export async function evaluateJob(
     const old = JSON.parse(previous.keyRecord) as KeyRecord;
     reasons.push(...compareKeys(old, key.record));
   } else {
-    reasons.push(...(await outputProblems(previous.outputs, context)));
+    reasons.push(...outputProblems(previous.outputs, hash));
   }
   if (reasons.length === 0 && previous !== undefined) {
     return {kind: 'fresh', key, outputs: previous.outputs};
@@ -117,17 +215,18 @@ export async function evaluateJob(
 
   if (!forced) {
     const entry = context.store.cacheEntry(key.hash);
-    if (entry !== undefined && (await blobsPresent(entry, context))) {
-      return {kind: 'restore', key, reasons, entry};
+    if (entry !== undefined) {
+      return {kind: 'check-restore', key, reasons, entry};
     }
   }
   return {kind: 'run', key, reasons};
 }
 
-async function actionRecord(
+function actionRecord(
   job: Job,
   context: EvaluationContext,
-): Promise<KeyRecord['action']> {
+  hash: (path: string) => FileHash,
+): KeyRecord['action'] {
   const action = job.step.action;
   if (action.kind === 'task') {
     const task = findTask(action.task.value);
@@ -150,20 +249,20 @@ async function actionRecord(
     context.spec.workspace,
     context.probes,
   )) {
-    const h = await context.hasher.hash(path);
+    const h = hash(path);
     if (h.ok) scripts[path] = h.hash;
   }
   return {kind: 'shell', command, scripts};
 }
 
 /** Checks a fresh-looking job's outputs still hold what it wrote. */
-async function outputProblems(
+function outputProblems(
   outputs: Readonly<Record<string, OutputRecord>>,
-  context: EvaluationContext,
-): Promise<StaleReason[]> {
+  hash: (path: string) => FileHash,
+): StaleReason[] {
   const problems: StaleReason[] = [];
   for (const output of Object.values(outputs)) {
-    const h = await context.hasher.hash(output.path);
+    const h = hash(output.path);
     if (!h.ok) problems.push({reason: 'output-missing', path: output.path});
     else if (h.hash !== output.hash) {
       problems.push({

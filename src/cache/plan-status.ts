@@ -30,7 +30,10 @@ export async function planStatus(
   };
   const statuses: JobStatus[] = [];
   for (const job of jobs) {
-    const verdict = await evaluateJob(job, full, forced.has(job));
+    const evaluated = evaluateJob(job, full, forced.has(job));
+    // Most verdicts come back directly; awaiting those too would cost a
+    // microtask per job.
+    const verdict = evaluated instanceof Promise ? await evaluated : evaluated;
     const outputs =
       verdict.kind === 'fresh'
         ? verdict.outputs

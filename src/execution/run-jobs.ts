@@ -146,8 +146,13 @@ class JobRun {
       this.#toEvaluate.length > 0
     ) {
       const job = this.#toEvaluate.shift()!;
+      // A verdict that needed no file read (every job of a no-op rerun)
+      // is acted on at once: no promise, no slot, no trip through the
+      // microtask queue per job.
+      const acting = this.#evaluate(job);
+      if (acting === undefined) continue;
       this.#evaluating++;
-      void this.#evaluate(job).finally(() => {
+      void acting.finally(() => {
         this.#evaluating--;
         this.#pump();
         this.#maybeFinish();
@@ -168,6 +173,9 @@ class JobRun {
     // The queue changed: what waits for a commit may be what should start
     // next.
     this.#commits.check();
+    // Jobs settled above without a promise have no callback of their own
+    // to notice that the run is over.
+    this.#maybeFinish();
   }
 
   #maybeFinish(): void {
@@ -181,30 +189,43 @@ class JobRun {
     this.#finish?.();
   }
 
-  async #evaluate(job: Job): Promise<void> {
-    let verdict: Verdict;
+  /** Evaluates a job and acts on the verdict; a promise while it works. */
+  #evaluate(job: Job): Promise<void> | undefined {
+    let verdict: Verdict | Promise<Verdict>;
     try {
-      verdict = await evaluateJob(job, this.#evaluation, this.#forced.has(job));
+      verdict = evaluateJob(job, this.#evaluation, this.#forced.has(job));
     } catch (err) {
-      this.#fail(
-        job,
-        {
-          reason: 'task-error',
-          message: `Internal error while checking ${job.id}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
-        },
-        undefined,
-        undefined,
-      );
-      return;
+      this.#internalError(job, err);
+      return undefined;
     }
+    if (!(verdict instanceof Promise)) return this.#act(job, verdict);
+    return verdict.then(
+      (v) => this.#act(job, v),
+      (err: unknown) => this.#internalError(job, err),
+    );
+  }
+
+  #internalError(job: Job, err: unknown): void {
+    this.#fail(
+      job,
+      {
+        reason: 'task-error',
+        message: `Internal error while checking ${job.id}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
+      },
+      undefined,
+      undefined,
+    );
+  }
+
+  /** Acts on a verdict; a promise only while restoring. */
+  #act(job: Job, verdict: Verdict): Promise<void> | undefined {
     switch (verdict.kind) {
       case 'fresh':
         this.#complete(job, 'fresh', verdict.outputs, 0, false);
-        return;
+        return undefined;
       case 'restore':
         this.#reasons.set(job, verdict.reasons.map(describeReason));
-        await this.#restore(job, verdict.key, verdict.entry.outputs);
-        return;
+        return this.#restore(job, verdict.key, verdict.entry.outputs);
       case 'run':
         if (this.#context.failedKeys?.get(job.id) === verdict.key.hash) {
           this.#fail(
@@ -213,7 +234,7 @@ class JobRun {
             undefined,
             verdict.key.hash,
           );
-          return;
+          return undefined;
         }
         this.#reasons.set(job, verdict.reasons.map(describeReason));
         this.#context.logger.log({
@@ -223,7 +244,7 @@ class JobRun {
           verbose: true,
         });
         this.#queue.push({job, key: verdict.key});
-        return;
+        return undefined;
       case 'input-missing':
         this.#fail(
           job,
@@ -231,7 +252,7 @@ class JobRun {
           undefined,
           undefined,
         );
-        return;
+        return undefined;
       case 'waiting':
         throw new Error(
           `Internal error: ${job.id} evaluated before its inputs`,
