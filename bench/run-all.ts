@@ -5,6 +5,7 @@
  * whether compiled beside this file (dist/bench/) or written as plain
  * JavaScript in bench/.
  * Left out: helper modules (this file, generate-dag, peers, pool-dispatch,
+ * noop-worker,
  * and *-common, *-util(s), *-helper(s)), and the parts of a group that has
  * an aggregate script (with fmri-all.js present, fmri-mask.js etc. run only
  * through it).
@@ -26,7 +27,13 @@ const HERE = path.dirname(fileURLToPath(import.meta.url));
 const SOURCE_DIR = path.resolve(HERE, '..', '..', 'bench');
 
 /** Modules under bench/ that are not benchmarks themselves. */
-const HELPERS = new Set(['run-all', 'generate-dag', 'peers', 'pool-dispatch']);
+const HELPERS = new Set([
+  'run-all',
+  'generate-dag',
+  'peers',
+  'pool-dispatch',
+  'noop-worker',
+]);
 const HELPER_SUFFIX = /-(common|utils?|helpers?)$/;
 
 /** Benchmark scripts, by file name; compiled ones win over plain JS. */
