@@ -40,11 +40,17 @@ import {
   writeWorkspace,
   type DagShape,
 } from './generate-dag.js';
+import {report, targets, view} from './engine-dag-report.js';
+import {
+  describe,
+  measure,
+  type NeuromakeResult,
+  type Options,
+  type PeerResult,
+  type Skipped,
+} from './engine-dag-results.js';
 import {
   findPeer,
-  formatRatio,
-  formatSeconds,
-  formatTable,
   isPeer,
   killChildren,
   median,
@@ -52,7 +58,6 @@ import {
   timeCommand,
   type MissingPeer,
   type Peer,
-  type Timed,
 } from './peers.js';
 import type {PoolDispatchResult} from './pool-dispatch.js';
 
@@ -60,99 +65,8 @@ const HERE = path.dirname(fileURLToPath(import.meta.url));
 /** The repository root: this file runs from dist/bench/. */
 const ROOT = path.resolve(HERE, '..', '..');
 
-interface Options {
-  readonly shape: DagShape;
-  readonly jobs: number;
-  readonly repeat: number;
-  readonly snakemakeRun: DagShape;
-  readonly snakemakePlan: DagShape;
-  readonly snakemakeRepeat: number;
-  readonly skip: ReadonlySet<string>;
-  readonly out: string;
-  readonly keep: boolean;
-  readonly check: boolean;
-  readonly neuromake: string;
-  /** Free text stored with the results, e.g. which build was measured. */
-  readonly label: string | undefined;
-}
-
-/**
- * Timings of one command (or of several runs of it): medians of wall-clock
- * and of CPU time, all processes included (undefined without /proc).
- */
-interface Measure {
-  readonly wallMs: number;
-  readonly cpuMs: number | undefined;
-  readonly allWallMs: readonly number[];
-}
-
-function measure(results: readonly Timed[]): Measure {
-  const cpu = results.map((r) => r.cpuMs);
-  return {
-    wallMs: median(results.map((r) => r.ms)),
-    cpuMs: cpu.every((c) => c !== undefined) ? median(cpu) : undefined,
-    allWallMs: results.map((r) => r.ms),
-  };
-}
-
-/** A measure scaled per job from `fromJobs` to `toJobs`. */
-function scale(m: Measure, fromJobs: number, toJobs: number): Measure {
-  if (fromJobs === toJobs) return m;
-  const f = toJobs / fromJobs;
-  return {
-    wallMs: m.wallMs * f,
-    cpuMs: m.cpuMs === undefined ? undefined : m.cpuMs * f,
-    allWallMs: m.allWallMs.map((w) => w * f),
-  };
-}
-
-interface NeuromakeResult {
-  readonly jobs: number;
-  /** In-process planning time: the `plan` event of `run -n --json`. */
-  readonly planMs: {readonly medianMs: number; readonly allMs: number[]};
-  /** `run -n --json` on a fresh workspace, whole process. */
-  readonly dryRun: Measure;
-  /** `dag --format json`, whole process: start-up + plan + print. */
-  readonly dag: Measure;
-  /** `run -j N --json`; engineMs from its run-end event. */
-  readonly run: Measure & {readonly engineMs: number};
-  /** `run -j N` again, default (plain) output, whole process: answered
-   * from the no-op stamp. */
-  readonly noop: Measure;
-  /** The first no-op after the run: plans in full and writes the stamp. */
-  readonly noopFirst: Measure;
-  /** No-op with NEUROMAKE_NO_STAMP=1: the full planning path. */
-  readonly noopPlanned: Measure;
-  /** The same DAG of built-in files.concat jobs. */
-  readonly task: Measure & {
-    readonly engineMs: number;
-    /** engineMs / jobs: what one built-in job costs the engine at -j N. */
-    readonly perJobMs: number;
-    readonly pool: PoolDispatchResult;
-  };
-}
-
-interface PeerResult {
-  readonly version: string;
-  /** Jobs of the DAG its plan and no-op were measured on. */
-  readonly jobs: number;
-  readonly plan: Measure;
-  /** The full run as measured, on `jobs` jobs. */
-  readonly run: Measure & {readonly jobs: number};
-  readonly noop: Measure;
-  /** Snakemake's no-op after its own (smaller) run, with its metadata. */
-  readonly noopAfterRun?: Measure & {readonly jobs: number};
-  readonly notes: readonly string[];
-}
-
-type Skipped = {readonly skipped: string};
-
 function log(message: string): void {
   process.stderr.write(`engine-dag: ${message}\n`);
-}
-
-function describe(shape: DagShape): string {
-  return `${shape.fanOut} × ${shape.depth} = ${jobCount(shape).toLocaleString('en-US')} jobs`;
 }
 
 // ---------------------------------------------------------------- neuromake
@@ -413,270 +327,6 @@ async function benchSnakemake(
     ...(noopAfterRun === undefined ? {} : {noopAfterRun}),
     notes,
   };
-}
-
-// ------------------------------------------------------------------ report
-
-interface Target {
-  readonly name: string;
-  readonly measured: string;
-  readonly goal: string;
-  /** undefined when a peer it compares against was skipped. */
-  readonly met: boolean | undefined;
-}
-
-/**
- * A peer's measures on the neuromake DAG's size: Snakemake's run (and, if
- * so asked, its plan and no-op) are measured on smaller DAGs and scaled per
- * job. `scaled` says whether any of them was.
- */
-interface PeerView {
-  readonly plan: Measure;
-  readonly run: Measure;
-  readonly noop: Measure;
-  readonly runScaled: boolean;
-  readonly otherScaled: boolean;
-}
-
-function view(peer: PeerResult, jobs: number): PeerView {
-  return {
-    plan: scale(peer.plan, peer.jobs, jobs),
-    run: scale(peer.run, peer.run.jobs, jobs),
-    noop: scale(peer.noop, peer.jobs, jobs),
-    runScaled: peer.run.jobs !== jobs,
-    otherScaled: peer.jobs !== jobs,
-  };
-}
-
-function targets(
-  nm: NeuromakeResult,
-  make: PeerView | undefined,
-  snake: PeerView | undefined,
-): Target[] {
-  const noop = nm.noop.wallMs;
-  const plan = nm.planMs.medianMs;
-  const per = nm.task.perJobMs;
-  const dispatch = nm.task.pool.noopMsPerJob;
-  /** neuromake ÷ make, which should stay at or below `max`. */
-  const vsMake = (
-    name: string,
-    nmMs: number,
-    get: (p: PeerView) => number,
-    max: number,
-  ): Target => {
-    const goal = `≤ ${max}×`;
-    if (make === undefined)
-      return {name, measured: 'make skipped', goal, met: undefined};
-    const r = nmMs / get(make);
-    return {name, measured: `${formatRatio(r)} make`, goal, met: r <= max};
-  };
-  /** Snakemake ÷ neuromake, which should reach `min`. */
-  const vsSnakemake = (
-    name: string,
-    nmMs: number,
-    get: (p: PeerView) => number,
-    min: number,
-  ): Target => {
-    const goal = `≥ ${min}×`;
-    if (snake === undefined)
-      return {name, measured: 'snakemake skipped', goal, met: undefined};
-    const r = get(snake) / nmMs;
-    return {name, measured: `${formatRatio(r)} faster`, goal, met: r >= min};
-  };
-  return [
-    {
-      name: 'no-op rerun < 0.5 s',
-      measured: `${formatSeconds(noop)} s`,
-      goal: '< 0.5 s',
-      met: noop < 500,
-    },
-    vsMake('no-op within 2× make', noop, (p) => p.noop.wallMs, 2),
-    vsSnakemake(
-      'no-op ≥ 20× faster than Snakemake',
-      noop,
-      (p) => p.noop.wallMs,
-      20,
-    ),
-    {
-      name: 'planning < 0.3 s',
-      measured: `${formatSeconds(plan)} s`,
-      goal: '< 0.3 s',
-      met: plan < 300,
-    },
-    vsMake(
-      'full shell run no slower than make',
-      nm.run.wallMs,
-      (p) => p.run.wallMs,
-      1,
-    ),
-    {
-      // A task with no body: everything from request to reply.
-      name: 'built-in no-op task dispatch ≤ 0.1 ms',
-      measured: `${dispatch.toFixed(3)} ms (bare piscina ${nm.task.pool.bareMsPerJob.toFixed(3)})`,
-      goal: '≤ 0.1 ms',
-      met: dispatch <= 0.1,
-    },
-    {
-      // The stricter reading: all engine time per job, cache included.
-      name: '  whole engine per built-in job ≤ 0.1 ms',
-      measured: `${per.toFixed(3)} ms`,
-      goal: '≤ 0.1 ms',
-      met: per <= 0.1,
-    },
-  ];
-}
-
-function cpuSeconds(m: Measure): string {
-  return m.cpuMs === undefined ? '–' : formatSeconds(m.cpuMs);
-}
-
-function report(
-  options: Options,
-  nm: NeuromakeResult,
-  make: PeerResult | Skipped,
-  snake: PeerResult | Skipped,
-  load: {readonly before: number; readonly after: number},
-): string {
-  const jobs = nm.jobs;
-  const mk = 'skipped' in make ? undefined : view(make, jobs);
-  const sm = 'skipped' in snake ? undefined : view(snake, jobs);
-  const cell = (
-    p: PeerView | undefined,
-    get: (v: PeerView) => number | undefined,
-    scaled: (v: PeerView) => boolean,
-  ) => {
-    if (p === undefined) return 'skipped';
-    const value = get(p);
-    return value === undefined
-      ? '–'
-      : `${scaled(p) ? '~' : ''}${formatSeconds(value)}`;
-  };
-  const ratios = (
-    nmMs: number | undefined,
-    get: (v: PeerView) => number | undefined,
-  ) => {
-    const m = mk === undefined ? undefined : get(mk);
-    const s = sm === undefined ? undefined : get(sm);
-    return [
-      nmMs === undefined || m === undefined ? '–' : formatRatio(nmMs / m),
-      nmMs === undefined || s === undefined ? '–' : formatRatio(s / nmMs),
-    ];
-  };
-  const row = (
-    label: string,
-    nmMs: number | undefined,
-    get: (v: PeerView) => number | undefined,
-    scaled: (v: PeerView) => boolean,
-  ) => [
-    label,
-    nmMs === undefined ? '–' : formatSeconds(nmMs),
-    cell(mk, get, scaled),
-    cell(sm, get, scaled),
-    ...ratios(nmMs, get),
-  ];
-  const other = (v: PeerView) => v.otherScaled;
-  const runScaled = (v: PeerView) => v.runScaled;
-  const perJob = (ms: number | undefined) =>
-    ms === undefined ? '' : (ms / jobs).toFixed(2);
-  const only = (label: string, value: string) => [label, value, '', '', '', ''];
-
-  const rows: string[][] = [
-    only('plan, in process (s)', formatSeconds(nm.planMs.medianMs)),
-    row('plan, whole process (s)', nm.dag.wallMs, (v) => v.plan.wallMs, other),
-    row(
-      `full run -j ${options.jobs} (s)`,
-      nm.run.wallMs,
-      (v) => v.run.wallMs,
-      runScaled,
-    ),
-    row(
-      '  CPU, all processes (s)',
-      nm.run.cpuMs,
-      (v) => v.run.cpuMs,
-      runScaled,
-    ),
-    [
-      '  wall per job (ms)',
-      perJob(nm.run.wallMs),
-      mk === undefined ? 'skipped' : perJob(mk.run.wallMs),
-      sm === undefined ? 'skipped' : perJob(sm.run.wallMs),
-      '',
-      '',
-    ],
-    row('no-op rerun (s)', nm.noop.wallMs, (v) => v.noop.wallMs, other),
-    row('  CPU, all processes (s)', nm.noop.cpuMs, (v) => v.noop.cpuMs, other),
-    only(
-      '  first no-op, writes the stamp (s)',
-      formatSeconds(nm.noopFirst.wallMs),
-    ),
-    only('  no-op, stamp off (s)', formatSeconds(nm.noopPlanned.wallMs)),
-    only(
-      `built-in task run -j ${options.jobs} (s)`,
-      formatSeconds(nm.task.wallMs),
-    ),
-    only('  CPU, all processes (s)', cpuSeconds(nm.task)),
-    only('  engine time per job (ms)', nm.task.perJobMs.toFixed(3)),
-    only('  pool round trip per job (ms)', nm.task.pool.perJobMs.toFixed(3)),
-    only(
-      '  dispatch per task, lane time (ms)',
-      nm.task.pool.dispatchMsPerJob.toFixed(3),
-    ),
-    only(
-      '  no-op task dispatch, lane time (ms)',
-      nm.task.pool.noopMsPerJob.toFixed(3),
-    ),
-    only(
-      '  bare piscina no-op, lane time (ms)',
-      nm.task.pool.bareMsPerJob.toFixed(3),
-    ),
-  ];
-
-  const head = [
-    `Engine DAG benchmark (issue #2): ${describe(options.shape)}, -j ${options.jobs}, medians of ${options.repeat} (Snakemake ${options.snakemakeRepeat})`,
-    `machine: ${os.availableParallelism()} cpus, ${os.cpus()[0]?.model ?? 'unknown cpu'}, node ${process.version}; load average ${load.before.toFixed(1)} before, ${load.after.toFixed(1)} after`,
-    `make: ${'skipped' in make ? make.skipped : make.version}`,
-    `snakemake: ${'skipped' in snake ? snake.skipped : `${snake.version}; plan and no-op on ${describe(options.snakemakePlan)}, run on ${describe(options.snakemakeRun)}`}`,
-  ];
-  // Only the load from before counts: the one after includes the
-  // benchmark's own minutes of work.
-  const busy = load.before > os.availableParallelism() * 0.5;
-  if (busy) {
-    head.push(
-      'WARNING: other work was running on this machine; wall-clock times are inflated, CPU times much less so',
-    );
-  }
-
-  const table = formatTable(
-    ['', 'neuromake', 'make', 'snakemake', 'nm ÷ make', 'snakemake ÷ nm'],
-    rows,
-  );
-  const goals = targets(nm, mk, sm);
-  const goalTable = formatTable(
-    ['target', 'measured', 'goal', 'met'],
-    goals.map((g) => [
-      g.name,
-      g.measured,
-      g.goal,
-      g.met === undefined ? 'n/a' : g.met ? 'yes' : 'NO',
-    ]),
-  );
-  const notes = [
-    "plan, in process: the `plan` event's planMs (parse, expand, build the graph). Whole process: `neuromake dag --format json`, `make -n`, `snakemake -n`.",
-    'nm ÷ make below 1: neuromake is faster. snakemake ÷ nm: how many times faster neuromake is.',
-    '~: Snakemake measured on a smaller DAG and scaled per job to this one.',
-    "built-in task: the run-end event's ms (engine time: no start-up, no planning) / jobs, for files.concat of one tiny file; pool round trip: pool-dispatch.js, TaskPool alone; dispatch: that round trip minus the time in the task's own code, per task in lane time (one task in flight per thread); no-op task dispatch: TaskPool's round trip for a task with no body (a name the worker answers at once as unknown), lane time; bare piscina: the same loop on a plain piscina pool whose task does nothing, the floor on this machine.",
-    ...('skipped' in make ? [] : make.notes.map((n) => `make: ${n}`)),
-    ...('skipped' in snake ? [] : snake.notes.map((n) => `snakemake: ${n}`)),
-  ];
-  return [
-    ...head,
-    '',
-    table,
-    '',
-    goalTable,
-    '',
-    ...notes.map((n) => `* ${n}`),
-  ].join('\n');
 }
 
 /** `neuromake --version`, and the git commit of its checkout if any. */

@@ -5,7 +5,7 @@
  * whether compiled beside this file (dist/bench/) or written as plain
  * JavaScript in bench/.
  * Left out: helper modules (this file, generate-dag, peers, pool-dispatch,
- * noop-worker, and *-common, *-util(s), *-helper(s)), and the parts of a
+ * noop-worker, engine-dag-results/-report, and *-common, *-util(s), *-helper(s)), and the parts of a
  * group that has an aggregate script (with fmri-all.js present,
  * fmri-mask.js etc. run only through it).
  * Exits non-zero when any script fails.
@@ -32,6 +32,8 @@ const HELPERS = new Set([
   'peers',
   'pool-dispatch',
   'noop-worker',
+  'engine-dag-results',
+  'engine-dag-report',
 ]);
 const HELPER_SUFFIX = /-(common|utils?|helpers?)$/;
 
