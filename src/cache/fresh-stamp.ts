@@ -170,13 +170,19 @@ let engine: string | undefined;
 function engineFiles(): string {
   if (engine !== undefined) return engine;
   const src = dirname(dirname(fileURLToPath(import.meta.url)));
-  const parts: string[] = [];
+  const files: string[] = [];
   for (const dir of ['cache', 'graph', 'pipeline']) {
     for (const name of readdirSync(join(src, dir)).sort()) {
-      if (!name.endsWith('.js')) continue;
-      const stats = statSync(join(src, dir, name));
-      parts.push(`${dir}/${name} ${stats.size} ${stats.mtimeMs} ${stats.ino}`);
+      if (name.endsWith('.js')) files.push(`${dir}/${name}`);
     }
+  }
+  // What else goes into keys: how commands are rendered, which module
+  // implements which task name.
+  files.push('execution/render-command.js', 'tasks/registry.js');
+  const parts: string[] = [];
+  for (const file of files) {
+    const stats = statSync(join(src, file));
+    parts.push(`${file} ${stats.size} ${stats.mtimeMs} ${stats.ino}`);
   }
   engine = parts.join('\n');
   return engine;
