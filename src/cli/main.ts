@@ -5,44 +5,8 @@ import {createLogger} from '../logging/create-logger.js';
 import {NEUROMAKE_VERSION} from '../util/version.js';
 import {diagnosticFormatter, EXIT, usageError, type CliIo} from './cli-io.js';
 
-// Commands are imported when used: a no-op `run` should not pay for loading
-// watch mode, the Slurm executor or the NIfTI inspector.
-const inspectCommand = async (
-  ...a: Parameters<typeof import('./inspect.js').inspectCommand>
-) => (await import('./inspect.js')).inspectCommand(...a);
-const tasksCommand = async (
-  ...a: Parameters<typeof import('./maintenance-commands.js').tasksCommand>
-) => (await import('./maintenance-commands.js')).tasksCommand(...a);
-const gcCommand = async (
-  ...a: Parameters<typeof import('./maintenance-commands.js').gcCommand>
-) => (await import('./maintenance-commands.js')).gcCommand(...a);
-const dagCommand = async (
-  ...a: Parameters<typeof import('./maintenance-commands.js').dagCommand>
-) => (await import('./maintenance-commands.js')).dagCommand(...a);
-const runJobCommand = async (
-  ...a: Parameters<typeof import('./run-job-command.js').runJobCommand>
-) => (await import('./run-job-command.js')).runJobCommand(...a);
-const runCommand = async (
-  ...a: Parameters<typeof import('./run-command.js').runCommand>
-) => (await import('./run-command.js')).runCommand(...a);
-const statusCommand = async (
-  ...a: Parameters<typeof import('./status-command.js').statusCommand>
-) => (await import('./status-command.js')).statusCommand(...a);
-const whyCommand = async (
-  ...a: Parameters<typeof import('./status-command.js').whyCommand>
-) => (await import('./status-command.js')).whyCommand(...a);
-const watchCommand = async (
-  ...a: Parameters<typeof import('./watch-command.js').watchCommand>
-) => (await import('./watch-command.js')).watchCommand(...a);
-const reportCommand = async (
-  ...a: Parameters<typeof import('./report-command.js').reportCommand>
-) => (await import('./report-command.js')).reportCommand(...a);
-const fastNoopRun = async (
-  ...a: Parameters<typeof import('./fast-noop-run.js').fastNoopRun>
-) => (await import('./fast-noop-run.js')).fastNoopRun(...a);
-const loadGraph = async (
-  ...a: Parameters<typeof import('./load-graph.js').loadGraph>
-) => (await import('./load-graph.js')).loadGraph(...a);
+// Commands are imported where they run: a no-op `run` should not pay for
+// loading watch mode, the Slurm executor or the NIfTI inspector.
 
 const USAGE = `neuromake ${NEUROMAKE_VERSION}: a content-hash cached, parallel workflow engine
 
@@ -127,10 +91,19 @@ export async function main(
     io.stdout.write(`${NEUROMAKE_VERSION}\n`);
     return EXIT.ok;
   }
-  if (command === 'inspect') return inspectCommand(rest, io.stdout);
-  if (command === 'tasks') return tasksCommand(io);
+  if (command === 'inspect') {
+    const {inspectCommand} = await import('./inspect.js');
+    return inspectCommand(rest, io.stdout);
+  }
+  if (command === 'tasks') {
+    const {tasksCommand} = await import('./maintenance-commands.js');
+    return tasksCommand(io);
+  }
   // Hidden: what a cluster node runs for one job (docs/cluster.md).
-  if (command === 'run-job') return runJobCommand(rest, io);
+  if (command === 'run-job') {
+    const {runJobCommand} = await import('./run-job-command.js');
+    return runJobCommand(rest, io);
+  }
 
   let parsed;
   try {
@@ -150,6 +123,7 @@ export async function main(
   }
   const file = resolve(values.file ?? 'pipeline.yaml');
   if (command === 'gc') {
+    const {gcCommand} = await import('./maintenance-commands.js');
     return gcCommand(
       join(dirname(file), '.neuromake'),
       {keepRuns: values['keep-runs'], maxSize: values['max-size']},
@@ -186,6 +160,7 @@ export async function main(
   });
   try {
     if (command === 'watch') {
+      const {watchCommand} = await import('./watch-command.js');
       return await watchCommand(
         {
           file,
@@ -214,6 +189,7 @@ export async function main(
       values.profile === undefined &&
       values['max-jobs'] === undefined
     ) {
+      const {fastNoopRun} = await import('./fast-noop-run.js');
       const code = await fastNoopRun(
         {
           file,
@@ -228,13 +204,15 @@ export async function main(
       );
       if (code !== undefined) return code;
     }
+    const {loadGraph} = await import('./load-graph.js');
     const loaded = await loadGraph(file, overrides);
     if (!loaded.ok) {
       logger.log({type: 'diagnostics', diagnostics: loaded.diagnostics});
       return EXIT.usage;
     }
     switch (command) {
-      case 'status':
+      case 'status': {
+        const {statusCommand} = await import('./status-command.js');
         return await statusCommand(
           loaded.value,
           positionals,
@@ -242,7 +220,9 @@ export async function main(
           json,
           values.force ?? [],
         );
-      case 'why':
+      }
+      case 'why': {
+        const {whyCommand} = await import('./status-command.js');
         return await whyCommand(
           loaded.value,
           positionals,
@@ -250,16 +230,22 @@ export async function main(
           json,
           values.force ?? [],
         );
-      case 'dag':
-        return await dagCommand(
+      }
+      case 'dag': {
+        const {dagCommand} = await import('./maintenance-commands.js');
+        return dagCommand(
           loaded.value,
           positionals,
           values.format ?? 'dot',
           io,
         );
-      case 'report':
+      }
+      case 'report': {
+        const {reportCommand} = await import('./report-command.js');
         return await reportCommand(loaded.value, values.output, io);
-      default:
+      }
+      default: {
+        const {runCommand} = await import('./run-command.js');
         return await runCommand(
           loaded.value,
           {
@@ -279,6 +265,7 @@ export async function main(
           io,
           logger,
         );
+      }
     }
   } finally {
     logger.close();
