@@ -1,7 +1,7 @@
 import {isMap, isScalar, isSeq, parseDocument} from 'yaml';
 
 import {didYouMean} from '../util/did-you-mean.js';
-import type {Located, ParamValue} from './spec.js';
+import {isScalarValue, type Located, type ParamValue} from './spec.js';
 import type {ParseContext} from './yaml-source.js';
 import {toParamValue} from './yaml-node.js';
 
@@ -19,12 +19,7 @@ export function parseOverrideValue(
   if (doc.errors.length > 0) return text;
   const node = doc.contents;
   if (isScalar(node)) {
-    return typeof node.value === 'string' ||
-      typeof node.value === 'number' ||
-      typeof node.value === 'boolean' ||
-      node.value === null
-      ? node.value
-      : text;
+    return isScalarValue(node.value) || node.value === null ? node.value : text;
   }
   // Only flow collections count: `a: b` on a command line is meant as text.
   if ((isSeq(node) || isMap(node)) && /^\s*[[{]/.test(text)) {

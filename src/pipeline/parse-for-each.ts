@@ -3,7 +3,13 @@ import {isScalar, isSeq} from 'yaml';
 import {didYouMean} from '../util/did-you-mean.js';
 import {formatReference, parseTemplate} from './template.js';
 import type {SourceLocation} from './diagnostic.js';
-import type {ForEachSpec, Located, ParamValue, Scalar} from './spec.js';
+import {
+  isScalarValue,
+  type ForEachSpec,
+  type Located,
+  type ParamValue,
+  type Scalar,
+} from './spec.js';
 import {
   checkName,
   describe,
@@ -205,11 +211,7 @@ function matrixFromParam(
   }
   const values: Scalar[] = [];
   for (const value of list as readonly ParamValue[]) {
-    if (
-      typeof value !== 'string' &&
-      typeof value !== 'number' &&
-      typeof value !== 'boolean'
-    ) {
+    if (!isScalarValue(value)) {
       ctx.report(
         `${what}: param "${name}" must list strings, numbers or booleans, got ${JSON.stringify(value)}`,
         item.valueLocation,
@@ -253,11 +255,7 @@ function readMatrixValues(
   for (const raw of item.value.items) {
     const location = ctx.locate(isScalar(raw) ? raw : null, item.valueLocation);
     const value = isScalar(raw) ? raw.value : undefined;
-    if (
-      typeof value !== 'string' &&
-      typeof value !== 'number' &&
-      typeof value !== 'boolean'
-    ) {
+    if (!isScalarValue(value)) {
       ctx.report(
         `${what} must be strings, numbers or booleans, got ${describe(isScalar(raw) ? raw : null)}`,
         location,

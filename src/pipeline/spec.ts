@@ -120,3 +120,12 @@ export interface ForEachSpec {
 
 /** A value a wildcard can take. */
 export type Scalar = string | number | boolean;
+
+/** Whether `value` is a string, number or boolean. */
+export function isScalarValue(value: unknown): value is Scalar {
+  return (
+    typeof value === 'string' ||
+    typeof value === 'number' ||
+    typeof value === 'boolean'
+  );
+}

@@ -2,7 +2,7 @@ import {isAlias, isMap, isScalar, isSeq, type Node} from 'yaml';
 
 import {didYouMean} from '../util/did-you-mean.js';
 import type {SourceLocation} from './diagnostic.js';
-import type {Located, ParamValue} from './spec.js';
+import {isScalarValue, type Located, type ParamValue} from './spec.js';
 import type {ParseContext} from './yaml-source.js';
 
 /** Names of steps, params, ports and wildcards. */
@@ -65,11 +65,7 @@ export function readMapping(
     const keyNode = deref(ctx, pair.key);
     const keyLocation = ctx.locate(keyNode, location);
     const keyValue = isScalar(keyNode) ? keyNode.value : undefined;
-    if (
-      typeof keyValue !== 'string' &&
-      typeof keyValue !== 'number' &&
-      typeof keyValue !== 'boolean'
-    ) {
+    if (!isScalarValue(keyValue)) {
       ctx.report(
         `keys of ${what} must be names, got ${describe(keyNode)}`,
         keyLocation,
@@ -170,12 +166,5 @@ export function toParamValue(ctx: ParseContext, node: Node | null): ParamValue {
     return object;
   }
   const value = isScalar(node) ? node.value : null;
-  if (
-    typeof value === 'string' ||
-    typeof value === 'number' ||
-    typeof value === 'boolean'
-  ) {
-    return value;
-  }
-  return null;
+  return isScalarValue(value) ? value : null;
 }
