@@ -18,7 +18,7 @@ import {pathProbe, type ProbeKind} from './fs-probes.js';
  * The no-op stamp, `.neuromake/fresh.json`: written when a run of the whole
  * graph ends with every job up to date, it lists every fact the plan and
  * the job keys rested on that is not in the pipeline text: the stat of
- * each input, output, script and task module (the same (size, mtime,
+ * each input, output, script, task and engine module (the same (size, mtime,
  * inode) the hash memo trusts), the directories globs listed and the paths
  * probed. While all of them still hold, nothing can have changed a key or
  * an output, so `run` can answer "all fresh" from the stamp alone, without
@@ -82,7 +82,6 @@ export function stampIdentity(id: StampIdentity): Sha256Hex {
       source: sha256(id.source),
       overrides: [...id.overrides].sort(([a], [b]) => (a < b ? -1 : 1)),
       env: id.envNames.map((name) => [name, id.env[name] ?? null]),
-      engine: engineFiles(),
     }),
   );
 }
@@ -164,11 +163,12 @@ export function stampHolds(stamp: FreshStamp, workspace: string): boolean {
   return true;
 }
 
-// The modules that decide plans and keys. Editing one (in development,
-// without a version bump) voids stamps, as it may change what fresh means.
-let engine: string | undefined;
-function engineFiles(): string {
-  if (engine !== undefined) return engine;
+/**
+ * The modules that decide plans and keys, with their stats, for the
+ * stamp's file list. Editing one (in development, without a version bump)
+ * voids stamps, as it may change what fresh means.
+ */
+export function engineFiles(): [string, number, number, number][] {
   const src = dirname(dirname(fileURLToPath(import.meta.url)));
   const files: string[] = [];
   for (const dir of ['cache', 'graph', 'pipeline']) {
@@ -179,11 +179,9 @@ function engineFiles(): string {
   // What else goes into keys: how commands are rendered, which module
   // implements which task name.
   files.push('execution/render-command.js', 'tasks/registry.js');
-  const parts: string[] = [];
-  for (const file of files) {
-    const stats = statSync(join(src, file));
-    parts.push(`${file} ${stats.size} ${stats.mtimeMs} ${stats.ino}`);
-  }
-  engine = parts.join('\n');
-  return engine;
+  return files.map((file) => {
+    const path = join(src, file);
+    const stats = statSync(path);
+    return [path, stats.size, stats.mtimeMs, stats.ino];
+  });
 }

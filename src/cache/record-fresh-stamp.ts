@@ -2,6 +2,7 @@ import type {JobGraph} from '../graph/build-graph.js';
 import type {PipelineSpec} from '../pipeline/spec.js';
 import {codeFilesRead} from './code-version.js';
 import {
+  engineFiles,
   stampIdentity,
   writeFreshStamp,
   type FreshStamp,
@@ -71,6 +72,9 @@ export function recordFreshStamp(sources: StampSources): boolean {
   ) {
     return false;
   }
+  // Engine modules change with a build, not during a run: left out of the
+  // racy check, so a run straight after `tsc` still writes its stamp.
+  files.push(...engineFiles());
 
   const names = [...envNames].sort();
   writeFreshStamp(
