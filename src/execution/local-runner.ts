@@ -119,36 +119,21 @@ let base: NodeJS.ProcessEnv | undefined;
  * process.env for every job cost 0.6 s per 10,000 jobs. The same object is
  * returned each time, so launchers (keyed by it) are shared.
  */
-export function baseEnvironment(): NodeJS.ProcessEnv {
+function baseEnvironment(): NodeJS.ProcessEnv {
   base ??= {...process.env, NEUROMAKE_RUN_TOKEN: RUN_TOKEN};
   return base;
 }
 
 /**
- * The environment of a shell job: the runner's own, plus the job's id, its
- * cpu count for thread pools, and its GPUs.
+ * What a shell job's environment adds to {@link baseEnvironment}: the job's
+ * id, its cpu count for thread pools, and its GPUs. Never removes anything,
+ * so a launcher started with the base can add just these.
  */
-export function jobEnvironment(
+function jobVariables(
   job: Job,
   allocation: Allocation,
   gpuBudget: boolean,
-  inheritGpus = false,
-): NodeJS.ProcessEnv {
-  return {
-    ...baseEnvironment(),
-    ...jobVariables(job, allocation, gpuBudget, inheritGpus),
-  };
-}
-
-/**
- * What a job's environment adds to {@link baseEnvironment}: never removes
- * anything, so a launcher started with the base can add just these.
- */
-export function jobVariables(
-  job: Job,
-  allocation: Allocation,
-  gpuBudget: boolean,
-  inheritGpus = false,
+  inheritGpus: boolean,
 ): Record<string, string> {
   const env: Record<string, string> = {NEUROMAKE_JOB: job.id};
 

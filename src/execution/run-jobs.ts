@@ -377,10 +377,6 @@ class JobRun {
         signal,
       });
       const missing = failure ?? outputs.verify();
-      // Note: only a success frees the slot early; after a failure it is
-      // held until the failure is recorded, which (without -k) stops
-      // scheduling first.
-      if (missing === undefined) hooks.actionDone();
       if (missing !== undefined) {
         log.write(`\nneuromake: ${describeFailure(missing)}\n`);
         await outputs.discard();
@@ -389,6 +385,10 @@ class JobRun {
           failure: signal.aborted ? {reason: 'interrupted'} : missing,
         };
       }
+      // Note: only a success frees the slot early; after a failure it is
+      // held until the failure is recorded, which (without -k) stops
+      // scheduling first.
+      hooks.actionDone();
       const records = await outputs.stage(contentStore);
       const previous = store.job(job.id);
       const unchanged =

@@ -143,16 +143,12 @@ function groupKiller(signal: AbortSignal) {
       pid = started;
       if (signal.aborted) kill();
     },
-    /** The job can no longer be watched: stop its group for good. */
-    abandon() {
-      if (pid === undefined) return;
-      const group = pid;
-      signalGroup(group, 'SIGTERM');
-      setTimeout(() => signalGroup(group, 'SIGKILL'), KILL_GRACE_MS).unref();
-    },
+    /** The job can no longer be watched (after done): stop its group. */
+    abandon: kill,
     done() {
       signal.removeEventListener('abort', kill);
-      if (killTimer !== undefined) clearTimeout(killTimer);
+      clearTimeout(killTimer);
+      killTimer = undefined;
     },
   };
 }

@@ -18,7 +18,10 @@ export interface PlainLoggerOptions {
   readonly stderr: Output;
   /** Use ANSI colours. Off by default: pipes and CI logs get plain text. */
   readonly color?: boolean | undefined;
-  /** Also print job starts, fresh and skipped jobs, and the plan. */
+  /**
+   * Also print job starts (the TTY logger shows those in its live view),
+   * fresh and skipped jobs, and the plan.
+   */
   readonly verbose?: boolean | undefined;
   /** Renders diagnostics; defaults to `formatDiagnosticFallback`. */
   readonly formatDiagnostic?: DiagnosticFormatter | undefined;
@@ -79,21 +82,37 @@ export function formatPlan(e: Of<'plan'>): string {
   return `planned ${formatCount(e.jobs, 'job')} in ${formatCount(e.steps, 'step')} (${how}${formatDuration(e.planMs)})`;
 }
 
+/** How a human-readable logger renders lines ({@link eventLines}). */
+export interface LineOptions {
+  readonly palette: Palette;
+  readonly verbose: boolean;
+  /** Starts and progress are shown in a live view, not as lines. */
+  readonly live: boolean;
+  readonly formatDiagnostic: DiagnosticFormatter;
+}
+
+/** The line options of a plain (`live` false) or TTY logger. */
+export function lineOptions(
+  options: PlainLoggerOptions,
+  live: boolean,
+): LineOptions {
+  const color = options.color ?? false;
+  return {
+    palette: palette(color),
+    verbose: options.verbose ?? false,
+    live,
+    formatDiagnostic:
+      options.formatDiagnostic ?? ((d) => formatDiagnosticFallback(d, color)),
+  };
+}
+
 /**
  * Turns an event into the permanent lines a human-readable logger prints for
  * it; shared by the plain and TTY loggers so that both read alike. The TTY
  * logger shows starts and progress in its live view instead, so it passes
  * `live` to leave them out.
  */
-export function eventLines(
-  event: EngineEvent,
-  opts: {
-    readonly palette: Palette;
-    readonly verbose: boolean;
-    readonly live: boolean;
-    readonly formatDiagnostic: DiagnosticFormatter;
-  },
-): Line[] {
+export function eventLines(event: EngineEvent, opts: LineOptions): Line[] {
   const p = opts.palette;
   const out = (text: string): Line[] => [{stream: 'stdout', text}];
   const err = (text: string): Line[] => [{stream: 'stderr', text}];
@@ -161,20 +180,13 @@ export function eventLines(
 export class PlainLogger implements Logger {
   readonly #stdout: Output;
   readonly #stderr: Output;
-  readonly #opts: Parameters<typeof eventLines>[1];
+  readonly #opts: LineOptions;
   #closed = false;
 
   constructor(options: PlainLoggerOptions) {
     this.#stdout = options.stdout;
     this.#stderr = options.stderr;
-    const color = options.color ?? false;
-    this.#opts = {
-      palette: palette(color),
-      verbose: options.verbose ?? false,
-      live: false,
-      formatDiagnostic:
-        options.formatDiagnostic ?? ((d) => formatDiagnosticFallback(d, color)),
-    };
+    this.#opts = lineOptions(options, false);
   }
 
   /** Prints the event's lines, if it has any. */

@@ -1,18 +1,21 @@
 import type {EngineEvent, Logger} from './events.js';
 import {
-  formatDiagnosticFallback,
   formatDuration,
   percent,
-  palette,
   shortenJobId,
   truncateVisible,
   visibleLength,
-  type DiagnosticFormatter,
   type Output,
   type Palette,
   type TerminalOutput,
 } from './format.js';
-import {eventLines, type Line} from './plain-logger.js';
+import {
+  eventLines,
+  lineOptions,
+  type Line,
+  type LineOptions,
+  type PlainLoggerOptions,
+} from './plain-logger.js';
 
 /** Starts and stops the redraw timer; injectable so tests control time. */
 export interface Scheduler {
@@ -21,13 +24,8 @@ export interface Scheduler {
 }
 
 /** Options for `TtyLogger`. */
-export interface TtyLoggerOptions {
+export interface TtyLoggerOptions extends PlainLoggerOptions {
   readonly stdout: TerminalOutput;
-  readonly stderr: Output;
-  readonly color?: boolean | undefined;
-  /** Also print fresh and skipped jobs and the plan above the live view. */
-  readonly verbose?: boolean | undefined;
-  readonly formatDiagnostic?: DiagnosticFormatter | undefined;
   /** Milliseconds on a monotonic clock, for running jobs' elapsed time. */
   readonly now?: (() => number) | undefined;
   readonly scheduler?: Scheduler | undefined;
@@ -74,7 +72,7 @@ export class TtyLogger implements Logger {
   readonly #stdout: TerminalOutput;
   readonly #stderr: Output;
   readonly #palette: Palette;
-  readonly #lineOptions: Parameters<typeof eventLines>[1];
+  readonly #lineOptions: LineOptions;
   readonly #now: () => number;
   readonly #scheduler: Scheduler;
   readonly #refreshMs: number;
@@ -97,15 +95,8 @@ export class TtyLogger implements Logger {
   constructor(options: TtyLoggerOptions) {
     this.#stdout = options.stdout;
     this.#stderr = options.stderr;
-    const color = options.color ?? false;
-    this.#palette = palette(color);
-    this.#lineOptions = {
-      palette: this.#palette,
-      verbose: options.verbose ?? false,
-      live: true,
-      formatDiagnostic:
-        options.formatDiagnostic ?? ((d) => formatDiagnosticFallback(d, color)),
-    };
+    this.#lineOptions = lineOptions(options, true);
+    this.#palette = this.#lineOptions.palette;
     this.#now = options.now ?? (() => performance.now());
     this.#scheduler = options.scheduler ?? realScheduler;
     this.#refreshMs = options.refreshMs ?? 100;

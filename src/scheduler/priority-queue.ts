@@ -12,15 +12,8 @@ export class PriorityQueue<T> {
   }
 
   push(item: T): void {
-    const items = this.#items;
-    items.push(item);
-    let i = items.length - 1;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (!this.#higher(items[i]!, items[parent]!)) break;
-      [items[i], items[parent]] = [items[parent]!, items[i]!];
-      i = parent;
-    }
+    this.#items.push(item);
+    this.#siftUp(this.#items.length - 1);
   }
 
   /** Removes and returns the first item for which `fits` holds. */

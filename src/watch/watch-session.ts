@@ -87,8 +87,7 @@ export class WatchSession {
   #watcher: FSWatcher | undefined;
   #targets: WatchTargets | undefined;
   #timer: NodeJS.Timeout | undefined;
-  /** Path → how it looked at its last event, until {@link RECHECK_MS}. */
-  readonly #seen = new Map<string, string>();
+  /** Path → its pending look ({@link RECHECK_MS}). */
   readonly #rechecks = new Map<string, NodeJS.Timeout>();
   #failedKeys = new Map<string, string>();
   #cycle: AbortController | undefined;
@@ -159,13 +158,12 @@ export class WatchSession {
 
   /** See {@link RECHECK_MS}. */
   #recheckLater(path: string): void {
-    this.#seen.set(path, fileSignature(path));
+    // How the file looked at this event: a later event replaces the look.
+    const seen = fileSignature(path);
     const pending = this.#rechecks.get(path);
     if (pending !== undefined) clearTimeout(pending);
     const timer = setTimeout(() => {
       this.#rechecks.delete(path);
-      const seen = this.#seen.get(path);
-      this.#seen.delete(path);
       if (fileSignature(path) !== seen) this.#onChange(path);
     }, RECHECK_MS);
     this.#rechecks.set(path, timer);

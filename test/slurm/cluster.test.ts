@@ -35,6 +35,22 @@ function needsCluster(t: {skip(message: string): void}): boolean {
   return false;
 }
 
+/**
+ * One `slow` job per subject (tools/slow.sh): each writes a partial output
+ * and sleeps 60 s (SLOW_SECS overrides that) before writing it in full.
+ */
+function slowJobs(rig: WorkspaceRig, subjects: readonly string[]): void {
+  for (const s of subjects) rig.write(`in/${s}.txt`, `${s}\n`);
+  rig.pipeline(
+    'steps:',
+    '  slow:',
+    '    for_each: {glob: "in/{s}.txt"}',
+    '    inputs: {src: "in/{s}.txt"}',
+    '    outputs: {out: "out/{s}.slow"}',
+    '    shell: "sh tools/slow.sh slow {outputs.out} 60 {inputs.src}"',
+  );
+}
+
 /** Real ds000212 events: two subjects, two dis-task runs each. */
 const EVENTS = [
   ['03', '01'],
@@ -195,15 +211,7 @@ void test('a failing Slurm job reports its Slurm state, exit code and log', asyn
 void test('Ctrl-C cancels every submitted Slurm job and leaves no half-written output', async (t) => {
   if (!needsCluster(t)) return;
   const rig = WorkspaceRig.create(t);
-  for (const s of ['a', 'b', 'c']) rig.write(`in/${s}.txt`, `${s}\n`);
-  rig.pipeline(
-    'steps:',
-    '  slow:',
-    '    for_each: {glob: "in/{s}.txt"}',
-    '    inputs: {src: "in/{s}.txt"}',
-    '    outputs: {out: "out/{s}.slow"}',
-    '    shell: "sh tools/slow.sh slow {outputs.out} 60 {inputs.src}"',
-  );
+  slowJobs(rig, ['a', 'b', 'c']);
   const cli = rig.start('run', '--executor', 'slurm', '--json');
   // Two run on the node's two cpus (slow.sh has written its partial
   // output by then); the third pends in the queue.
@@ -244,15 +252,7 @@ void test('Ctrl-C cancels every submitted Slurm job and leaves no half-written o
 void test('after kill -9 of the head, the next run cancels its Slurm jobs and finishes cleanly', async (t) => {
   if (!needsCluster(t)) return;
   const rig = WorkspaceRig.create(t);
-  for (const s of ['a', 'b']) rig.write(`in/${s}.txt`, `${s}\n`);
-  rig.pipeline(
-    'steps:',
-    '  slow:',
-    '    for_each: {glob: "in/{s}.txt"}',
-    '    inputs: {src: "in/{s}.txt"}',
-    '    outputs: {out: "out/{s}.slow"}',
-    '    shell: "sh tools/slow.sh slow {outputs.out} 60 {inputs.src}"',
-  );
+  slowJobs(rig, ['a', 'b']);
   const cli = rig.start('run', '--executor', 'slurm', '--json');
   await waitFor(
     'both slow jobs to start',
