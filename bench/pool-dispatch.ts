@@ -100,12 +100,7 @@ try {
   await runOne(0);
   const t1 = performance.now();
   const before = pool.usage;
-  let next = 1;
-  const lane = async () => {
-    while (next < jobs) await runOne(next++);
-  };
-  await Promise.all(Array.from({length: threads}, lane));
-  const t2 = performance.now();
+  const restMs = await inLanes(jobs, threads, runOne);
   const bodyMs = pool.usage.bodyMs - before.bodyMs;
   const rest = Math.max(1, jobs - 1);
   const noopMs = await noopRoundTrip(jobs, threads);
@@ -115,10 +110,10 @@ try {
     jobs,
     threads,
     firstMs: t1 - t0,
-    restMs: t2 - t1,
-    perJobMs: jobs > 1 ? (t2 - t1) / (jobs - 1) : 0,
+    restMs,
+    perJobMs: jobs > 1 ? restMs / (jobs - 1) : 0,
     bodyMsPerJob: bodyMs / rest,
-    dispatchMsPerJob: ((t2 - t1) * threads - bodyMs) / rest,
+    dispatchMsPerJob: (restMs * threads - bodyMs) / rest,
     noopMsPerJob: noopMs,
     bareMsPerJob: bareMs,
   };
@@ -144,16 +139,10 @@ async function noopRoundTrip(count: number, lanes: number): Promise<number> {
     if (first?.reason !== 'task-error') {
       throw new Error('the worker ran a task it should not know');
     }
-    let sent = 1;
-    const start = performance.now();
-    const lane = async () => {
-      while (sent < count) {
-        sent++;
-        await noopPool.run(request, listener, signal);
-      }
-    };
-    await Promise.all(Array.from({length: lanes}, lane));
-    return ((performance.now() - start) * lanes) / Math.max(1, count - 1);
+    const ms = await inLanes(count, lanes, () =>
+      noopPool.run(request, listener, signal),
+    );
+    return (ms * lanes) / Math.max(1, count - 1);
   } finally {
     await noopPool.close();
   }
@@ -182,17 +171,29 @@ async function bareRoundTrip(count: number, lanes: number): Promise<number> {
   };
   try {
     await bare.run(request, {signal});
-    let sent = 1;
-    const start = performance.now();
-    const lane = async () => {
-      while (sent < count) {
-        const taskId = sent++;
-        await bare.run({...request, taskId}, {signal});
-      }
-    };
-    await Promise.all(Array.from({length: lanes}, lane));
-    return ((performance.now() - start) * lanes) / Math.max(1, count - 1);
+    const ms = await inLanes(count, lanes, (taskId) =>
+      bare.run({...request, taskId}, {signal}),
+    );
+    return (ms * lanes) / Math.max(1, count - 1);
   } finally {
     await bare.destroy();
   }
+}
+
+/**
+ * Runs job(1) … job(count - 1), keeping `lanes` of them in flight (job 0,
+ * the warm-up, is the caller's); returns the wall time in ms.
+ */
+async function inLanes(
+  count: number,
+  lanes: number,
+  job: (i: number) => Promise<unknown>,
+): Promise<number> {
+  let next = 1;
+  const start = performance.now();
+  const lane = async () => {
+    while (next < count) await job(next++);
+  };
+  await Promise.all(Array.from({length: lanes}, lane));
+  return performance.now() - start;
 }

@@ -189,18 +189,6 @@ class WordPiece:
         return [self.cls_id] + ids[: max_length - 2] + [self.sep_id]
 
 
-def batch_ids(tokenizer, texts, max_length):
-    """Right-padded int64 input_ids and attention_mask for some texts."""
-    rows = [tokenizer.encode(t, max_length) for t in texts]
-    width = max(len(r) for r in rows)
-    ids = torch.full((len(rows), width), tokenizer.pad_id, dtype=torch.long)
-    mask = torch.zeros((len(rows), width), dtype=torch.long)
-    for i, r in enumerate(rows):
-        ids[i, : len(r)] = torch.tensor(r, dtype=torch.long)
-        mask[i, : len(r)] = 1
-    return ids, mask
-
-
 # --------------------------------------------------------------------------
 # The encoder: Hugging Face's BertModel shape, without the pooler
 # --------------------------------------------------------------------------
@@ -231,7 +219,7 @@ class Layer(nn.Module):
         q, k, v = (
             self.split(self.query(x)),
             self.split(self.key(x)),
-            (self.split(self.value(x))),
+            self.split(self.value(x)),
         )
         scores = q @ k.transpose(-1, -2) / math.sqrt(self.head_size) + bias
         context = torch.softmax(scores, dim=-1) @ v

@@ -14,15 +14,6 @@ export interface AdamWOptions {
   readonly weightDecay: number;
 }
 
-/** The study's settings (lr is per model; 1e-5 … 3e-4 there). */
-export const ADAMW_DEFAULTS: AdamWOptions = {
-  lr: 1e-3,
-  beta1: 0.9,
-  beta2: 0.999,
-  eps: 1e-8,
-  weightDecay: 0.01,
-};
-
 /** One optimiser over a fixed list of parameter tensors. */
 export class AdamW {
   private readonly m: Float64Array[];

@@ -137,8 +137,9 @@ export function maxWeightDifference(a: HeadsModel, b: HeadsModel): number {
  */
 export function weightsDigest(m: HeadsModel): string {
   let h = 0x811c9dc5;
+  const tensors = headsTensors(m);
   for (const name of TENSOR_NAMES) {
-    const t = headsTensors(m)[name];
+    const t = tensors[name];
     const bytes = new Uint8Array(t.buffer, t.byteOffset, t.byteLength);
     for (const b of bytes) h = Math.imul(h ^ b, 0x01000193);
   }

@@ -89,8 +89,30 @@ export function parseMarkdown(text: string): ResultBlock[] {
   return blocks;
 }
 
-/** The cells of a pipe-table row; `\|` is a literal bar. */
+const CELL_ESCAPES: Readonly<Record<string, string>> = {
+  '&amp;': '&',
+  '&lt;': '<',
+  '&gt;': '>',
+  '&quot;': '"',
+  '&#39;': "'",
+};
+
+/**
+ * The cells of a pipe-table row as the text a Markdown renderer shows:
+ * `\|` is a literal bar, `\\` a backslash, and the entities that
+ * escapeMarkdownCell writes (src/results) stand for their characters
+ * (the page escapes the text again).
+ */
 function cells(row: string): string[] {
   const inner = row.replace(/^\|/, '').replace(/(?<!\\)\|$/, '');
-  return inner.split(/(?<!\\)\|/).map((c) => c.trim().replaceAll('\\|', '|'));
+  return inner
+    .split(/(?<!\\)\|/)
+    .map((c) =>
+      c
+        .trim()
+        .replace(
+          /\\([\\|])|&(?:amp|lt|gt|quot|#39);/g,
+          (m, escaped?: string) => escaped ?? CELL_ESCAPES[m] ?? m,
+        ),
+    );
 }

@@ -8,6 +8,7 @@ import type {JobState} from '../../src/report/job-states.js';
 import {encodePng} from '../../src/report/png-encode.js';
 import {renderReport, type ReportData} from '../../src/report/render-report.js';
 import {parseMarkdown} from '../../src/report/result-tables.js';
+import {markdownTable} from '../../src/results/table-format.js';
 
 const EVIL = '<script>window.__pwned=1</script>';
 
@@ -199,6 +200,18 @@ void test('parseMarkdown keeps headings, paragraphs and pipe tables as text', ()
       {kind: 'text', text: 'after'},
     ],
   );
+});
+
+void test('parseMarkdown reads back the cells markdownTable escaped', () => {
+  const cells = ['bert <x> & co', 'a|b', 'c\\d', '"q" \'s\''];
+  const [block] = parseMarkdown(
+    markdownTable({columns: ['m', 'n', 'o', 'p'], rows: [cells]}),
+  );
+  assert.deepEqual(block, {
+    kind: 'table',
+    columns: ['m', 'n', 'o', 'p'],
+    rows: [cells],
+  });
 });
 
 void test('encodePng writes a valid PNG: signature, IHDR, filtered scanlines', () => {
