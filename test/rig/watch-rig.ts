@@ -10,12 +10,16 @@
 import {utimesSync} from 'node:fs';
 import {setTimeout as sleep} from 'node:timers/promises';
 
-import type {
-  RigEvent,
-  RunningCli,
-  RunResult,
-  WorkspaceRig,
+import {
+  asEvent,
+  ofType,
+  type RigEvent,
+  type RunningCli,
+  type RunResult,
+  type WorkspaceRig,
 } from './workspace-rig.js';
+
+export {ofType};
 
 /** How a watch session notices edits. */
 export type WatchStrategy = 'events' | 'poll';
@@ -76,15 +80,7 @@ export function touch(rig: WorkspaceRig, rel: string): void {
 
 /** Job ids of the `job-start` events among `events`, in order. */
 export function started(events: readonly RigEvent[]): string[] {
-  return events.filter((e) => e.type === 'job-start').map((e) => String(e.job));
-}
-
-/** Events of one type among `events`. */
-export function ofType(
-  events: readonly RigEvent[],
-  type: string,
-): readonly RigEvent[] {
-  return events.filter((e) => e.type === type);
+  return ofType(events, 'job-start').map((e) => String(e.job));
 }
 
 /** Every path the `watch-change` events among `events` name. */
@@ -105,11 +101,7 @@ export function endsIdle(events: readonly RigEvent[]): boolean {
 /** One line of `--json` output, or undefined when it is not an object. */
 function parseLine(line: string): RigEvent | undefined {
   try {
-    const value: unknown = JSON.parse(line);
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-      return undefined;
-    }
-    return value as RigEvent;
+    return asEvent(JSON.parse(line));
   } catch {
     return undefined;
   }

@@ -366,23 +366,36 @@ export class WorkspaceRig {
   }
 }
 
+/** A parsed JSON value as an event, or undefined when it is no object. */
+export function asEvent(value: unknown): RigEvent | undefined {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as RigEvent)
+    : undefined;
+}
+
 /** Parses `--json` output: every line must be one JSON object. */
 export function parseEvents(stdout: string): RigEvent[] {
   return stdout
     .split('\n')
     .filter((line) => line !== '')
     .map((line) => {
-      const value: unknown = JSON.parse(line);
-      if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-        throw new Error(`not a JSON object: ${line}`);
-      }
-      return value as RigEvent;
+      const event = asEvent(JSON.parse(line));
+      if (event === undefined) throw new Error(`not a JSON object: ${line}`);
+      return event;
     });
+}
+
+/** Events of one type among `events`. */
+export function ofType(
+  events: readonly RigEvent[],
+  type: string,
+): readonly RigEvent[] {
+  return events.filter((e) => e.type === type);
 }
 
 /** Events of one type. */
 export function eventsOf(result: RunResult, type: string): readonly RigEvent[] {
-  return result.events.filter((e) => e.type === type);
+  return ofType(result.events, type);
 }
 
 /** job id → outcome of every `job-done` event. */

@@ -9,7 +9,9 @@ import type {TaskDefinition} from '../../src/tasks/task.js';
 // The registry lists names and module paths by hand, so that no module
 // loads before it is needed: check the list against the modules.
 void test('each registered name is the one its module declares', async () => {
-  for (const name of taskNames()) {
+  const names = taskNames();
+  assert.ok(names.length > 0, 'no task is registered');
+  for (const name of names) {
     const task = findTask(name)!;
     const imported = (await import(task.moduleUrl.href)) as {
       default: TaskDefinition;
@@ -22,6 +24,7 @@ void test('each registered name is the one its module declares', async () => {
 
 void test('every task module in src/tasks is registered', async () => {
   const root = new URL('../../src/tasks/', import.meta.url);
+  const modules: string[] = [];
   for (const dir of readdirSync(root, {withFileTypes: true})) {
     if (!dir.isDirectory()) continue;
     for (const file of readdirSync(new URL(`${dir.name}/`, root))) {
@@ -33,6 +36,9 @@ void test('every task module in src/tasks is registered', async () => {
       const task = findTask(definition.name ?? '');
       assert.ok(task !== undefined, `${dir.name}/${file} is not registered`);
       assert.equal(task.moduleUrl.href, url.href);
+      modules.push(definition.name ?? '');
     }
   }
+  // And every registered name has a module here: the list is exact.
+  assert.deepEqual(modules.sort(), taskNames());
 });
