@@ -1,6 +1,6 @@
 import {resolve} from 'node:path';
 
-import {UNRECORDED, type Probe} from '../cache/fs-probes.js';
+import {probeKind, UNRECORDED, type Probe} from '../cache/fs-probes.js';
 import type {Job} from '../graph/job.js';
 import {valueText} from '../graph/resolve-values.js';
 import {parseTemplate, renderTemplate} from '../pipeline/template.js';
@@ -78,9 +78,11 @@ export function scriptsNamed(
     const word = raw.replace(/^['"]|['"]$/g, '');
     if (word === '' || declared.has(word) || !/[./]/.test(word)) continue;
     if (word.startsWith('-')) continue;
-    const stats = probe.stat(resolve(workspace, word));
-    if (stats?.isFile() !== true) continue;
-    if (SCRIPT_EXTENSION.test(word) || (stats.mode & 0o111) !== 0) {
+    const kind = probeKind(probe.stat(resolve(workspace, word)));
+    if (
+      kind === 'executable' ||
+      (kind === 'file' && SCRIPT_EXTENSION.test(word))
+    ) {
       scripts.add(word);
     }
   }

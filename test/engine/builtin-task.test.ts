@@ -70,10 +70,16 @@ void describe('built-in tasks', {concurrency: FILE_CONCURRENCY}, () => {
   void test('built-in tasks cache: a second run is fresh, an edit reruns downstream', async (t) => {
     const rig = WorkspaceRig.create(t);
     bookPipeline(rig);
-    assert.equal((await rig.run('run')).code, 0);
+    const first = await rig.run('run', '--json');
+    assert.equal(first.code, 0, show(first));
 
     const second = await rig.run('run', '--json');
     assert.equal(second.code, 0, show(second));
+    assert.deepEqual(
+      Object.keys(outcomes(second)).sort(),
+      Object.keys(outcomes(first)).sort(),
+      'every job is reported again',
+    );
     for (const [job, outcome] of Object.entries(outcomes(second))) {
       assert.equal(outcome, 'fresh', job);
     }
