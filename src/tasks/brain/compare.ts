@@ -2,12 +2,13 @@ import {readFile, writeFile} from 'node:fs/promises';
 
 import {FormatError} from '../../io/format-error.js';
 import {
+  numberParam,
   outputPath,
   singleInput,
-  TaskInputError,
+  stringParam,
   type TaskDefinition,
+  TaskInputError,
 } from '../task.js';
-import {numberParam, stringParam} from '../fmri/params.js';
 
 const METRICS = ['study', 'brainscore', 'both'] as const;
 

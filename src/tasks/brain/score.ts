@@ -2,12 +2,14 @@ import {writeFile} from 'node:fs/promises';
 
 import {
   listInput,
+  numberParam,
+  optionalInput,
   outputPath,
   singleInput,
-  TaskInputError,
+  stringParam,
   type TaskDefinition,
+  TaskInputError,
 } from '../task.js';
-import {numberParam, optionalInput, stringParam} from '../fmri/params.js';
 
 const METRICS = ['study', 'brainscore', 'both'] as const;
 type Metric = (typeof METRICS)[number];

@@ -7,8 +7,13 @@ import {dropEmptyRows} from '../../fmri/sparse-maps.js';
 import {FormatError} from '../../io/format-error.js';
 import {headerAffine} from '../../io/nifti-affine.js';
 import {readNifti, readNiftiHeader} from '../../io/nifti-read.js';
-import {outputPath, singleInput, type TaskDefinition} from '../task.js';
-import {optionalInput, stringParam} from './params.js';
+import {
+  optionalInput,
+  outputPath,
+  singleInput,
+  stringParam,
+  type TaskDefinition,
+} from '../task.js';
 
 /** Prepares an atlas for one BOLD grid (a cached, once-per-grid step). */
 const atlasPrepare: TaskDefinition = {

@@ -18,17 +18,15 @@ import {FormatError} from '../../io/format-error.js';
 import {readNpy, writeNpy} from '../../io/npy.js';
 import {readSidecar, sidecarTr} from '../../io/nifti-time.js';
 import {
-  outputPath,
-  singleInput,
-  TaskInputError,
-  type TaskDefinition,
-} from '../task.js';
-import {
   booleanParam,
   numberParam,
   optionalInput,
+  outputPath,
+  singleInput,
   stringParam,
-} from './params.js';
+  type TaskDefinition,
+  TaskInputError,
+} from '../task.js';
 
 /**
  * True when a sidecar says its run was generated (synth.bold writes

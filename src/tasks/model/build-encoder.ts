@@ -5,14 +5,15 @@ import {FormatError} from '../../io/format-error.js';
 import {DEFAULT_ENCODER} from '../../models/bert-weights.js';
 import {buildEncoder, type BuiltEncoder} from '../../models/build-encoder.js';
 import {DEFAULT_VOCAB} from '../../models/wordpiece-vocab.js';
-import {numberParam, stringParam} from '../fmri/params.js';
 import {
   listInput,
+  numberParam,
   outputPath,
   singleInput,
-  TaskInputError,
+  stringParam,
   type TaskContext,
   type TaskDefinition,
+  TaskInputError,
 } from '../task.js';
 
 const SCENARIO_COLUMNS = [

@@ -14,13 +14,15 @@ import {
   TEXT_FORMATS,
   type TextItem,
 } from '../../models/text-source.js';
-import {numberParam, optionalInput, stringParam} from '../fmri/params.js';
 import {
+  numberParam,
+  optionalInput,
   outputPath,
   singleInput,
-  TaskInputError,
+  stringParam,
   type TaskContext,
   type TaskDefinition,
+  TaskInputError,
 } from '../task.js';
 
 /** model.onnx and tokenizer.json from a folder, a file, or both inputs. */

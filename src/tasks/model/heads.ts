@@ -7,14 +7,12 @@ import {
   booleanParam,
   numberParam,
   optionalInput,
-  stringParam,
-} from '../fmri/params.js';
-import {
   outputPath,
   singleInput,
-  TaskInputError,
+  stringParam,
   type TaskContext,
   type TaskDefinition,
+  TaskInputError,
 } from '../task.js';
 
 /** Reads a JSON sidecar's scalar fields (model name, untrained flag). */
