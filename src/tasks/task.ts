@@ -119,6 +119,22 @@ export function numberParam(
   return v;
 }
 
+/** A whole-number param, at least `minimum` when one is given. */
+export function integerParam(
+  context: TaskContext,
+  name: string,
+  fallback: number,
+  minimum?: number,
+): number {
+  const v = numberParam(context, name, fallback);
+  if (!Number.isInteger(v) || (minimum !== undefined && v < minimum)) {
+    throw new TaskInputError(
+      `param "${name}" must be a whole number${minimum === undefined ? '' : ` ≥ ${minimum}`}`,
+    );
+  }
+  return v;
+}
+
 /** A boolean param. */
 export function booleanParam(
   context: TaskContext,
