@@ -53,6 +53,27 @@ export class SparseMapsBuilder {
   }
 }
 
+/**
+ * The maps restricted to the voxels that hold a weight: `rows` are those
+ * voxels' positions in `m`. Dropping empty rows leaves `col` and `val`
+ * as they are, so both are shared, not copied.
+ */
+export function dropEmptyRows(m: SparseMaps): {
+  rows: Int32Array;
+  maps: SparseMaps;
+} {
+  const rows: number[] = [];
+  for (let v = 0; v < m.voxels; v++) {
+    if (m.rowPtr[v + 1]! > m.rowPtr[v]!) rows.push(v);
+  }
+  const rowPtr = new Int32Array(rows.length + 1);
+  for (const [i, v] of rows.entries()) rowPtr[i + 1] = m.rowPtr[v + 1]!;
+  return {
+    rows: Int32Array.from(rows),
+    maps: {...m, voxels: rows.length, rowPtr},
+  };
+}
+
 /** The K×K normal matrix M·Mᵀ (Float64, full symmetric). */
 export function gramMatrix(m: SparseMaps): Float64Array {
   const k = m.maps;

@@ -158,6 +158,16 @@ interface RawFields {
   srow: number[];
 }
 
+/** `n` values read by `get` at offsets `o`, `o + step`, … */
+function range(
+  o: number,
+  n: number,
+  step: number,
+  get: (o: number) => number,
+): number[] {
+  return Array.from({length: n}, (_, i) => get(o + i * step));
+}
+
 function readV1(view: DataView, le: boolean, file: string): RawFields {
   const magic = latin1(view, 344, 4);
   if (magic !== 'n+1' && magic !== 'ni1') {
@@ -169,12 +179,6 @@ function readV1(view: DataView, le: boolean, file: string): RawFields {
   }
   const i16 = (o: number) => view.getInt16(o, le);
   const f32 = (o: number) => view.getFloat32(o, le);
-  const range = (
-    o: number,
-    n: number,
-    step: number,
-    get: (o: number) => number,
-  ) => Array.from({length: n}, (_, i) => get(o + i * step));
   return {
     singleFile: magic === 'n+1',
     dim: range(40, 8, 2, i16),
@@ -207,12 +211,6 @@ function readV2(view: DataView, le: boolean, file: string): RawFields {
   const i64 = (o: number) => Number(view.getBigInt64(o, le));
   const f64 = (o: number) => view.getFloat64(o, le);
   const i32 = (o: number) => view.getInt32(o, le);
-  const range = (
-    o: number,
-    n: number,
-    step: number,
-    get: (o: number) => number,
-  ) => Array.from({length: n}, (_, i) => get(o + i * step));
   return {
     singleFile: magic === 'n+2',
     dim: range(16, 8, 8, i64),

@@ -43,17 +43,20 @@ export function sidecarPathFor(imageFile: string): string {
   return imageFile.replace(/\.(nii|hdr|img)(\.gz)?$/i, '') + '.json';
 }
 
-/** Reads RepetitionTime (seconds) from a BIDS sidecar JSON file. */
-export async function readSidecarTr(sidecar: string): Promise<number> {
-  let json: unknown;
+/** Reads a BIDS sidecar JSON file; bad JSON is a FormatError. */
+export async function readSidecar(sidecar: string): Promise<unknown> {
   try {
-    json = JSON.parse(await readFile(sidecar, 'utf8'));
+    return JSON.parse(await readFile(sidecar, 'utf8'));
   } catch (e) {
     if (e instanceof SyntaxError) {
       throw new FormatError(sidecar, 'JSON', e.message);
     }
     throw e;
   }
+}
+
+/** RepetitionTime (seconds) of a parsed sidecar, read from `sidecar`. */
+export function sidecarTr(json: unknown, sidecar: string): number {
   const tr =
     typeof json === 'object' && json !== null
       ? (json as Record<string, unknown>)['RepetitionTime']
@@ -66,6 +69,11 @@ export async function readSidecarTr(sidecar: string): Promise<number> {
     );
   }
   return tr;
+}
+
+/** Reads RepetitionTime (seconds) from a BIDS sidecar JSON file. */
+export async function readSidecarTr(sidecar: string): Promise<number> {
+  return sidecarTr(await readSidecar(sidecar), sidecar);
 }
 
 /**

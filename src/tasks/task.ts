@@ -98,29 +98,88 @@ export class TaskInputError extends Error {
   override readonly name = 'TaskInputError';
 }
 
-/** Reads a string param (validated already; checked again for safety). */
-export function stringParam(context: TaskContext, name: string): string {
-  const value = context.params[name];
-  if (typeof value !== 'string') {
-    throw new TaskInputError(`param "${name}" must be a string`);
+/*
+ * Param readers. The engine checks params against the spec and fills in its
+ * defaults (runStandalone fills defaults too); these check again for safety,
+ * and `fallback` covers a context built by hand.
+ */
+
+/** A number param (after the engine's defaults), failing clearly. */
+export function numberParam(
+  context: TaskContext,
+  name: string,
+  fallback: number,
+): number {
+  const v = context.params[name] ?? fallback;
+  if (typeof v !== 'number' || !Number.isFinite(v)) {
+    throw new TaskInputError(
+      `param "${name}" must be a number, got ${JSON.stringify(v)}`,
+    );
   }
-  return value;
+  return v;
 }
 
-/** Reads a number param. */
-export function numberParam(context: TaskContext, name: string): number {
-  const value = context.params[name];
-  if (typeof value !== 'number') {
-    throw new TaskInputError(`param "${name}" must be a number`);
+/** A whole-number param, at least `minimum` when one is given. */
+export function integerParam(
+  context: TaskContext,
+  name: string,
+  fallback: number,
+  minimum?: number,
+): number {
+  const v = numberParam(context, name, fallback);
+  if (!Number.isInteger(v) || (minimum !== undefined && v < minimum)) {
+    throw new TaskInputError(
+      `param "${name}" must be a whole number${minimum === undefined ? '' : ` ≥ ${minimum}`}`,
+    );
   }
-  return value;
+  return v;
 }
 
-/** Reads a boolean param. */
-export function booleanParam(context: TaskContext, name: string): boolean {
-  const value = context.params[name];
-  if (typeof value !== 'boolean') {
-    throw new TaskInputError(`param "${name}" must be true or false`);
+/** A boolean param. */
+export function booleanParam(
+  context: TaskContext,
+  name: string,
+  fallback: boolean,
+): boolean {
+  const v = context.params[name] ?? fallback;
+  if (typeof v !== 'boolean') {
+    throw new TaskInputError(
+      `param "${name}" must be true or false, got ${JSON.stringify(v)}`,
+    );
   }
-  return value;
+  return v;
+}
+
+/** A string param restricted to `allowed` values (when given). */
+export function stringParam<T extends string>(
+  context: TaskContext,
+  name: string,
+  fallback?: T,
+  allowed?: readonly T[],
+): T {
+  const v = context.params[name] ?? fallback;
+  if (
+    typeof v !== 'string' ||
+    (allowed !== undefined && !allowed.includes(v as T))
+  ) {
+    throw new TaskInputError(
+      `param "${name}" must be ${allowed === undefined ? 'a string' : `one of ${allowed.join(', ')}`}, got ${JSON.stringify(v)}`,
+    );
+  }
+  return v as T;
+}
+
+/** An optional single-path input. */
+export function optionalInput(
+  context: TaskContext,
+  name: string,
+): string | undefined {
+  const v = context.inputs[name];
+  if (v === undefined || (Array.isArray(v) && v.length === 0)) return undefined;
+  if (typeof v !== 'string') {
+    throw new TaskInputError(
+      `input "${name}" must be a single path, got a list`,
+    );
+  }
+  return v;
 }

@@ -5,6 +5,7 @@ import {test} from 'node:test';
 import {solverFor} from '../../src/fmri/prepared-atlas.js';
 import {solveRows} from '../../src/fmri/projection.js';
 import {
+  dropEmptyRows,
   SparseMapsBuilder,
   type SparseMaps,
 } from '../../src/fmri/sparse-maps.js';
@@ -43,6 +44,20 @@ function bumps(k: number, v: number): Float64Array[] {
     }),
   );
 }
+
+void test('dropEmptyRows equals building the maps over the kept voxels only', () => {
+  const dense = [
+    [0, 1, 0, 0, 2, 0],
+    [0, 0, 0, 3, 4, 0],
+  ];
+  const all = new SparseMapsBuilder(6);
+  for (const m of dense) all.addMap(m);
+  const {rows, maps} = dropEmptyRows(all.build());
+  assert.deepEqual(Array.from(rows), [1, 3, 4]);
+  const kept = new SparseMapsBuilder(3);
+  for (const m of dense) kept.addMap([m[1]!, m[3]!, m[4]!]);
+  assert.deepEqual(maps, kept.build());
+});
 
 void test('planted parcel signals are recovered: to 1e-6 without noise, within 1.5× the expected error with noise', () => {
   const rng = new Random('planted');

@@ -2,14 +2,14 @@ import {readFile, writeFile} from 'node:fs/promises';
 
 import {FormatError} from '../../io/format-error.js';
 import {
+  numberParam,
   outputPath,
   singleInput,
-  TaskInputError,
+  stringParam,
   type TaskDefinition,
+  TaskInputError,
 } from '../task.js';
-import {numberParam, stringParam} from '../fmri/params.js';
-
-const METRICS = ['study', 'brainscore', 'both'] as const;
+import {METRIC_PARAM, METRICS, SCORES, SIGN_FLIP_PARAMS} from './params.js';
 
 interface Section {
   scores: (number | null)[][];
@@ -65,25 +65,7 @@ const compare: TaskDefinition = {
       description: 'JSON: per metric and layer, the difference and p-values.',
     },
   },
-  params: {
-    metric: {
-      type: 'string',
-      description: 'study, brainscore or both.',
-      default: 'both',
-      enum: [...METRICS],
-    },
-    permutations: {
-      type: 'integer',
-      description: 'Sign-flip draws (exact when 2^subjects is fewer).',
-      default: 10000,
-      minimum: 1,
-    },
-    seed: {
-      type: 'string',
-      description: 'Seed of the sign flips.',
-      default: '212',
-    },
-  },
+  params: {metric: METRIC_PARAM, ...SIGN_FLIP_PARAMS},
   async run(context) {
     const {signFlipTest, permutationPValue} =
       await import('../../brain/permutation-test.js');
@@ -121,7 +103,7 @@ const compare: TaskDefinition = {
       subjects: common,
       layers: a.layers,
     };
-    for (const m of ['study', 'brainscore'] as const) {
+    for (const m of SCORES) {
       if (metric !== 'both' && metric !== m) continue;
       const sa = a[m];
       const sb = b[m];

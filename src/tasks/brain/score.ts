@@ -2,15 +2,15 @@ import {writeFile} from 'node:fs/promises';
 
 import {
   listInput,
+  numberParam,
+  optionalInput,
   outputPath,
   singleInput,
-  TaskInputError,
+  stringParam,
   type TaskDefinition,
+  TaskInputError,
 } from '../task.js';
-import {numberParam, optionalInput, stringParam} from '../fmri/params.js';
-
-const METRICS = ['study', 'brainscore', 'both'] as const;
-type Metric = (typeof METRICS)[number];
+import {METRIC_PARAM, METRICS, SCORES, type Metric} from './params.js';
 
 /** A list param of numbers and/or strings. */
 function listParam(
@@ -66,12 +66,7 @@ const score: TaskDefinition = {
     plot: {description: 'SVG of brain score by layer.'},
   },
   params: {
-    metric: {
-      type: 'string',
-      description: 'study, brainscore or both.',
-      default: 'both',
-      enum: [...METRICS],
-    },
+    metric: METRIC_PARAM,
     alphas: {
       type: 'array',
       description: 'Ridge alpha grid (RidgeCV alphas).',
@@ -257,7 +252,7 @@ const score: TaskDefinition = {
       layers.length,
       keep.length,
     ]);
-    const series = (['study', 'brainscore'] as const).flatMap((m) => {
+    const series = SCORES.flatMap((m) => {
       const block = result[m];
       if (block === undefined) return [];
       const stats = sections[m] as

@@ -3,11 +3,17 @@ import {readFile, writeFile} from 'node:fs/promises';
 import {resampleAtlas} from '../../fmri/atlas-resample.js';
 import {sameGrid, spatialDims, voxelCount, type Grid} from '../../fmri/grid.js';
 import {savePreparedAtlas, solverFor} from '../../fmri/prepared-atlas.js';
+import {dropEmptyRows} from '../../fmri/sparse-maps.js';
 import {FormatError} from '../../io/format-error.js';
 import {headerAffine} from '../../io/nifti-affine.js';
 import {readNifti, readNiftiHeader} from '../../io/nifti-read.js';
-import {outputPath, singleInput, type TaskDefinition} from '../task.js';
-import {optionalInput, stringParam} from './params.js';
+import {
+  optionalInput,
+  outputPath,
+  singleInput,
+  stringParam,
+  type TaskDefinition,
+} from '../task.js';
 
 /** Prepares an atlas for one BOLD grid (a cached, once-per-grid step). */
 const atlasPrepare: TaskDefinition = {
@@ -80,13 +86,13 @@ const atlasPrepare: TaskDefinition = {
       context.progress(d, t, 'resampling maps'),
     );
     if (maskFile === undefined) {
-      // Without a mask keep only voxels some map reaches.
-      const {rowPtr} = resampled.maps;
-      const keep = Array.from(voxels).filter(
-        (_, p) => rowPtr[p + 1]! > rowPtr[p]!,
-      );
-      voxels = Int32Array.from(keep);
-      resampled = await resampleAtlas(atlasFile, grid, voxels, kind);
+      // Without a mask keep only voxels some map reaches. Each voxel is
+      // resampled on its own, so dropping the empty rows is the same as
+      // resampling again onto the kept voxels (and reads the atlas once).
+      const {rows, maps} = dropEmptyRows(resampled.maps);
+      const all = voxels;
+      voxels = rows.map((p) => all[p]!);
+      resampled = {...resampled, maps};
     }
     const resampleSeconds = (Date.now() - started) / 1000;
     const {solver, rank, emptyMaps} = solverFor(resampled.maps);

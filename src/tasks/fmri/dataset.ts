@@ -10,10 +10,10 @@ import {readNpy} from '../../io/npy.js';
 import {
   listInput,
   outputPath,
-  TaskInputError,
+  stringParam,
   type TaskDefinition,
+  TaskInputError,
 } from '../task.js';
-import {stringParam} from './params.js';
 
 const SPLITS = ['train', 'validation', 'test'] as const;
 

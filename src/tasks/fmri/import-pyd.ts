@@ -4,8 +4,12 @@ import {FormatError} from '../../io/format-error.js';
 import {writeNpy} from '../../io/npy.js';
 import {arrayToFloat32, unpickle, type PickledArray} from '../../io/pickle.js';
 import {readTar} from '../../io/tar.js';
-import {outputPath, singleInput, type TaskDefinition} from '../task.js';
-import {stringParam} from './params.js';
+import {
+  outputPath,
+  singleInput,
+  stringParam,
+  type TaskDefinition,
+} from '../task.js';
 
 /** Reads a published parcel-series tar (Thomas, Ré & Poldrack 2023). */
 const importPyd: TaskDefinition = {

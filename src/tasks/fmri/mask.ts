@@ -11,8 +11,14 @@ import {
   readNiftiHeader,
 } from '../../io/nifti-read.js';
 import {writeNifti1} from '../../io/nifti-write.js';
-import {outputPath, singleInput, type TaskDefinition} from '../task.js';
-import {booleanParam, numberParam, optionalInput} from './params.js';
+import {
+  booleanParam,
+  numberParam,
+  optionalInput,
+  outputPath,
+  singleInput,
+  type TaskDefinition,
+} from '../task.js';
 
 /** Computes (or checks and re-encodes) the brain mask of a BOLD run. */
 const mask: TaskDefinition = {

@@ -10,8 +10,14 @@ import {
 import {writeNpy} from '../../io/npy.js';
 import {readNiftiHeader} from '../../io/nifti-read.js';
 import {resolveTr} from '../../io/nifti-time.js';
-import {outputPath, singleInput, type TaskDefinition} from '../task.js';
-import {booleanParam, optionalInput, stringParam} from './params.js';
+import {
+  booleanParam,
+  optionalInput,
+  outputPath,
+  singleInput,
+  stringParam,
+  type TaskDefinition,
+} from '../task.js';
 
 const MODES = ['none', 'zscore', 'zscore_sample'] as const;
 

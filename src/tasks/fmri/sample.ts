@@ -1,4 +1,4 @@
-import {readFile, writeFile} from 'node:fs/promises';
+import {writeFile} from 'node:fs/promises';
 
 import {
   scenariosByItem,
@@ -16,26 +16,23 @@ import {bidsEntities, parseEvents} from '../../io/bids-events.js';
 import {readTable} from '../../io/delimited.js';
 import {FormatError} from '../../io/format-error.js';
 import {readNpy, writeNpy} from '../../io/npy.js';
-import {readSidecarTr} from '../../io/nifti-time.js';
-import {
-  outputPath,
-  singleInput,
-  TaskInputError,
-  type TaskDefinition,
-} from '../task.js';
+import {readSidecar, sidecarTr} from '../../io/nifti-time.js';
 import {
   booleanParam,
   numberParam,
   optionalInput,
+  outputPath,
+  singleInput,
   stringParam,
-} from './params.js';
+  type TaskDefinition,
+  TaskInputError,
+} from '../task.js';
 
 /**
  * True when a sidecar says its run was generated (synth.bold writes
  * `"Synthetic": true`), so that every sample can carry the flag onward.
  */
-async function sidecarSynthetic(file: string): Promise<boolean> {
-  const json: unknown = JSON.parse(await readFile(file, 'utf8'));
+function isSynthetic(json: unknown): boolean {
   return (
     typeof json === 'object' &&
     json !== null &&
@@ -130,8 +127,9 @@ const sample: TaskDefinition = {
     let tr = numberParam(context, 'tr', 0);
     let synthetic = false;
     if (sidecar !== undefined) {
-      tr = await readSidecarTr(sidecar);
-      synthetic = await sidecarSynthetic(sidecar);
+      const json = await readSidecar(sidecar);
+      tr = sidecarTr(json, sidecar);
+      synthetic = isSynthetic(json);
     }
     if (!(tr > 0))
       throw new TaskInputError(

@@ -5,14 +5,15 @@ import {FormatError} from '../../io/format-error.js';
 import {DEFAULT_ENCODER} from '../../models/bert-weights.js';
 import {buildEncoder, type BuiltEncoder} from '../../models/build-encoder.js';
 import {DEFAULT_VOCAB} from '../../models/wordpiece-vocab.js';
-import {numberParam, stringParam} from '../fmri/params.js';
 import {
+  integerParam,
   listInput,
   outputPath,
   singleInput,
-  TaskInputError,
+  stringParam,
   type TaskContext,
   type TaskDefinition,
+  TaskInputError,
 } from '../task.js';
 
 const SCENARIO_COLUMNS = [
@@ -47,14 +48,6 @@ async function sourceTexts(
   }
   return texts;
 }
-
-const integer = (context: TaskContext, name: string, fallback: number) => {
-  const v = numberParam(context, name, fallback);
-  if (!Number.isInteger(v) || v < 0) {
-    throw new TaskInputError(`param "${name}" must be a whole number ≥ 0`);
-  }
-  return v;
-};
 
 /**
  * Builds neuromake's default encoder: an UNTRAINED BERT-style transformer
@@ -133,8 +126,13 @@ const buildEncoderTask: TaskDefinition = {
   async run(context) {
     const scenarios = singleInput(context, 'scenarios');
     const ethics = listInput(context, 'ethics');
-    const hidden = integer(context, 'hidden_size', DEFAULT_ENCODER.hiddenSize);
-    const heads = integer(context, 'heads', DEFAULT_ENCODER.heads);
+    const hidden = integerParam(
+      context,
+      'hidden_size',
+      DEFAULT_ENCODER.hiddenSize,
+      0,
+    );
+    const heads = integerParam(context, 'heads', DEFAULT_ENCODER.heads, 0);
     if (hidden % heads !== 0) {
       throw new TaskInputError(
         `param "hidden_size" (${hidden}) must be a multiple of "heads" (${heads})`,
@@ -146,20 +144,21 @@ const buildEncoderTask: TaskDefinition = {
       seed: stringParam(context, 'seed', '5'),
       shape: {
         ...DEFAULT_ENCODER,
-        layers: integer(context, 'layers', DEFAULT_ENCODER.layers),
+        layers: integerParam(context, 'layers', DEFAULT_ENCODER.layers, 0),
         hiddenSize: hidden,
         heads,
         intermediateSize:
-          integer(context, 'intermediate_size', 0) || 4 * hidden,
-        maxPositions: integer(
+          integerParam(context, 'intermediate_size', 0, 0) || 4 * hidden,
+        maxPositions: integerParam(
           context,
           'max_length',
           DEFAULT_ENCODER.maxPositions,
+          0,
         ),
       },
       vocab: {
         ...DEFAULT_VOCAB,
-        size: integer(context, 'vocab_size', DEFAULT_VOCAB.size),
+        size: integerParam(context, 'vocab_size', DEFAULT_VOCAB.size, 0),
       },
     });
     context.progress(2, 3, 'writing files');

@@ -14,13 +14,15 @@ import {
   TEXT_FORMATS,
   type TextItem,
 } from '../../models/text-source.js';
-import {numberParam, optionalInput, stringParam} from '../fmri/params.js';
 import {
+  integerParam,
+  optionalInput,
   outputPath,
   singleInput,
-  TaskInputError,
+  stringParam,
   type TaskContext,
   type TaskDefinition,
+  TaskInputError,
 } from '../task.js';
 
 /** model.onnx and tokenizer.json from a folder, a file, or both inputs. */
@@ -75,14 +77,6 @@ function sidecarItem(t: TextItem): string | Record<string, string> | null {
     ...(t.sentence === undefined ? {} : {sentence: t.sentence}),
   };
 }
-
-const whole = (context: TaskContext, name: string, fallback: number) => {
-  const v = numberParam(context, name, fallback);
-  if (!Number.isInteger(v) || v < 1) {
-    throw new TaskInputError(`param "${name}" must be a whole number ≥ 1`);
-  }
-  return v;
-};
 
 /** Runs an ONNX encoder over texts and pools one vector per text per layer. */
 const encode: TaskDefinition = {
@@ -186,7 +180,7 @@ const encode: TaskDefinition = {
       );
     }
     const pooling = stringParam(context, 'pooling', 'last', POOLING_RULES);
-    const maxLength = whole(context, 'max_length', 128);
+    const maxLength = integerParam(context, 'max_length', 128, 1);
     const items = await readTexts(textsFile, {
       format: stringParam(context, 'format', 'auto', TEXT_FORMATS),
       textField: stringParam(context, 'text_field', 'text'),
@@ -208,7 +202,7 @@ const encode: TaskDefinition = {
     }
     const tokenizer = await loadTokenizer(tokenizerFile, maxLength);
     const session = await openEncoder(model, {
-      threads: whole(context, 'threads', 1),
+      threads: integerParam(context, 'threads', 1, 1),
       provider,
     });
     try {
@@ -218,7 +212,7 @@ const encode: TaskDefinition = {
         tokenizer,
         items.map((i) => i.text),
         {
-          batchSize: whole(context, 'batch_size', 32),
+          batchSize: integerParam(context, 'batch_size', 32, 1),
           pooling,
           layers: layers as number[],
           signal: context.signal,

@@ -5,16 +5,14 @@ import {FormatError} from '../../io/format-error.js';
 import {STUDY_EPOCHS, ORDERS} from '../../finetune/training-orders.js';
 import {
   booleanParam,
+  integerParam,
   numberParam,
   optionalInput,
-  stringParam,
-} from '../fmri/params.js';
-import {
   outputPath,
   singleInput,
-  TaskInputError,
-  type TaskContext,
+  stringParam,
   type TaskDefinition,
+  TaskInputError,
 } from '../task.js';
 
 /** Reads a JSON sidecar's scalar fields (model name, untrained flag). */
@@ -28,14 +26,6 @@ async function readSidecar(
     throw new FormatError(file, 'json', (e as Error).message);
   }
 }
-
-const whole = (context: TaskContext, name: string, fallback: number) => {
-  const v = numberParam(context, name, fallback);
-  if (!Number.isInteger(v)) {
-    throw new TaskInputError(`param "${name}" must be a whole number`);
-  }
-  return v;
-};
 
 /**
  * Trains linear ETHICS and fMRI heads behind a shared linear adapter on
@@ -302,14 +292,14 @@ const heads: TaskDefinition = {
           : undefined,
       order: stringParam(context, 'order', 'ethics', ORDERS),
       seed: stringParam(context, 'seed', '212'),
-      layer: whole(context, 'layer', -1),
+      layer: integerParam(context, 'layer', -1),
       epochs: {
-        ethics: whole(context, 'epochs_ethics', STUDY_EPOCHS.ethics),
-        fmri: whole(context, 'epochs_fmri', STUDY_EPOCHS.fmri),
-        joint: whole(context, 'epochs_joint', STUDY_EPOCHS.joint),
+        ethics: integerParam(context, 'epochs_ethics', STUDY_EPOCHS.ethics),
+        fmri: integerParam(context, 'epochs_fmri', STUDY_EPOCHS.fmri),
+        joint: integerParam(context, 'epochs_joint', STUDY_EPOCHS.joint),
       },
-      batchSize: whole(context, 'batch_size', 8),
-      accumulate: whole(context, 'accumulate', 1),
+      batchSize: integerParam(context, 'batch_size', 8),
+      accumulate: integerParam(context, 'accumulate', 1),
       adamw: {
         lr: numberParam(context, 'lr', 1e-3),
         weightDecay: numberParam(context, 'weight_decay', 0.01),

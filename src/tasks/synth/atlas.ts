@@ -2,8 +2,7 @@ import {writeFile} from 'node:fs/promises';
 
 import {writeNifti1} from '../../io/nifti-write.js';
 import {NIFTI_XFORM_MNI_152} from '../../io/nifti-constants.js';
-import {stringParam} from '../fmri/params.js';
-import {outputPath, type TaskDefinition} from '../task.js';
+import {outputPath, stringParam, type TaskDefinition} from '../task.js';
 import {synthesizeAtlas} from './synth-atlas.js';
 
 /** Generates the synthetic probabilistic atlas (1024 sparse parcels). */

@@ -4,8 +4,12 @@ import {readTable} from '../../io/delimited.js';
 import {NIFTI_UNITS_SEC} from '../../io/nifti-constants.js';
 import {writeNifti1} from '../../io/nifti-write.js';
 import {readSidecarTr} from '../../io/nifti-time.js';
-import {stringParam} from '../fmri/params.js';
-import {outputPath, singleInput, type TaskDefinition} from '../task.js';
+import {
+  outputPath,
+  singleInput,
+  stringParam,
+  type TaskDefinition,
+} from '../task.js';
 import {bidsEntities, parseEvents} from '../../io/bids-events.js';
 import {synthesizeRun} from './synth-run.js';
 
