@@ -1,14 +1,14 @@
 import {writeFile} from 'node:fs/promises';
 
-import {numberParam, stringParam} from '../fmri/params.js';
+import {SCORES as BRAIN_METRICS, SIGN_FLIP_PARAMS} from '../brain/params.js';
 import {
   listInput,
+  numberParam,
   outputPath,
+  stringParam,
   TaskInputError,
   type TaskDefinition,
 } from '../task.js';
-
-const BRAIN_METRICS = ['study', 'brainscore'] as const;
 
 /**
  * Aggregates a sweep into the study's three tables. Each gathered file
@@ -60,17 +60,7 @@ const tables: TaskDefinition = {
         "Layer name whose score is compared; '' = the summary (median over layers).",
       default: '',
     },
-    permutations: {
-      type: 'integer',
-      description: 'Sign-flip draws (exact when 2^subjects is fewer).',
-      default: 10000,
-      minimum: 1,
-    },
-    seed: {
-      type: 'string',
-      description: 'Seed of the sign flips.',
-      default: '212',
-    },
+    ...SIGN_FLIP_PARAMS,
     alpha: {
       type: 'number',
       description: 'Significance level of the * mark.',
