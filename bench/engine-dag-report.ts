@@ -46,27 +46,61 @@ export function view(peer: PeerResult, jobs: number): PeerView {
   };
 }
 
-export function targets(
-  nm: NeuromakeResult,
-  make: PeerView | undefined,
-  snake: PeerView | undefined,
-): Target[] {
+/** Every peer's result, or why it was skipped. */
+export interface Peers {
+  /** The fastest Makefile: explicit rules, built-in rules off. */
+  readonly make: PeerResult | Skipped;
+  /** The usual Makefile: a pattern rule per step. */
+  readonly makePattern: PeerResult | Skipped;
+  readonly snake: PeerResult | Skipped;
+}
+
+/** Each peer's view, undefined where it was skipped. */
+export type PeerViews = {
+  readonly [name in keyof Peers]: PeerView | undefined;
+};
+
+export function views(peers: Peers, jobs: number): PeerViews {
+  const one = (p: PeerResult | Skipped) =>
+    'skipped' in p ? undefined : view(p, jobs);
+  return {
+    make: one(peers.make),
+    makePattern: one(peers.makePattern),
+    snake: one(peers.snake),
+  };
+}
+
+export function targets(nm: NeuromakeResult, peers: PeerViews): Target[] {
+  const {snake} = peers;
   const noop = nm.noop.wallMs;
   const plan = nm.planMs.medianMs;
   const per = nm.task.perJobMs;
   const dispatch = nm.task.pool.noopMsPerJob;
-  /** neuromake ÷ make, which should stay at or below `max`. */
+  /** neuromake ÷ make, which should stay at or below `max`: one target per
+   * Makefile. */
   const vsMake = (
     name: string,
     nmMs: number,
     get: (p: PeerView) => number,
     max: number,
-  ): Target => {
+  ): Target[] => {
     const goal = `≤ ${max}×`;
-    if (make === undefined)
-      return {name, measured: 'make skipped', goal, met: undefined};
-    const r = nmMs / get(make);
-    return {name, measured: `${formatRatio(r)} make`, goal, met: r <= max};
+    const kinds = [
+      ['pattern rules', peers.makePattern],
+      ['fastest Makefile', peers.make],
+    ] as const;
+    return kinds.map(([kind, make]) => {
+      const label = `${name}, ${kind}`;
+      if (make === undefined)
+        return {name: label, measured: 'make skipped', goal, met: undefined};
+      const r = nmMs / get(make);
+      return {
+        name: label,
+        measured: `${formatRatio(r)} make`,
+        goal,
+        met: r <= max,
+      };
+    });
   };
   /** Snakemake ÷ neuromake, which should reach `min`. */
   const vsSnakemake = (
@@ -88,7 +122,7 @@ export function targets(
       goal: '< 0.5 s',
       met: noop < 500,
     },
-    vsMake('no-op within 2× make', noop, (p) => p.noop.wallMs, 2),
+    ...vsMake('no-op within 2× make', noop, (p) => p.noop.wallMs, 2),
     vsSnakemake(
       'no-op ≥ 20× faster than Snakemake',
       noop,
@@ -101,8 +135,8 @@ export function targets(
       goal: '< 0.3 s',
       met: plan < 300,
     },
-    vsMake(
-      'full shell run no slower than make',
+    ...vsMake(
+      'full run no slower than make',
       nm.run.wallMs,
       (p) => p.run.wallMs,
       1,
@@ -131,13 +165,13 @@ function cpuSeconds(m: Measure): string {
 export function report(
   options: Options,
   nm: NeuromakeResult,
-  make: PeerResult | Skipped,
-  snake: PeerResult | Skipped,
+  peers: Peers,
   load: {readonly before: number; readonly after: number},
 ): string {
   const jobs = nm.jobs;
-  const mk = 'skipped' in make ? undefined : view(make, jobs);
-  const sm = 'skipped' in snake ? undefined : view(snake, jobs);
+  const {make, makePattern, snake} = peers;
+  const seen = views(peers, jobs);
+  const columns = [seen.make, seen.makePattern, seen.snake];
   const cell = (
     p: PeerView | undefined,
     get: (v: PeerView) => number | undefined,
@@ -149,15 +183,20 @@ export function report(
       ? '–'
       : `${scaled(p) ? '~' : ''}${formatSeconds(value)}`;
   };
+  /** neuromake ÷ each make, then Snakemake ÷ neuromake. */
   const ratios = (
     nmMs: number | undefined,
     get: (v: PeerView) => number | undefined,
   ) => {
-    const m = mk === undefined ? undefined : get(mk);
-    const s = sm === undefined ? undefined : get(sm);
+    const ratio = (p: PeerView | undefined, over: boolean) => {
+      const peer = p === undefined ? undefined : get(p);
+      if (nmMs === undefined || peer === undefined) return '–';
+      return formatRatio(over ? peer / nmMs : nmMs / peer);
+    };
     return [
-      nmMs === undefined || m === undefined ? '–' : formatRatio(nmMs / m),
-      nmMs === undefined || s === undefined ? '–' : formatRatio(s / nmMs),
+      ratio(seen.make, false),
+      ratio(seen.makePattern, false),
+      ratio(seen.snake, true),
     ];
   };
   const row = (
@@ -168,15 +207,15 @@ export function report(
   ) => [
     label,
     nmMs === undefined ? '–' : formatSeconds(nmMs),
-    cell(mk, get, scaled),
-    cell(sm, get, scaled),
+    ...columns.map((p) => cell(p, get, scaled)),
     ...ratios(nmMs, get),
   ];
   const other = (v: PeerView) => v.otherScaled;
   const runScaled = (v: PeerView) => v.runScaled;
   const perJob = (ms: number | undefined) =>
     ms === undefined ? '' : (ms / jobs).toFixed(2);
-  const only = (label: string, value: string) => [label, value, '', '', '', ''];
+  const blank = ['', '', '', '', '', ''];
+  const only = (label: string, value: string) => [label, value, ...blank];
 
   const rows: string[][] = [
     only('plan, in process (s)', formatSeconds(nm.planMs.medianMs)),
@@ -196,11 +235,25 @@ export function report(
     [
       '  wall per job (ms)',
       perJob(nm.run.wallMs),
-      mk === undefined ? 'skipped' : perJob(mk.run.wallMs),
-      sm === undefined ? 'skipped' : perJob(sm.run.wallMs),
+      ...columns.map((p) =>
+        p === undefined ? 'skipped' : perJob(p.run.wallMs),
+      ),
+      '',
       '',
       '',
     ],
+    row(
+      '  launchers alone, no engine (s)',
+      nm.launchFloor.wallMs,
+      (v) => v.run.wallMs,
+      runScaled,
+    ),
+    row(
+      '    CPU, all processes (s)',
+      nm.launchFloor.cpuMs,
+      (v) => v.run.cpuMs,
+      runScaled,
+    ),
     row('no-op rerun (s)', nm.noop.wallMs, (v) => v.noop.wallMs, other),
     row('  CPU, all processes (s)', nm.noop.cpuMs, (v) => v.noop.cpuMs, other),
     only(
@@ -208,6 +261,12 @@ export function report(
       formatSeconds(nm.noopFirst.wallMs),
     ),
     only('  no-op, stamp off (s)', formatSeconds(nm.noopPlanned.wallMs)),
+    row(
+      '  Node start-up alone (s)',
+      nm.nodeStart.wallMs,
+      (v) => v.noop.wallMs,
+      other,
+    ),
     only(
       `built-in task run -j ${options.jobs} (s)`,
       formatSeconds(nm.task.wallMs),
@@ -245,10 +304,19 @@ export function report(
   }
 
   const table = formatTable(
-    ['', 'neuromake', 'make', 'snakemake', 'nm ÷ make', 'snakemake ÷ nm'],
+    [
+      '',
+      'neuromake',
+      'make',
+      'make, patterns',
+      'snakemake',
+      'nm ÷ make',
+      'nm ÷ make, patterns',
+      'snakemake ÷ nm',
+    ],
     rows,
   );
-  const goals = targets(nm, mk, sm);
+  const goals = targets(nm, seen);
   const goalTable = formatTable(
     ['target', 'measured', 'goal', 'met'],
     goals.map((g) => [
@@ -262,8 +330,14 @@ export function report(
     "plan, in process: the `plan` event's planMs (parse, expand, build the graph). Whole process: `neuromake dag --format json`, `make -n`, `snakemake -n`.",
     'nm ÷ make below 1: neuromake is faster. snakemake ÷ nm: how many times faster neuromake is.',
     '~: Snakemake measured on a smaller DAG and scaled per job to this one.',
+    "Node start-up alone: `node -e 0`, the floor under any no-op rerun of a program written for Node; its ratios to make are that floor against make's no-op.",
+    `launchers alone: launch-floor.js runs the same \`cp\` commands through neuromake's job launchers (${nm.launchFloor.launcher} at the end) with no engine around them: no planning, hashing, content store, state store or renames; its ratios to make are the floor under the full run's.`,
     "built-in task: the run-end event's ms (engine time: no start-up, no planning) / jobs, for files.concat of one tiny file; pool round trip: pool-dispatch.js, TaskPool alone; dispatch: that round trip minus the time in the task's own code, per task in lane time (one task in flight per thread); no-op task dispatch: TaskPool's round trip for a task with no body (a name the worker answers at once as unknown), lane time; bare piscina: the same loop on a plain piscina pool whose task does nothing, the floor on this machine.",
     ...('skipped' in make ? [] : make.notes.map((n) => `make: ${n}`)),
+    ...('skipped' in makePattern
+      ? []
+      : makePattern.notes.map((n) => `make, patterns: ${n}`)),
+    "make: both Makefiles exec a simple `cp` directly, without a shell; so does neuromake's launcher (commands with shell syntax go through `sh -c`)",
     ...('skipped' in snake ? [] : snake.notes.map((n) => `snakemake: ${n}`)),
   ];
   return [

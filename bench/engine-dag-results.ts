@@ -69,6 +69,14 @@ export interface NeuromakeResult {
   readonly noopFirst: Measure;
   /** No-op with NEUROMAKE_NO_STAMP=1: the full planning path. */
   readonly noopPlanned: Measure;
+  /** `node -e 0`: the floor under any no-op of a Node program. */
+  readonly nodeStart: Measure;
+  /**
+   * launch-floor.js: the run's `cp` commands through the engine's job
+   * launchers and nothing else, whole process; `launcher` is the kind that
+   * ran the last job.
+   */
+  readonly launchFloor: Measure & {readonly launcher: string};
   /** The same DAG of built-in files.concat jobs. */
   readonly task: Measure & {
     readonly engineMs: number;

@@ -2,6 +2,9 @@
  * Engine benchmark (issue #2): a generated DAG of tiny jobs, a `fanOut`-way
  * fan-out × a chain of `depth` steps (default 1,000 × 10 = 10,000 jobs), run
  * by neuromake, GNU make and Snakemake through their real command lines.
+ * make runs two Makefiles: the fastest one for this DAG (explicit rules,
+ * built-in rules off) and the one usually written (a pattern rule per
+ * step); `--skip make` skips both.
  *
  * For neuromake it measures planning (the `plan` event's planMs, and the
  * whole `dag --format json` process), a full run with `-j 2`, a no-op
@@ -40,7 +43,7 @@ import {
   writeWorkspace,
   type DagShape,
 } from './generate-dag.js';
-import {report, targets, view} from './engine-dag-report.js';
+import {report, targets, views} from './engine-dag-report.js';
 import {
   describe,
   measure,
@@ -59,6 +62,7 @@ import {
   type MissingPeer,
   type Peer,
 } from './peers.js';
+import type {LaunchFloorResult} from './launch-floor.js';
 import type {PoolDispatchResult} from './pool-dispatch.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -176,6 +180,8 @@ async function benchNeuromake(
     ...at,
     env: {...process.env, NEUROMAKE_NO_STAMP: '1'},
   });
+  log(`node: start-up alone (node -e 0) ×${repeat}`);
+  const nodeStart = await repeatCommand(repeat, node, ['-e', '0'], at);
   const check = await timeCommand(node, [cli, 'run', '-j', j, '--json'], at);
   expectRun(events(check.stdout), 0, 'neuromake no-op rerun');
 
@@ -206,6 +212,22 @@ async function benchNeuromake(
   );
   const pool = JSON.parse(poolRun.stdout) as PoolDispatchResult;
 
+  log(`neuromake: launchers alone, no engine (${describe(shape)}, ${j} lanes)`);
+  const floorRun = await timeCommand(
+    node,
+    [
+      path.join(HERE, 'launch-floor.js'),
+      '--size',
+      String(shape.fanOut),
+      '--depth',
+      String(shape.depth),
+      '--lanes',
+      j,
+    ],
+    {cwd: tmp},
+  );
+  const floor = JSON.parse(floorRun.stdout) as LaunchFloorResult;
+
   return {
     jobs,
     planMs: {medianMs: median(plans), allMs: plans},
@@ -215,6 +237,8 @@ async function benchNeuromake(
     noop: measure(noop),
     noopFirst: measure([firstNoop]),
     noopPlanned: measure(planned),
+    nodeStart: measure(nodeStart),
+    launchFloor: {...measure([floorRun]), launcher: floor.launcher},
     task: {
       ...measure([task]),
       engineMs: taskMs,
@@ -226,26 +250,36 @@ async function benchNeuromake(
 
 // -------------------------------------------------------------------- make
 
+/** The two Makefiles measured (generate-dag.ts). */
+type MakeKind = 'make' | 'make-pattern';
+
+const MAKE_NOTES: Readonly<Record<MakeKind, string>> = {
+  make: 'one explicit rule per job, built-in rules off: the fastest Makefile for this DAG',
+  'make-pattern':
+    "one pattern rule per step, built-in rules on: the Makefile one usually writes (its no-op is the issue's 0.25 s)",
+};
+
 async function benchMake(
   peer: Peer,
+  kind: MakeKind,
   options: Options,
   tmp: string,
 ): Promise<PeerResult> {
   const {shape, repeat} = options;
   const j = String(options.jobs);
-  const dir = path.join(tmp, 'make');
-  await writeWorkspace(dir, 'make', shape);
+  const dir = path.join(tmp, kind);
+  await writeWorkspace(dir, kind, shape);
   const at = {cwd: dir};
 
-  log(`make: plan (make -n) ×${repeat}`);
+  log(`${kind}: plan (make -n) ×${repeat}`);
   const plan = await repeatCommand(repeat, peer.command, ['-n', '-j', j], at);
-  log(`make: full run -j ${j} (${describe(shape)})`);
+  log(`${kind}: full run -j ${j} (${describe(shape)})`);
   const run = await timeCommand(peer.command, ['-j', j], at);
   await verifyOutputs(dir, shape);
-  log(`make: no-op rerun ×${repeat}`);
+  log(`${kind}: no-op rerun ×${repeat}`);
   const noop = await repeatCommand(repeat, peer.command, ['-j', j], at);
   if (!noop.every((r) => r.stdout.includes('Nothing to be done'))) {
-    throw new Error('make: the rerun was not a no-op');
+    throw new Error(`${kind}: the rerun was not a no-op`);
   }
   const jobs = jobCount(shape);
   return {
@@ -254,10 +288,7 @@ async function benchMake(
     plan: measure(plan),
     run: {...measure([run]), jobs},
     noop: measure(noop),
-    notes: [
-      'one explicit rule per job, built-in rules off',
-      "make execs a simple `cp` directly, without a shell; so does neuromake's launcher (commands with shell syntax go through `sh -c`)",
-    ],
+    notes: [MAKE_NOTES[kind]],
   };
 }
 
@@ -450,10 +481,14 @@ async function main(): Promise<void> {
     log(`workspaces under ${tmp}`);
     const loadBefore = os.loadavg()[0] ?? 0;
     const nm = await benchNeuromake(options, tmp);
-    const make = await benchPeer(
-      findPeer('make', 'make'),
+    const makePeer = findPeer('make', 'make');
+    const make = await benchPeer(makePeer, options.skip.has('make'), (peer) =>
+      benchMake(peer, 'make', options, tmp),
+    );
+    const makePattern = await benchPeer(
+      makePeer,
       options.skip.has('make'),
-      (peer) => benchMake(peer, options, tmp),
+      (peer) => benchMake(peer, 'make-pattern', options, tmp),
     );
     const snake = await benchPeer(
       findPeer('snakemake', 'snakemake', 7),
@@ -462,15 +497,11 @@ async function main(): Promise<void> {
     );
     const load = {before: loadBefore, after: os.loadavg()[0] ?? 0};
     const text = [
-      report(options, nm, make, snake, load),
+      report(options, nm, {make, makePattern, snake}, load),
       `neuromake measured: ${subject.version}${subject.commit === undefined ? '' : ` at ${subject.commit}`}${subject.label === undefined ? '' : ` (${subject.label})`}`,
     ].join('\n');
     process.stdout.write(`${text}\n`);
-    const goals = targets(
-      nm,
-      'skipped' in make ? undefined : view(make, nm.jobs),
-      'skipped' in snake ? undefined : view(snake, nm.jobs),
-    );
+    const goals = targets(nm, views({make, makePattern, snake}, nm.jobs));
     const result = {
       benchmark: 'engine-dag',
       date: new Date().toISOString(),
@@ -494,6 +525,7 @@ async function main(): Promise<void> {
       },
       neuromake: nm,
       make,
+      makePattern,
       snakemake: snake,
       targets: goals,
       table: text,

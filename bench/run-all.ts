@@ -5,8 +5,8 @@
  * whether compiled beside this file (dist/bench/) or written as plain
  * JavaScript in bench/.
  * Left out: helper modules (this file, generate-dag, peers, pool-dispatch,
- * noop-worker, engine-dag-results/-report, and *-common, *-util(s), *-helper(s)), and the parts of a
- * group that has an aggregate script (with fmri-all.js present,
+ * launch-floor, noop-worker, engine-dag-results/-report, and *-common,
+ * *-util(s), *-helper(s)), and the parts of a group that has an aggregate script (with fmri-all.js present,
  * fmri-mask.js etc. run only through it).
  * Exits non-zero when any script fails.
  *
@@ -34,6 +34,7 @@ const HELPERS = new Set([
   'noop-worker',
   'engine-dag-results',
   'engine-dag-report',
+  'launch-floor',
 ]);
 const HELPER_SUFFIX = /-(common|utils?|helpers?)$/;
 

@@ -1,0 +1,107 @@
+/**
+ * The floor under neuromake's full run of shell jobs: the engine's job
+ * launchers (src/execution/launcher.ts) running the benchmark DAG's `cp`
+ * commands with none of the engine around them (no planning, cache keys,
+ * hashing, content store, state store or renames), `lanes` at a time,
+ * step by step, and a log file per job as the engine keeps. Prints one
+ * JSON line.
+ *
+ *   node dist/bench/launch-floor.js [--size 1000] [--depth 10] [--lanes 2]
+ *
+ * engine-dag.ts runs this as a child process and compares it with make's
+ * run: what is left between the two is the price of starting jobs from
+ * Node through a launcher process, before any caching.
+ */
+import {mkdtemp, rm} from 'node:fs/promises';
+import {tmpdir} from 'node:os';
+import path from 'node:path';
+import {parseArgs} from 'node:util';
+
+import {LauncherPool, type LaunchEnd} from '../src/execution/launcher.js';
+import {jobCount, positiveInt, writeWorkspace} from './generate-dag.js';
+
+/** What this script prints, as JSON. */
+export interface LaunchFloorResult {
+  readonly jobs: number;
+  readonly lanes: number;
+  /** From the first launch to the last job's end. */
+  readonly wallMs: number;
+  /** Which launcher kind ran the last job (perl or python). */
+  readonly launcher: string;
+}
+
+const {values} = parseArgs({
+  options: {
+    size: {type: 'string', default: '1000'},
+    depth: {type: 'string', default: '10'},
+    lanes: {type: 'string', default: '2'},
+  },
+});
+const shape = {
+  fanOut: positiveInt('size', values.size),
+  depth: positiveInt('depth', values.depth),
+};
+const lanes = positiveInt('lanes', values.lanes);
+
+const dir = await mkdtemp(path.join(tmpdir(), 'neuromake-floor-'));
+await writeWorkspace(dir, 'make', shape);
+const logs = path.join(dir, 'logs');
+const pool = new LauncherPool(process.env);
+
+/** The DAG's commands in an order that respects its edges: step by step. */
+function* commands(): Generator<[string, number]> {
+  let n = 0;
+  for (let k = 1; k <= shape.depth; k++) {
+    const from = k === 1 ? 'in' : `out/s${k - 1}`;
+    for (let i = 0; i < shape.fanOut; i++) {
+      yield [`cp ${from}/f${i}.txt out/s${k}/f${i}.txt`, n++];
+    }
+  }
+}
+
+let launcher = '';
+
+/** One lane: takes the next command until none is left. */
+async function lane(queue: Iterator<[string, number]>): Promise<void> {
+  for (let next = queue.next(); next.done !== true; next = queue.next()) {
+    const [command, n] = next.value;
+    const got = await pool.acquire();
+    if (got === undefined) throw new Error('no job launcher could start');
+    launcher = got.program.name;
+    const end = await new Promise<LaunchEnd>((resolve) =>
+      got.launch(
+        {
+          command,
+          cwd: dir,
+          logPath: path.join(logs, `${n}.log`),
+          truncate: true,
+          header: `$ ${command}\n`,
+          env: {},
+        },
+        {started: () => undefined, ended: resolve},
+      ),
+    );
+    pool.release(got);
+    if (end.kind !== 'exit' || end.code !== 0) {
+      throw new Error(`\`${command}\` failed: ${JSON.stringify(end)}`);
+    }
+  }
+}
+
+// Note: a chain's step k+1 may start before its step k ends only if the
+// lanes are more than the fan-out; the bench's shapes never are.
+if (lanes > shape.fanOut) throw new Error('--lanes must not exceed --size');
+const queue = commands();
+const start = performance.now();
+await Promise.all(Array.from({length: lanes}, () => lane(queue)));
+const wallMs = performance.now() - start;
+await pool.close();
+await rm(dir, {recursive: true, force: true});
+
+const result: LaunchFloorResult = {
+  jobs: jobCount(shape),
+  lanes,
+  wallMs,
+  launcher,
+};
+process.stdout.write(`${JSON.stringify(result)}\n`);
