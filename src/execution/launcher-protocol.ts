@@ -24,7 +24,10 @@
  *   the shell's;
  * - the launcher writes `S <pid>\n` once the exec succeeded, or
  *   `F <message>\n` when it did not, then `E <code> -\n` or
- *   `E - <signal number>\n` when the job ends.
+ *   `E - <signal number>\n` when the job ends. It may hold `S` back for
+ *   a few milliseconds and, if the job ends by then, send `S` and `E` in
+ *   one write: the runner wakes once for such a job, and an abort waits
+ *   that long at most to learn which process group to stop.
  *
  * At end of input (the runner exited or closed it) the launcher exits; a
  * job still running is left alone, as a plain child would be, and the next
