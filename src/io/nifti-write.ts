@@ -159,8 +159,3 @@ async function* dataChunks(
   }
   for await (const frame of data) yield frame;
 }
-
-/** Whether a path names a gzip file (also temp names like x.nii.gz.tmp). */
-export function wantsGzip(file: string): boolean {
-  return /\.gz($|[.~_-])/i.test(file);
-}
