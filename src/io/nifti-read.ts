@@ -298,7 +298,7 @@ async function framesOfWhole(
 }
 
 /** The header and data files of a single file or an .hdr/.img pair. */
-export function pairFiles(file: string): {
+function pairFiles(file: string): {
   headerFile: string;
   dataFile: string;
 } {
