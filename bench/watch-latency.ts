@@ -37,6 +37,8 @@ import {setTimeout as sleep} from 'node:timers/promises';
 import {fileURLToPath} from 'node:url';
 import {parseArgs} from 'node:util';
 
+import {formatTable} from './peers.js';
+
 const ROOT = path.resolve(
   path.dirname(fileURLToPath(import.meta.url)),
   '..',
@@ -338,14 +340,24 @@ function parseOptions(argv: readonly string[]): Options {
 
 const ms = (v: number) => `${v.toFixed(1)} ms`;
 
+/** The columns of the printed table. */
+const COLUMNS = [
+  'strategy',
+  'median',
+  'p90',
+  'min',
+  'max',
+  'detect',
+  'idle CPU',
+  'target',
+];
+
 function table(
   options: Options,
   latency: ReadonlyMap<Strategy, Latency>,
   idle: ReadonlyMap<Strategy, IdleCpu>,
 ): string {
-  const rows = [
-    ['strategy', 'median', 'p90', 'min', 'max', 'detect', 'idle CPU', 'target'],
-  ];
+  const rows: string[][] = [];
   for (const s of options.strategies) {
     const l = latency.get(s);
     const c = idle.get(s);
@@ -365,20 +377,10 @@ function table(
       target,
     ]);
   }
-  const widths = rows[0]!.map((_, i) =>
-    Math.max(...rows.map((r) => r[i]!.length)),
-  );
-  const line = (r: readonly string[]) =>
-    r
-      .map((cell, i) => cell.padEnd(widths[i]!))
-      .join('  ')
-      .trimEnd();
   return [
     `watch: save → first affected job starting, ${options.edits} edits over ` +
       `${options.subjects} subjects; idle CPU over ${options.idleSeconds} s`,
-    line(rows[0]!),
-    line(widths.map((w) => '-'.repeat(w))),
-    ...rows.slice(1).map(line),
+    formatTable(COLUMNS, rows),
     'detect: save → the session reports the change (detection + debounce).',
   ].join('\n');
 }

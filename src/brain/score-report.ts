@@ -23,7 +23,7 @@ function groupStats(block: Float64Array, nS: number, nL: number) {
 }
 
 /** The report section of one metric. */
-export function metricReport(
+function metricReport(
   m: MetricScores,
   subjects: readonly string[],
   layers: readonly string[],

@@ -42,10 +42,12 @@ export class FsProbes {
 
   /**
    * Lists a directory, remembering its stat from before the listing: an
-   * entry added while we read then shows as a changed mtime later.
+   * entry added while we read then shows as a changed mtime later. A
+   * caller that has just stat'ed the directory (through `stat`) passes
+   * that stat as `before`, and the directory is not stat'ed again.
    */
-  readdir(path: string): string[] {
-    const stats = statSync(path, {throwIfNoEntry: false});
+  readdir(path: string, before?: Stats): string[] {
+    const stats = before ?? statSync(path, {throwIfNoEntry: false});
     const entries = readdirSync(path);
     if (stats !== undefined && !this.#directories.has(path)) {
       this.#directories.set(path, {mtimeMs: stats.mtimeMs, ino: stats.ino});

@@ -114,8 +114,8 @@ function keepToken(store: StateStore, token: string): void {
 }
 
 /** How old every recorded mtime must be for the stamp to trust it. */
-export const RACY_MS = 2000;
+const RACY_MS = 2000;
 
 /** The table that holds the stamp's token. */
-export const META_SCHEMA =
+const META_SCHEMA =
   'CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT)';

@@ -67,7 +67,7 @@ export async function inspectCommand(
 }
 
 /** Gathers what `inspect` reports about one NIfTI file. */
-export async function inspectFile(file: string): Promise<InspectReport> {
+async function inspectFile(file: string): Promise<InspectReport> {
   const header = await readNiftiHeader(file);
   const {affine, source} = headerAffine(header);
   const sidecar = sidecarPathFor(file);

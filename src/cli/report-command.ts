@@ -6,7 +6,7 @@ import {EXIT, type CliIo} from './cli-io.js';
 import type {LoadedPipeline} from './load-graph.js';
 
 /** Where the report goes unless `-o` says otherwise (workspace-relative). */
-export const DEFAULT_REPORT = 'out/report.html';
+const DEFAULT_REPORT = 'out/report.html';
 
 /**
  * `neuromake report [-o FILE]`: writes the pipeline's HTML report (see

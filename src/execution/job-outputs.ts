@@ -430,7 +430,7 @@ const NAME_MAX = 255;
  * it). A final name near the file-name limit keeps its end, extension
  * included, so the temporary name stays legal.
  */
-export function tempPathFor(final: string, tag: string): string {
+function tempPathFor(final: string, tag: string): string {
   const prefix = `${TEMP_PREFIX}${tag}-`;
   let name = basename(final);
   while (Buffer.byteLength(prefix + name) > NAME_MAX) name = name.slice(1);

@@ -30,7 +30,7 @@ export interface FmriEvaluation {
 }
 
 /** The ETHICS logit of every row. */
-export function ethicsLogits(m: HeadsModel, set: EthicsSet): Float64Array {
+function ethicsLogits(m: HeadsModel, set: EthicsSet): Float64Array {
   const z = new Float64Array(m.hidden);
   const out = new Float64Array(set.n);
   for (let r = 0; r < set.n; r++) {

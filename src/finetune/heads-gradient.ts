@@ -54,7 +54,7 @@ export function bceWithLogit(logit: number, label: number): number {
 }
 
 /** σ(t), without overflow. */
-export function sigmoid(t: number): number {
+function sigmoid(t: number): number {
   if (t >= 0) return 1 / (1 + Math.exp(-t));
   const e = Math.exp(t);
   return e / (1 + e);

@@ -83,7 +83,7 @@ export interface TrainHooks {
 }
 
 /** The parameters a stage of `task` trains (the other head is frozen). */
-export function trainedTensors(task: StageTask): TensorName[] {
+function trainedTensors(task: StageTask): TensorName[] {
   const adapter: TensorName[] = ['adapter_weight', 'adapter_bias'];
   const ethics: TensorName[] = ['ethics_weight', 'ethics_bias'];
   const fmri: TensorName[] = ['fmri_weight', 'fmri_bias'];

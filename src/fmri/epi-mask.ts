@@ -17,7 +17,7 @@ export interface EpiMaskOptions {
   readonly excludeZeros: boolean;
 }
 
-export const DEFAULT_EPI_MASK_OPTIONS: EpiMaskOptions = {
+const DEFAULT_EPI_MASK_OPTIONS: EpiMaskOptions = {
   lowerCutoff: 0.2,
   upperCutoff: 0.85,
   connected: true,

@@ -2,7 +2,7 @@
  * The shortest decimal that reads back as the same float32 (like numpy's
  * repr of a float32), so JSONL rows stay small and exact.
  */
-export function float32Text(v: number): string {
+function float32Text(v: number): string {
   if (!Number.isFinite(v)) return 'null';
   const f = Math.fround(v);
   for (let p = 1; p <= 9; p++) {

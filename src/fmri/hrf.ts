@@ -2,7 +2,7 @@
  * The canonical double-gamma haemodynamic response (SPM's: peak gamma of
  * shape 6, undershoot of shape 16 at one sixth, unit scale), at `t` seconds.
  */
-export function canonicalHrf(t: number): number {
+function canonicalHrf(t: number): number {
   if (t <= 0) return 0;
   const peak = (t ** 5 * Math.exp(-t)) / 120;
   const under = (t ** 15 * Math.exp(-t)) / 1.307674368e12;

@@ -39,7 +39,7 @@ function matrixInfo(name: string, rows: string, cols: string): number[] {
 }
 
 /** The ONNX model C = A·B, A [T, K], B [K, N], float64. */
-export function matmulModel(): Uint8Array {
+function matmulModel(): Uint8Array {
   const node = [
     ...str(1, 'A'),
     ...str(1, 'B'),

@@ -1,5 +1,6 @@
 import {headerAffine} from '../io/nifti-affine.js';
-import {readNiftiFrames, readNiftiHeader} from '../io/nifti-read.js';
+import type {NiftiHeader} from '../io/nifti-header.js';
+import {readNiftiFrames} from '../io/nifti-read.js';
 import {FormatError} from '../io/format-error.js';
 import {sameGrid, spatialDims} from './grid.js';
 import {ortMatmul} from './ort-matmul.js';
@@ -17,13 +18,15 @@ export interface ParcelSeries {
  * least-squares coefficients a minimising ‖x − Mᵀa‖ over the atlas voxels
  * (NiftiMapsMasker's estimate), as a = (M·Mᵀ)⁺·(M·x). The run is streamed
  * frame by frame; M·x costs one pass over the sparse maps per volume.
+ * `header` is the run's, from `readNiftiHeader` (callers need it anyway,
+ * for the TR), so that it is read once.
  */
 export async function projectRun(
   file: string,
+  header: NiftiHeader,
   atlas: PreparedAtlas,
   onProgress?: (done: number, total: number) => void,
 ): Promise<ParcelSeries> {
-  const header = await readNiftiHeader(file);
   const grid = {
     dims: spatialDims(header.shape),
     affine: headerAffine(header).affine,
@@ -38,10 +41,14 @@ export async function projectRun(
   const k = atlas.maps.maps;
   const frames = header.shape.slice(3).reduce((a, b) => a * b, 1);
   const acc = new MapProducts(atlas, frames, header.sclSlope, header.sclInter);
-  await readNiftiFrames(file, (frame, t) => {
-    acc.add(frame);
-    if (t % 16 === 15) onProgress?.(t + 1, frames);
-  });
+  await readNiftiFrames(
+    file,
+    (frame, t) => {
+      acc.add(frame);
+      if (t % 16 === 15) onProgress?.(t + 1, frames);
+    },
+    {header},
+  );
   const mx = acc.result();
   // The K×K multiply pays for onnxruntime (~0.4 s in JS for K = 1024).
   const fast =

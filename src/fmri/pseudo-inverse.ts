@@ -73,7 +73,7 @@ export function pseudoInverse(
  * Pivoted Cholesky: P·G·Pᵀ = L·Lᵀ, L lower (K×K storage, first `rank`
  * columns used), perm[i] = original index at pivoted position i.
  */
-export function pivotedCholesky(
+function pivotedCholesky(
   g: Float64Array,
   k: number,
   relTol: number,

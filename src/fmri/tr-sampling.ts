@@ -46,12 +46,12 @@ export interface SamplingPlan {
 const EPS = 1e-6;
 
 /** The volume whose acquisition interval [i·TR, (i+1)·TR) holds time t. */
-export function volumeAt(t: number, tr: number): number {
+function volumeAt(t: number, tr: number): number {
   return Math.floor(t / tr + EPS);
 }
 
 /** Volumes acquired within [start, end): ceil(start/TR) … ceil(end/TR) − 1. */
-export function volumesIn(start: number, end: number, tr: number): number[] {
+function volumesIn(start: number, end: number, tr: number): number[] {
   const first = Math.ceil(start / tr - EPS);
   const last = Math.ceil(end / tr - EPS) - 1;
   const out: number[] = [];

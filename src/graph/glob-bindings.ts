@@ -1,3 +1,4 @@
+import type {Stats} from 'node:fs';
 import {resolve} from 'node:path';
 
 import {UNRECORDED, type Probe} from '../cache/fs-probes.js';
@@ -11,7 +12,8 @@ import type {Scalar} from '../pipeline/spec.js';
  * everywhere; `*` matches without binding. The walk reads only directories
  * the pattern can reach, one `readdir` per matching directory. Every
  * directory listed and path stat'ed goes through `probe`, so a caller can
- * later tell whether the match could have changed.
+ * later tell whether the match could have changed; a directory's stat
+ * from the walk is handed to its `readdir`, so it is stat'ed once.
  */
 export function globBindings(
   workspace: string,
@@ -24,10 +26,12 @@ export function globBindings(
   walk(absolute ? '/' : workspace, absolute ? segments.slice(1) : segments);
   return results.sort((a, b) => compareBindings(a, b));
 
+  /** `dirStats`: the stat of `dir` taken on the way (none for the root). */
   function walk(
     dir: string,
     rest: readonly string[],
     bound: Map<string, Scalar> = new Map(),
+    dirStats?: Stats,
   ): void {
     const [segment, ...tail] = rest;
     if (segment === undefined) return;
@@ -36,14 +40,15 @@ export function globBindings(
       const next = resolve(dir, segment);
       if (tail.length === 0) {
         if (isFile(probe, next)) results.push(new Map(bound));
-      } else if (isDirectory(probe, next)) {
-        walk(next, tail, bound);
+      } else {
+        const stats = directoryStats(probe, next);
+        if (stats !== undefined) walk(next, tail, bound, stats);
       }
       return;
     }
     let entries: string[];
     try {
-      entries = probe.readdir(dir);
+      entries = probe.readdir(dir, dirStats);
     } catch {
       return;
     }
@@ -55,8 +60,9 @@ export function globBindings(
       const path = resolve(dir, entry);
       if (tail.length === 0) {
         if (isFile(probe, path)) results.push(next);
-      } else if (isDirectory(probe, path)) {
-        walk(path, tail, next);
+      } else {
+        const stats = directoryStats(probe, path);
+        if (stats !== undefined) walk(path, tail, next, stats);
       }
     }
   }
@@ -117,6 +123,8 @@ function isFile(probe: Probe, path: string): boolean {
   return probe.stat(path)?.isFile() ?? false;
 }
 
-function isDirectory(probe: Probe, path: string): boolean {
-  return probe.stat(path)?.isDirectory() ?? false;
+/** The stat of `path` when it is a directory, else undefined. */
+function directoryStats(probe: Probe, path: string): Stats | undefined {
+  const stats = probe.stat(path);
+  return stats?.isDirectory() ? stats : undefined;
 }

@@ -47,7 +47,7 @@ export function valueText(value: ParamValue): string {
  * reference keeps the referenced value's type, so `lag: "{params.lag}"`
  * stays a number.
  */
-export function resolveString(
+function resolveString(
   located: Located<string>,
   scope: Scope,
   keepType: boolean,

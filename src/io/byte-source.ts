@@ -5,11 +5,11 @@ import {createGunzip} from 'node:zlib';
 import {gzipError} from './gunzip.js';
 
 /** Output chunk size for inflating: large chunks cut per-chunk overhead. */
-export const INFLATE_CHUNK_BYTES = 4 << 20;
+const INFLATE_CHUNK_BYTES = 4 << 20;
 const READ_CHUNK_BYTES = 1 << 20;
 
 /** Whether a file starts with the gzip magic bytes 1f 8b. */
-export async function isGzipFile(file: string): Promise<boolean> {
+async function isGzipFile(file: string): Promise<boolean> {
   const handle = await open(file, 'r');
   try {
     const head = Buffer.alloc(2);

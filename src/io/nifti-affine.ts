@@ -48,7 +48,7 @@ export function spatialZooms(header: NiftiHeader): [number, number, number] {
 }
 
 /** The qform affine: rotation from the quaternion, pixdim scaling, qfac. */
-export function qformAffine(header: NiftiHeader): number[] {
+function qformAffine(header: NiftiHeader): number[] {
   let [b, c, d] = header.quatern;
   let a2 = 1 - (b * b + c * c + d * d);
   // Rounding can push |(b,c,d)| just above 1; the standard then renormalises

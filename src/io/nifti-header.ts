@@ -130,7 +130,7 @@ export function parseNiftiHeader(
 }
 
 /** Number of data elements the header's dims describe. */
-export function elementCount(header: NiftiHeader): number {
+function elementCount(header: NiftiHeader): number {
   return header.shape.reduce((a, b) => a * b, 1);
 }
 

@@ -225,6 +225,15 @@ async function readNiftiStreamed(file: string): Promise<NiftiImage> {
   }
 }
 
+/** Options of `readNiftiFrames`. */
+export interface FrameReadOptions extends GunzipOptions {
+  /**
+   * The file's header as `readNiftiHeader` gives it, when the caller has
+   * read it already: it is not read again to choose how to read the data.
+   */
+  readonly header?: NiftiHeader;
+}
+
 /**
  * Streams a 4D (or 3D) image one 3D frame at a time, so that an image much
  * larger than memory (a 1024-map atlas at 2 mm is 5.4 GB) can be consumed.
@@ -235,11 +244,11 @@ async function readNiftiStreamed(file: string): Promise<NiftiImage> {
 export async function readNiftiFrames(
   file: string,
   onFrame: (frame: VoxelArray, index: number) => void | Promise<void>,
-  options: GunzipOptions = {},
+  options: FrameReadOptions = {},
 ): Promise<NiftiHeader> {
   const {dataFile} = pairFiles(file);
   if ((await stat(dataFile)).size <= WHOLE_FILE_MAX_BYTES) {
-    const probe = await readNiftiHeader(file);
+    const probe = options.header ?? (await readNiftiHeader(file));
     if (dataByteLength(probe) <= WHOLE_FILE_MAX_BYTES) {
       return framesOfWhole(file, onFrame, options);
     }
@@ -289,7 +298,7 @@ async function framesOfWhole(
 }
 
 /** The header and data files of a single file or an .hdr/.img pair. */
-export function pairFiles(file: string): {
+function pairFiles(file: string): {
   headerFile: string;
   dataFile: string;
 } {

@@ -49,7 +49,7 @@ export interface NiftiWriteSpec {
 // TODO(#4): only NIfTI-1 is written; NIfTI-2 output is not needed yet.
 
 /** The NIfTI-1 data type code for a typed array. */
-export function datatypeCode(data: VoxelArray): number {
+function datatypeCode(data: VoxelArray): number {
   if (data instanceof Uint8Array) return NIFTI_TYPE_UINT8;
   if (data instanceof Int8Array) return NIFTI_TYPE_INT8;
   if (data instanceof Int16Array) return NIFTI_TYPE_INT16;
@@ -65,7 +65,7 @@ export function datatypeCode(data: VoxelArray): number {
  * with the affine in the sform and, as nearly as a rotation allows, in the
  * qform too.
  */
-export function buildNifti1Header(
+function buildNifti1Header(
   spec: Omit<NiftiWriteSpec, 'data' | 'gzip'>,
   datatype: number,
   bytesPer: number,
@@ -158,9 +158,4 @@ async function* dataChunks(
     return;
   }
   for await (const frame of data) yield frame;
-}
-
-/** Whether a path names a gzip file (also temp names like x.nii.gz.tmp). */
-export function wantsGzip(file: string): boolean {
-  return /\.gz($|[.~_-])/i.test(file);
 }

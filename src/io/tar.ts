@@ -32,7 +32,7 @@ export async function readTar(file: string): Promise<TarEntry[]> {
 }
 
 /** Parses tar bytes; see `readTar`. */
-export function parseTar(bytes: Buffer, file: string): TarEntry[] {
+function parseTar(bytes: Buffer, file: string): TarEntry[] {
   const out: TarEntry[] = [];
   let pos = 0;
   let longName: string | undefined;

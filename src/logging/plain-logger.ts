@@ -48,7 +48,7 @@ function indentRest(text: string): string {
 }
 
 /** `ran      mask[subject=03] (1.2 s)`, or `restored …`, or `fresh …`. */
-export function formatJobDone(e: Of<'job-done'>, p: Palette): string {
+function formatJobDone(e: Of<'job-done'>, p: Palette): string {
   const paint =
     e.outcome === 'ran' ? p.green : e.outcome === 'restored' ? p.cyan : p.dim;
   const extra = e.unchanged === true ? ', unchanged' : '';
@@ -61,7 +61,7 @@ export function formatJobDone(e: Of<'job-done'>, p: Palette): string {
  * A failure: `failed   job: reason: message`, then the log's path on its own
  * line so that it is easy to copy. A failure that will be retried says so.
  */
-export function formatJobFailed(e: Of<'job-failed'>, p: Palette): string {
+function formatJobFailed(e: Of<'job-failed'>, p: Palette): string {
   const word = e.willRetry ? 'retrying' : 'failed';
   const paint = e.willRetry ? p.yellow : (s: string) => p.red(p.bold(s));
   const head = `${label(word, paint)}${e.job}: ${e.reason}: ${e.message}`;
@@ -71,13 +71,13 @@ export function formatJobFailed(e: Of<'job-failed'>, p: Palette): string {
 }
 
 /** `warning: [job] message`. */
-export function formatWarning(e: Of<'warning'>, p: Palette): string {
+function formatWarning(e: Of<'warning'>, p: Palette): string {
   const job = e.job === undefined ? '' : `${e.job}: `;
   return `${p.yellow('warning')}: ${job}${e.message}`;
 }
 
 /** `planned 120 jobs in 4 steps (35 ms)`, or `… (up to date: no-op stamp)`. */
-export function formatPlan(e: Of<'plan'>): string {
+function formatPlan(e: Of<'plan'>): string {
   const how = e.fromStamp === true ? 'up to date by the no-op stamp, ' : '';
   return `planned ${formatCount(e.jobs, 'job')} in ${formatCount(e.steps, 'step')} (${how}${formatDuration(e.planMs)})`;
 }

@@ -14,7 +14,7 @@ import {
 } from './onnx-model.js';
 
 /** Opset 17: the first with LayerNormalization in the default domain. */
-export const ENCODER_OPSET = 17;
+const ENCODER_OPSET = 17;
 
 /** What a built model says about itself (ONNX doc string and metadata). */
 export interface ModelLabel {

@@ -35,7 +35,7 @@ function isCjk(c: number): boolean {
 }
 
 /** BertNormalizer with lowercase (and so accent stripping) on. */
-export function bertNormalize(text: string): string {
+function bertNormalize(text: string): string {
   let out = '';
   for (const ch of text) {
     const c = ch.codePointAt(0)!;

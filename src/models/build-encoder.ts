@@ -28,7 +28,7 @@ export interface BuildOptions {
   readonly vocab: VocabOptions;
 }
 
-export const DEFAULT_BUILD: BuildOptions = {
+const DEFAULT_BUILD: BuildOptions = {
   seed: '5',
   shape: DEFAULT_ENCODER,
   vocab: DEFAULT_VOCAB,
@@ -49,7 +49,7 @@ export interface BuiltEncoder {
 }
 
 /** The name a built encoder goes by, which says it is untrained. */
-export function encoderName(c: Omit<EncoderConfig, 'vocabSize'>): string {
+function encoderName(c: Omit<EncoderConfig, 'vocabSize'>): string {
   return `neuromake-untrained-bert-L${c.layers}-H${c.hiddenSize}-A${c.heads}`;
 }
 

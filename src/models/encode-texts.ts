@@ -34,7 +34,7 @@ export interface Activations {
 }
 
 /** Resolves the `layers` selection against `count` hidden states. */
-export function selectLayers(
+function selectLayers(
   requested: readonly number[],
   count: number,
   file: string,

@@ -14,7 +14,7 @@ export const INPUT_IDS = 'input_ids';
 export const ATTENTION_MASK = 'attention_mask';
 export const TOKEN_TYPE_IDS = 'token_type_ids';
 export const LAST_HIDDEN_STATE = 'last_hidden_state';
-export const STACKED_HIDDEN_STATES = 'hidden_states';
+const STACKED_HIDDEN_STATES = 'hidden_states';
 
 /** The output name of hidden state `i` (0 = embeddings). */
 export function hiddenStateName(i: number): string {

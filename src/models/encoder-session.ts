@@ -42,7 +42,7 @@ export interface SessionOptions {
 }
 
 /** Why a CUDA session could not be made, and how to fix it. */
-export const CUDA_HINT =
+const CUDA_HINT =
   'onnxruntime-node ships only the CPU provider here (.npmrc sets onnxruntime-node-install=skip, since its installer downloads the CUDA libraries from nuget.org). On a machine with an NVIDIA GPU, CUDA 12 and cuDNN 9, run `ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules/onnxruntime-node/script/install.js`, or copy libonnxruntime_providers_{cuda,shared}.so of Microsoft.ML.OnnxRuntime.Gpu.Linux (same version as onnxruntime-node) into node_modules/onnxruntime-node/bin/napi-v6/linux/x64/ (docs/models.md, "CUDA")';
 
 const describe = (list: readonly unknown[]): ModelValue[] =>

@@ -75,7 +75,7 @@ function elemTypeOf(data: OnnxTensor['data']): DataType {
 }
 
 /** TensorProto: dims 1, data_type 2, name 8, raw_data 9 (little-endian). */
-export function encodeTensor(tensor: OnnxTensor): ProtoWriter {
+function encodeTensor(tensor: OnnxTensor): ProtoWriter {
   const w = new ProtoWriter();
   if (tensor.dims.length > 0) w.packedVarints(1, tensor.dims);
   w.varint(2, elemTypeOf(tensor.data));

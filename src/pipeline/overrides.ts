@@ -10,10 +10,7 @@ import {toParamValue} from './yaml-node.js';
  * `4` is a number, `true` a boolean, `[1, 2]` a list, anything else text.
  * An empty value is the empty string rather than YAML's null.
  */
-export function parseOverrideValue(
-  ctx: ParseContext,
-  text: string,
-): ParamValue {
+function parseOverrideValue(ctx: ParseContext, text: string): ParamValue {
   if (text.trim() === '') return '';
   const doc = parseDocument(text, {prettyErrors: false});
   if (doc.errors.length > 0) return text;

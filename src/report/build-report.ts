@@ -6,7 +6,7 @@ import {renderReport, type ReportData} from './render-report.js';
 import {readRunHistory} from './run-history.js';
 
 /** Gathers everything the report shows for a loaded pipeline. */
-export async function gatherReport(
+async function gatherReport(
   loaded: LoadedPipeline,
   pipelineName: string,
 ): Promise<ReportData> {

@@ -2,7 +2,7 @@ import {html, type Html} from './html.js';
 import type {JobState, StateWord} from './job-states.js';
 
 /** Above this many jobs the DAG is drawn per step, not per job. */
-export const JOB_DAG_LIMIT = 60;
+const JOB_DAG_LIMIT = 60;
 
 interface DagNode {
   readonly id: string;

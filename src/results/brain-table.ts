@@ -139,7 +139,7 @@ export function brainByFinetune(
 }
 
 /** The Sampling cell: the scored fMRI's method, and the tuned one if not. */
-export function brainSamplingText(c: BrainCell): string {
+function brainSamplingText(c: BrainCell): string {
   const base = c.sampling === '' ? 'unknown' : c.sampling;
   const tuned = c.tunedOn === '' ? base : `${base}, tuned on ${c.tunedOn}`;
   return fmriText(tuned, c.syntheticFmri);

@@ -22,7 +22,7 @@ import {globReaches, watchTargets, type WatchTargets} from './watch-targets.js';
  * bursts on local disks while keeping save-to-first-job well under the
  * 200 ms a user perceives as instant.
  */
-export const DEBOUNCE_MS = 30;
+const DEBOUNCE_MS = 30;
 
 /**
  * chokidar drops a file's `change` event when it comes within 50 ms of the
@@ -32,10 +32,10 @@ export const DEBOUNCE_MS = 30;
  * look at the file after that window: if it differs from how it was when
  * the event arrived, that is a change too.
  */
-export const RECHECK_MS = 60;
+const RECHECK_MS = 60;
 
 /** How often `--poll` checks files; polling is for network file systems. */
-export const POLL_INTERVAL_MS = 250;
+const POLL_INTERVAL_MS = 250;
 
 // State, dependencies and version control are never inputs worth watching.
 const IGNORED_DIRS = /\/(\.neuromake|node_modules|\.git)(\/|$)/;

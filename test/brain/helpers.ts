@@ -39,7 +39,7 @@ export function sklearnSkipReason(): Promise<string | undefined> {
  * by Gaussian elimination with partial pivoting, in Float64: an
  * independent closed form for the ridge normal equations.
  */
-export function solve(
+function solve(
   a: Float64Array,
   b: Float64Array,
   n: number,

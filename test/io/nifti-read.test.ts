@@ -4,7 +4,11 @@ import {test} from 'node:test';
 
 import {headerAffine} from '../../src/io/nifti-affine.js';
 import {NIFTI_UNITS_MSEC} from '../../src/io/nifti-constants.js';
-import {readNifti, readNiftiFrames} from '../../src/io/nifti-read.js';
+import {
+  readNifti,
+  readNiftiFrames,
+  readNiftiHeader,
+} from '../../src/io/nifti-read.js';
 import {scaledFloat32} from '../../src/io/nifti-scale.js';
 import {headerTrSeconds} from '../../src/io/nifti-time.js';
 import {fixture} from './helpers.js';
@@ -82,4 +86,20 @@ void test('frame-by-frame reading gives the same values as reading whole', async
     frames.push(...f);
   });
   assert.deepEqual(frames, Array.from(whole.data));
+});
+
+void test('frame-by-frame reading with the header given reads the same frames', async () => {
+  const file = fixture('tiny-int16.nii.gz');
+  const whole = await readNifti(file);
+  const header = await readNiftiHeader(file);
+  const frames: number[] = [];
+  const returned = await readNiftiFrames(
+    file,
+    (f) => {
+      frames.push(...f);
+    },
+    {header},
+  );
+  assert.deepEqual(frames, Array.from(whole.data));
+  assert.deepEqual(returned.shape, header.shape);
 });

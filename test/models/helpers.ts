@@ -11,7 +11,7 @@ import {tokenizerJson} from '../../src/models/tokenizer-files.js';
 import {SPECIAL_TOKENS} from '../../src/models/wordpiece-vocab.js';
 
 /** A tiny vocabulary: the special tokens, then these words. */
-export const TINY_WORDS = ['the', 'cat', 'sat', 'on', 'mat', '.', '##s'];
+const TINY_WORDS = ['the', 'cat', 'sat', 'on', 'mat', '.', '##s'];
 export const TINY_VOCAB = [...SPECIAL_TOKENS, ...TINY_WORDS];
 
 /** Writes a tokenizer.json for `vocab` into `dir` and returns its path. */

@@ -47,7 +47,7 @@ const fitTask: TaskDefinition = {
 };
 
 /** Test tasks plus nothing else, so hints list a known set. */
-export const TEST_TASKS: TaskCatalog = {
+const TEST_TASKS: TaskCatalog = {
   find: (name) => (name === fitTask.name ? fitTask : undefined),
   names: () => [fitTask.name],
 };

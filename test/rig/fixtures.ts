@@ -1,7 +1,7 @@
 import type {WorkspaceRig} from './workspace-rig.js';
 
 /** The subjects of the standard fan-out. */
-export const SUBJECTS = ['a', 'b', 'c'] as const;
+const SUBJECTS = ['a', 'b', 'c'] as const;
 
 /**
  * The standard fan-out: `in/{s}.txt` → up[s] → post[s] → all (a gather of

@@ -32,7 +32,7 @@ export const STRATEGIES: readonly WatchStrategy[] = ['events', 'poll'];
  * is seen up to one poll interval (250 ms) late, then debounced (30 ms);
  * the margin is for a loaded machine.
  */
-export function quietMs(strategy: WatchStrategy): number {
+function quietMs(strategy: WatchStrategy): number {
   return strategy === 'poll' ? 700 : 500;
 }
 

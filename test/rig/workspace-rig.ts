@@ -34,7 +34,7 @@ import {setTimeout as sleep} from 'node:timers/promises';
 import {fileURLToPath} from 'node:url';
 
 /** The CLI launcher; this file compiles to dist/test/rig/. */
-export const BIN = fileURLToPath(
+const BIN = fileURLToPath(
   new URL('../../../bin/neuromake.js', import.meta.url),
 );
 

@@ -10,7 +10,7 @@ import {join} from 'node:path';
 import type {WorkspaceRig} from '../rig/workspace-rig.js';
 
 /** Runs a command; resolves with its stdout, or undefined on any failure. */
-export function quietly(
+function quietly(
   command: string,
   args: readonly string[],
   timeoutMs = 5000,

@@ -86,7 +86,7 @@ export const DEFAULT_PROFILE: ClusterProfile = {
 };
 
 /** The profile file neuromake reads when `--profile` is not given. */
-export const PROFILE_FILE = 'cluster.yaml';
+const PROFILE_FILE = 'cluster.yaml';
 
 const TOP_KEYS = [
   'partition',

@@ -71,7 +71,7 @@ export function succeeded(ending: SlurmEnding): boolean {
 }
 
 /** `CANCELLED by 0` (sacct) and `CANCELLED+` → CANCELLED. */
-export function baseState(state: string): string {
+function baseState(state: string): string {
   return /^[A-Z_]+/.exec(state.trim())?.[0] ?? state.trim();
 }
 

@@ -91,10 +91,14 @@ const mask: TaskDefinition = {
         header.sclInter,
       );
       const frames = header.shape.slice(3).reduce((a, b) => a * b, 1);
-      await readNiftiFrames(bold, (frame, t) => {
-        mean.add(frame);
-        if (t % 16 === 15) context.progress(t + 1, frames);
-      });
+      await readNiftiFrames(
+        bold,
+        (frame, t) => {
+          mean.add(frame);
+          if (t % 16 === 15) context.progress(t + 1, frames);
+        },
+        {header},
+      );
       result = computeEpiMask(mean.mean(), dims, options);
     }
     if (result.voxels === 0) context.warn(`${bold}: the mask is empty`);

@@ -64,7 +64,8 @@ const project: TaskDefinition = {
     );
     const started = Date.now();
     const atlas = await loadPreparedAtlas(atlasFile);
-    const tr = await resolveTr(await readNiftiHeader(bold), sidecar);
+    const header = await readNiftiHeader(bold);
+    const tr = await resolveTr(header, sidecar);
     if (
       tr?.source === 'sidecar' &&
       tr.headerSeconds !== undefined &&
@@ -74,7 +75,7 @@ const project: TaskDefinition = {
         `TR ${tr.seconds} s from ${sidecar ?? ''}; the header says ${tr.headerSeconds} s`,
       );
     }
-    const series = await projectRun(bold, atlas, (d, t) =>
+    const series = await projectRun(bold, header, atlas, (d, t) =>
       context.progress(d, t),
     );
     if (doDetrend) detrend(series);

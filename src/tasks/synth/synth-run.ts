@@ -43,7 +43,7 @@ export interface SynthRun {
  * The BOLD grid of a subject: x stored right-to-left (as many scanner
  * conversions do) and tilted a few degrees about x, centred on the head.
  */
-export function boldAffine(o: SynthRunOptions): number[] {
+function boldAffine(o: SynthRunOptions): number[] {
   const rng = new Random(`${o.seed}/tilt/${o.subject}`);
   const tilt = ((8 + 8 * rng.uniform()) * Math.PI) / 180;
   const [vx, vy, vz] = o.voxelSize;
