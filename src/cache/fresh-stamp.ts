@@ -6,6 +6,7 @@ import {
   rmSync,
   statSync,
   writeFileSync,
+  type Stats,
 } from 'node:fs';
 import {dirname, join} from 'node:path';
 import {fileURLToPath} from 'node:url';
@@ -145,12 +146,18 @@ export function stampHolds(stamp: FreshStamp, workspace: string): boolean {
       return false;
     }
   }
+  // A directory a glob walked into was also probed (its kind): keep its
+  // stat for the probe check, so it is stat'ed once.
+  const directories = new Map<string, Stats>();
   for (const [path, mtimeMs, ino] of stamp.directories) {
     const stats = statSync(path, {throwIfNoEntry: false});
     if (stats?.mtimeMs !== mtimeMs || stats.ino !== ino) return false;
+    directories.set(path, stats);
   }
   for (const [path, kind, size, mtimeMs, ino] of stamp.probes) {
-    const now = pathProbe(statSync(path, {throwIfNoEntry: false}));
+    const now = pathProbe(
+      directories.get(path) ?? statSync(path, {throwIfNoEntry: false}),
+    );
     if (
       now.kind !== kind ||
       now.size !== size ||
