@@ -26,7 +26,9 @@ export interface TemplateError {
   readonly offset: number;
 }
 
-const NAME = /^[A-Za-z_][A-Za-z0-9_-]*$/;
+/** Names of steps, params, ports and wildcards (also checked in YAML keys
+ * by yaml-node.ts). */
+export const NAME = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 
 const parsedCache = new Map<string, ReturnType<typeof parseUncached>>();
 

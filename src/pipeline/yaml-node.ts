@@ -3,10 +3,8 @@ import {isAlias, isMap, isScalar, isSeq, type Node} from 'yaml';
 import {didYouMean} from '../util/did-you-mean.js';
 import type {SourceLocation} from './diagnostic.js';
 import {isScalarValue, type Located, type ParamValue} from './spec.js';
+import {NAME} from './template.js';
 import type {ParseContext} from './yaml-source.js';
-
-/** Names of steps, params, ports and wildcards. */
-export const NAME = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 
 /** One `key: value` of a YAML mapping, with both locations. */
 export interface Entry {
