@@ -61,7 +61,7 @@ export function isPeer(peer: Peer | MissingPeer): peer is Peer {
 }
 
 /** Clock ticks per second of /proc's CPU times (`getconf CLK_TCK`). */
-const CLOCK_TICKS = (() => {
+export const CLOCK_TICKS = (() => {
   const probe = spawnSync('getconf', ['CLK_TCK'], {encoding: 'utf8'});
   const ticks = Number(probe.stdout);
   return Number.isInteger(ticks) && ticks > 0 ? ticks : 100;

@@ -21,7 +21,7 @@
  * same figures. Options other benchmarks take (run-all passes its extra
  * arguments to every script) are ignored with a note.
  */
-import {spawn, execFileSync, type ChildProcess} from 'node:child_process';
+import {spawn, type ChildProcess} from 'node:child_process';
 import {
   mkdirSync,
   mkdtempSync,
@@ -37,7 +37,7 @@ import {setTimeout as sleep} from 'node:timers/promises';
 import {fileURLToPath} from 'node:url';
 import {parseArgs} from 'node:util';
 
-import {formatTable} from './peers.js';
+import {CLOCK_TICKS, formatTable} from './peers.js';
 
 const ROOT = path.resolve(
   path.dirname(fileURLToPath(import.meta.url)),
@@ -245,17 +245,6 @@ async function measureLatency(
   }
 }
 
-/** Clock ticks per second of /proc/PID/stat times. */
-function clockTicks(): number {
-  try {
-    const out = execFileSync('getconf', ['CLK_TCK'], {encoding: 'utf8'});
-    const ticks = Number(out.trim());
-    return Number.isFinite(ticks) && ticks > 0 ? ticks : 100;
-  } catch {
-    return 100;
-  }
-}
-
 /** utime + stime of a process, in clock ticks. */
 function cpuTicks(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -275,7 +264,6 @@ async function measureIdle(
     // Let start-up work finish first (the state store's flush, and V8's
     // idle-time garbage collection, which comes some seconds after a run).
     await sleep(2000);
-    const ticks = clockTicks();
     const before = cpuTicks(session.pid);
     const t0 = performance.now();
     await sleep(options.idleSeconds * 1000);
@@ -286,7 +274,7 @@ async function measureIdle(
     ).length;
     if (cycles > 0)
       throw new Error(`${strategy}: ${cycles} cycle(s) while idle`);
-    const cpuMs = ((after - before) / ticks) * 1000;
+    const cpuMs = ((after - before) / CLOCK_TICKS) * 1000;
     return {cpuMs, wallMs, percent: (cpuMs / wallMs) * 100};
   } finally {
     await session.stop();
