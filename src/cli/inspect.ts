@@ -74,7 +74,7 @@ async function inspectFile(file: string): Promise<InspectReport> {
   const hasSidecar = sidecar !== file && (await exists(sidecar));
   const tr = await resolveTr(header, hasSidecar ? sidecar : undefined);
   const stats = new StatsAccumulator(header.sclSlope, header.sclInter);
-  await readNiftiFrames(file, (frame) => stats.add(frame));
+  await readNiftiFrames(file, (frame) => stats.add(frame), {header});
   const s = stats.result();
   const finite = (v: number) => (Number.isFinite(v) ? v : null);
   return {

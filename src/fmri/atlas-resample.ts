@@ -40,15 +40,19 @@ export async function resampleAtlas(
   const values = new Float64Array(voxels.length);
   const total = header.shape.slice(3).reduce((a, b) => a * b, 1);
   const {sclSlope: m, sclInter: b} = header;
-  await readNiftiFrames(file, (frame, t) => {
-    applyStencil(stencil, frame, values);
-    if (m !== 1 || b !== 0) {
-      // Interpolation is linear, so scaling after it is exact.
-      for (let i = 0; i < values.length; i++) values[i] = values[i]! * m + b;
-    }
-    builder.addMap(values);
-    if (t % 32 === 31) onProgress?.(t + 1, total);
-  });
+  await readNiftiFrames(
+    file,
+    (frame, t) => {
+      applyStencil(stencil, frame, values);
+      if (m !== 1 || b !== 0) {
+        // Interpolation is linear, so scaling after it is exact.
+        for (let i = 0; i < values.length; i++) values[i] = values[i]! * m + b;
+      }
+      builder.addMap(values);
+      if (t % 32 === 31) onProgress?.(t + 1, total);
+    },
+    {header},
+  );
   const labels = Array.from({length: total}, (_, k) => String(k + 1));
   return {kind: 'maps', maps: builder.build(), labels};
 }

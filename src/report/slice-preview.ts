@@ -91,15 +91,19 @@ async function niftiAtlasSlice(file: string): Promise<SlicePreview> {
     return labelled(best, nx, ny, z, nz, maxOf(best) + 1, header.descrip);
   }
   const weight = new Float32Array(plane);
-  await readNiftiFrames(file, (frame, t) => {
-    for (let i = 0; i < plane; i++) {
-      const w = frame[i + plane * z] ?? 0;
-      if (w > weight[i]!) {
-        weight[i] = w;
-        best[i] = t;
+  await readNiftiFrames(
+    file,
+    (frame, t) => {
+      for (let i = 0; i < plane; i++) {
+        const w = frame[i + plane * z] ?? 0;
+        if (w > weight[i]!) {
+          weight[i] = w;
+          best[i] = t;
+        }
       }
-    }
-  });
+    },
+    {header},
+  );
   return labelled(best, nx, ny, z, nz, frames, header.descrip);
 }
 
