@@ -25,10 +25,9 @@ import synthAtlas from '../src/tasks/synth/atlas.js';
 import synthBold from '../src/tasks/synth/bold.js';
 import {exists, isMain, repoFile} from './fmri-common.js';
 import {pipelineYaml} from './fmri-dataset-helpers.js';
+import {childrenCpuMs} from './peers.js';
 
 const TARGET_SECONDS = 300;
-/** USER_HZ of /proc (100 on every Linux build that matters). */
-const CLOCK_TICKS = 100;
 const RUNS = ['01', '02', '03', '04', '05', '06'];
 
 /** Per-step totals from the CLI's job-done events. */
@@ -71,11 +70,11 @@ export async function main(
     `fmri-dataset: ${copies} runs (${subjects.length} subjects × ${RUNS.length}); SYNTHETIC: ${distinct} distinct generated runs copied to every path (gzip mtime differs per copy); neuromake run -j ${jobs}`,
   );
   const load = loadavg()[0]!;
-  const cpu0 = await childCpuSeconds();
+  const cpu0 = (childrenCpuMs() ?? 0) / 1000;
   const started = performance.now();
   const {events, code} = await cli(ws, ['run', '-j', String(jobs), '--json']);
   const wall = (performance.now() - started) / 1000;
-  const cpu = (await childCpuSeconds()) - cpu0;
+  const cpu = (childrenCpuMs() ?? 0) / 1000 - cpu0;
   if (code !== 0) throw new Error(`neuromake run exited ${code}`);
   const steps = stepTotals(events);
   const out: Record<string, number> = {
@@ -107,21 +106,6 @@ export async function main(
   );
   console.log(`fmri-dataset: ${JSON.stringify(out)}`);
   return out;
-}
-
-/**
- * User + system CPU seconds of this process's waited-for children
- * (/proc/self/stat cutime + cstime; 0 where /proc is missing).
- */
-async function childCpuSeconds(): Promise<number> {
-  try {
-    const stat = await readFile('/proc/self/stat', 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // Fields 16 and 17 of stat(5), counted from the state field (3).
-    return (Number(fields[13]) + Number(fields[14])) / CLOCK_TICKS;
-  } catch {
-    return 0;
-  }
 }
 
 /** Subject labels (without `sub-`) from the real participants.tsv. */

@@ -73,7 +73,7 @@ export const CLOCK_TICKS = (() => {
  * cstime of /proc/self/stat. Undefined where there is no /proc (not Linux).
  * Unlike wall-clock time it hardly changes when other work shares the CPUs.
  */
-function childrenCpuMs(): number | undefined {
+export function childrenCpuMs(): number | undefined {
   let stat: string;
   try {
     stat = readFileSync('/proc/self/stat', 'utf8');
