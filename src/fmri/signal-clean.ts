@@ -1,7 +1,6 @@
+import {filtfilt, highPassSections} from './butterworth.js';
+import {cosineDrift, regressOut} from './confounds.js';
 import type {ParcelSeries} from './projection.js';
-
-// TODO(#4): high-pass filtering (the published series used 0.008 Hz) and
-// confound regression are not implemented.
 
 /** How to standardise each parcel's series after projection. */
 export type Standardize = 'none' | 'zscore' | 'zscore_sample';
@@ -49,4 +48,77 @@ export function standardize(s: ParcelSeries, mode: Standardize): void {
     for (let t = 0; t < n; t++)
       data[t * k + c] = (data[t * k + c]! - mean) / sd;
   }
+}
+
+/** How high-pass filtering is done (nilearn's signal.clean `filter`). */
+export type HighPassFilter = 'butterworth' | 'cosine';
+
+/** What {@link cleanSeries} does, in nilearn's signal.clean terms. */
+export interface CleanOptions {
+  readonly detrend: boolean;
+  /** Cutoff in Hz, with the run's TR and the filter; undefined: none. */
+  readonly highPass?: {
+    readonly hz: number;
+    readonly trSeconds: number;
+    readonly filter: HighPassFilter;
+  };
+  /** Confound regressors, one array per column, one value per frame. */
+  readonly confounds?: readonly Float64Array[];
+  readonly standardize: Standardize;
+}
+
+/** The order of nilearn's Butterworth filter (signal.butterworth). */
+export const BUTTERWORTH_ORDER = 5;
+
+/**
+ * Cleans parcel series in place in the order nilearn's signal.clean uses:
+ * linear detrend (of the series and the confounds); a Butterworth
+ * high-pass, applied forwards and backwards to the series and the
+ * confounds alike (so the two stay orthogonal), or cosine drift
+ * regressors added to the confounds; the confounds regressed out; then
+ * standardisation. Throws a RangeError when the cutoff is not below the
+ * Nyquist frequency or the run is too short for the filter.
+ */
+export function cleanSeries(s: ParcelSeries, options: CleanOptions): void {
+  const confounds: Float64Array[] = (options.confounds ?? []).map((c) =>
+    Float64Array.from(c),
+  );
+  const {highPass} = options;
+  if (highPass !== undefined) {
+    const nyquist = 0.5 / highPass.trSeconds;
+    if (!(highPass.hz > 0 && highPass.hz < nyquist)) {
+      throw new RangeError(
+        `the high-pass cutoff ${highPass.hz} Hz must be above 0 and below the Nyquist frequency, ${nyquist} Hz at TR ${highPass.trSeconds} s`,
+      );
+    }
+  }
+
+  if (options.detrend) {
+    detrend(s);
+    for (const c of confounds) {
+      detrend({frames: c.length, parcels: 1, data: c});
+    }
+  }
+
+  if (highPass?.filter === 'butterworth') {
+    const sections = highPassSections(
+      BUTTERWORTH_ORDER,
+      highPass.hz / (0.5 / highPass.trSeconds),
+    );
+    const {frames: n, parcels: k, data} = s;
+    const column = new Float64Array(n);
+    for (let c = 0; c < k; c++) {
+      for (let t = 0; t < n; t++) column[t] = data[t * k + c]!;
+      const filtered = filtfilt(sections, column);
+      for (let t = 0; t < n; t++) data[t * k + c] = filtered[t]!;
+    }
+    for (let i = 0; i < confounds.length; i++) {
+      confounds[i] = filtfilt(sections, confounds[i]!);
+    }
+  } else if (highPass?.filter === 'cosine') {
+    confounds.push(...cosineDrift(s.frames, highPass.trSeconds, highPass.hz));
+  }
+
+  if (confounds.length > 0) regressOut(s, confounds);
+  standardize(s, options.standardize);
 }

@@ -2,9 +2,10 @@ import {writeFile} from 'node:fs/promises';
 
 import {loadPreparedAtlas} from '../../fmri/prepared-atlas.js';
 import {projectRun} from '../../fmri/projection.js';
+import {readConfounds} from '../../fmri/confounds.js';
 import {
-  detrend,
-  standardize,
+  cleanSeries,
+  type HighPassFilter,
   type Standardize,
 } from '../../fmri/signal-clean.js';
 import {writeNpy} from '../../io/npy.js';
@@ -15,22 +16,42 @@ import {
   optionalInput,
   outputPath,
   singleInput,
+  numberParam,
   stringParam,
+  TaskInputError,
+  type TaskContext,
   type TaskDefinition,
 } from '../task.js';
 
 const MODES = ['none', 'zscore', 'zscore_sample'] as const;
+const FILTERS = ['butterworth', 'cosine'] as const;
+
+/** The names in `confound_columns`. */
+function columnNames(context: TaskContext): string[] {
+  const v = context.params['confound_columns'] ?? [];
+  if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) {
+    throw new TaskInputError(
+      `param "confound_columns" must be a list of column names, got ${JSON.stringify(v)}`,
+    );
+  }
+  return v;
+}
 
 /** Projects one run onto a prepared atlas: parcel series [T, K]. */
 const project: TaskDefinition = {
   name: 'fmri.project',
   description:
-    'Least-squares projection of a BOLD run onto a prepared atlas (NiftiMapsMasker estimate; mean per label for label atlases), optional detrend and z-score; float32 .npy [T, K] + JSON sidecar.',
+    'Least-squares projection of a BOLD run onto a prepared atlas (NiftiMapsMasker estimate; mean per label for label atlases), then nilearn-style cleaning: optional detrend, high-pass (Butterworth or cosine), confound regression and z-score; float32 .npy [T, K] + JSON sidecar.',
   inputs: {
     bold: {description: 'The BOLD run on the prepared grid.'},
     atlas: {description: 'The prepared atlas (fmri.atlas-prepare).'},
     sidecar: {
       description: 'BIDS _bold.json (its RepetitionTime wins over the header).',
+      optional: true,
+    },
+    confounds: {
+      description:
+        "Confounds table, one row per frame (fMRIPrep's desc-confounds_timeseries.tsv); the columns named in confound_columns are regressed out.",
       optional: true,
     },
   },
@@ -50,6 +71,26 @@ const project: TaskDefinition = {
       default: 'none',
       enum: [...MODES],
     },
+    high_pass: {
+      type: 'number',
+      description:
+        'High-pass cutoff in Hz (the published ds000212 series: 0.008); 0 = none. Needs the TR.',
+      default: 0,
+      minimum: 0,
+    },
+    filter: {
+      type: 'string',
+      description:
+        "How to high-pass: 'butterworth' (order 5, forwards and backwards, nilearn's default) or 'cosine' (discrete cosine drift regressors).",
+      default: 'butterworth',
+      enum: [...FILTERS],
+    },
+    confound_columns: {
+      type: 'array',
+      description:
+        'Columns of the confounds input to regress out, e.g. [trans_x, trans_y, trans_z, rot_x, rot_y, rot_z, white_matter, csf, global_signal].',
+      default: [],
+    },
   },
   async run(context) {
     const bold = singleInput(context, 'bold');
@@ -62,6 +103,25 @@ const project: TaskDefinition = {
       'none',
       MODES,
     );
+    const highPass = numberParam(context, 'high_pass', 0);
+    const filter: HighPassFilter = stringParam(
+      context,
+      'filter',
+      'butterworth',
+      FILTERS,
+    );
+    const confoundsFile = optionalInput(context, 'confounds');
+    const names = columnNames(context);
+    if (confoundsFile !== undefined && names.length === 0) {
+      throw new TaskInputError(
+        `input "confounds" is given but param "confound_columns" names no column: list the columns to regress out`,
+      );
+    }
+    if (confoundsFile === undefined && names.length > 0) {
+      throw new TaskInputError(
+        `param "confound_columns" names ${names.join(', ')} but there is no "confounds" input: add the confounds table to the step's inputs`,
+      );
+    }
     const started = Date.now();
     const atlas = await loadPreparedAtlas(atlasFile);
     const header = await readNiftiHeader(bold);
@@ -78,8 +138,28 @@ const project: TaskDefinition = {
     const series = await projectRun(bold, header, atlas, (d, t) =>
       context.progress(d, t),
     );
-    if (doDetrend) detrend(series);
-    standardize(series, mode);
+    if (highPass > 0 && tr === undefined) {
+      throw new TaskInputError(
+        `param "high_pass" needs the run's TR: the header of ${bold} gives none; add the BIDS sidecar as the "sidecar" input`,
+      );
+    }
+    const confounds =
+      confoundsFile === undefined
+        ? undefined
+        : (await readConfounds(confoundsFile, names, series.frames)).columns;
+    try {
+      cleanSeries(series, {
+        detrend: doDetrend,
+        ...(highPass > 0 && tr !== undefined
+          ? {highPass: {hz: highPass, trSeconds: tr.seconds, filter}}
+          : {}),
+        ...(confounds === undefined ? {} : {confounds}),
+        standardize: mode,
+      });
+    } catch (err) {
+      if (!(err instanceof RangeError)) throw err;
+      throw new TaskInputError(`param "high_pass": ${err.message}`);
+    }
     await writeNpy(
       outputPath(context, 'series'),
       Float32Array.from(series.data),
@@ -98,11 +178,15 @@ const project: TaskDefinition = {
           empty_maps: atlas.emptyMaps,
           rank: atlas.rank,
           detrend: doDetrend,
+          high_pass: highPass > 0 ? highPass : null,
+          filter: highPass > 0 ? filter : null,
+          confounds: names,
           standardize: mode,
           sources: {
             bold,
             atlas: atlasFile,
             sidecar: sidecar ?? null,
+            confounds: confoundsFile ?? null,
             ...atlas.sources,
           },
         },
