@@ -212,6 +212,11 @@ export function report(
   ];
   const other = (v: PeerView) => v.otherScaled;
   const runScaled = (v: PeerView) => v.runScaled;
+  /** A wall-clock row and a CPU row, each against the peers' full runs. */
+  const againstRuns = (wall: string, cpu: string, m: Measure) => [
+    row(wall, m.wallMs, (v) => v.run.wallMs, runScaled),
+    row(cpu, m.cpuMs, (v) => v.run.cpuMs, runScaled),
+  ];
   const perJob = (ms: number | undefined) =>
     ms === undefined ? '' : (ms / jobs).toFixed(2);
   const blank = ['', '', '', '', '', ''];
@@ -220,17 +225,10 @@ export function report(
   const rows: string[][] = [
     only('plan, in process (s)', formatSeconds(nm.planMs.medianMs)),
     row('plan, whole process (s)', nm.dag.wallMs, (v) => v.plan.wallMs, other),
-    row(
+    ...againstRuns(
       `full run -j ${options.jobs} (s)`,
-      nm.run.wallMs,
-      (v) => v.run.wallMs,
-      runScaled,
-    ),
-    row(
       '  CPU, all processes (s)',
-      nm.run.cpuMs,
-      (v) => v.run.cpuMs,
-      runScaled,
+      nm.run,
     ),
     [
       '  wall per job (ms)',
@@ -242,17 +240,10 @@ export function report(
       '',
       '',
     ],
-    row(
+    ...againstRuns(
       '  launchers alone, no engine (s)',
-      nm.launchFloor.wallMs,
-      (v) => v.run.wallMs,
-      runScaled,
-    ),
-    row(
       '    CPU, all processes (s)',
-      nm.launchFloor.cpuMs,
-      (v) => v.run.cpuMs,
-      runScaled,
+      nm.launchFloor,
     ),
     row('no-op rerun (s)', nm.noop.wallMs, (v) => v.noop.wallMs, other),
     row('  CPU, all processes (s)', nm.noop.cpuMs, (v) => v.noop.cpuMs, other),
