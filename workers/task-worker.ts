@@ -1,5 +1,6 @@
 import {BroadcastChannel, parentPort} from 'node:worker_threads';
 
+import {FormatError} from '../src/io/format-error.js';
 import {findTask} from '../src/tasks/registry.js';
 import {TaskInputError, type TaskContext} from '../src/tasks/task.js';
 
@@ -111,7 +112,9 @@ export default async function runTask(
     }
     return {ok: true, sent, bodyMs};
   } catch (err) {
-    if (err instanceof TaskInputError) {
+    // Note: what was wrong with a param, an input or a data file (which
+    // FormatError names, with the field) is said without a stack trace.
+    if (err instanceof TaskInputError || err instanceof FormatError) {
       return {ok: false, message: err.message, sent, bodyMs};
     }
     const e = err instanceof Error ? err : new Error(String(err));

@@ -174,6 +174,31 @@ void describe('built-in tasks', {concurrency: FILE_CONCURRENCY}, () => {
     assert.match(result.stdout, /1 failed/);
   });
 
+  void test('a bad data file is reported by file and field, without a stack trace', async (t) => {
+    const rig = WorkspaceRig.create(t);
+    rig.write('m.json', '{"not": "metrics"}\n');
+    rig.pipeline(
+      'steps:',
+      '  tables:',
+      '    task: results.tables',
+      '    inputs: {metrics: [m.json]}',
+      '    outputs:',
+      '      markdown: t.md',
+      '      ethics_by_order: a.csv',
+      '      ethics_by_sampling: b.csv',
+      '      brain_by_finetune: c.csv',
+      '      json: t.json',
+    );
+    const result = await rig.run('run', '--json');
+    assert.equal(result.code, 1, show(result));
+    const [failed] = eventsOf(result, 'job-failed');
+    assert.equal(failed?.reason, 'task-error');
+    assert.equal(
+      failed?.message,
+      'm.json: order: missing: not a model.heads metrics file',
+    );
+  });
+
   void test('files.concat and files.write appear in `neuromake tasks`', async (t) => {
     const rig = WorkspaceRig.create(t);
     const result = await rig.run('tasks');
