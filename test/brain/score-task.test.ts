@@ -292,3 +292,77 @@ void test('brain.score records the sampling and synthetic flag of its samples, r
     );
   });
 });
+
+void test('brain.score with subjects_from scores only the subjects of those splits, each as without it', async () => {
+  await withTempDir(async (dir) => {
+    const inputs = await writeSyntheticInputs(dir, SIZES);
+    const all = await runScore(dir, inputs, {metric: 'study'}, 'all');
+    const split = (name: string, subjects: string[]) => {
+      const file = join(dir, `${name}.jsonl`);
+      const rows = subjects.map((subject, i) =>
+        JSON.stringify({subject, item: i}),
+      );
+      return writeFile(file, `${rows.join('\n')}\n`).then(() => file);
+    };
+    const validation = await split('validation', ['sub-03']);
+    const test = await split('test', ['sub-01', 'sub-01']);
+    const held = await runStandalone(
+      score,
+      {
+        activations: inputs.activations,
+        sidecar: inputs.sidecar,
+        samples: inputs.samples,
+        metadata: inputs.metadata,
+        subjects_from: [validation, test],
+      },
+      {
+        scores: join(dir, 'held.json'),
+        parcels: join(dir, 'held.npy'),
+        plot: join(dir, 'held.svg'),
+      },
+      {folds: 4, metric: 'study'},
+    );
+    const report = JSON.parse(
+      await readFile(join(dir, 'held.json'), 'utf8'),
+    ) as Record<string, unknown>;
+    assert.deepEqual(report['subjects'], ['sub-01', 'sub-03']);
+    assert.deepEqual(report['subjects_left_out'], ['sub-02']);
+    assert.deepEqual(report['subjects_from'], [validation, test]);
+    assert.ok(held.logs.some((l) => /scoring 2 of 3 subjects/.test(l)));
+
+    // A subject's score does not depend on which others are scored.
+    const scores = (r: Record<string, unknown>) =>
+      (r['study'] as Section).scores;
+    const allScores = scores(all.report);
+    assert.deepEqual(scores(report), [allScores[0], allScores[2]]);
+
+    const none = await split('none', ['sub-09']);
+    const nothing = join(dir, 'nothing.jsonl');
+    await writeFile(nothing, '{"item": 1}\n');
+    const run = (from: string) =>
+      runStandalone(
+        score,
+        {
+          activations: inputs.activations,
+          sidecar: inputs.sidecar,
+          samples: inputs.samples,
+          metadata: inputs.metadata,
+          subjects_from: [from],
+        },
+        {
+          scores: join(dir, 'x.json'),
+          parcels: join(dir, 'x.npy'),
+          plot: join(dir, 'x.svg'),
+        },
+        {folds: 4, metric: 'study'},
+      );
+    await assert.rejects(
+      run(none),
+      /none\.jsonl: subject: none of the subjects there \(sub-09\) has samples; the samples have sub-01, sub-02, sub-03/,
+    );
+    await assert.rejects(
+      run(nothing),
+      /nothing\.jsonl: subject: no row has a "subject" field/,
+    );
+  });
+});

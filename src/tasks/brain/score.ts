@@ -56,6 +56,12 @@ const score: TaskDefinition = {
       description: 'Parcel labels (DiFuMo-style CSV/TSV or JSON) for "roi".',
       optional: true,
     },
+    subjects_from: {
+      description:
+        'JSONL files whose rows\' "subject" fields are the subjects to score, e.g. fmri.dataset\'s validation and test splits (subjects a model fine-tuned on the train split has not seen); absent: every subject.',
+      list: true,
+      optional: true,
+    },
   },
   outputs: {
     scores: {description: 'JSON report (docs/brain-score.md).'},
@@ -126,6 +132,7 @@ const score: TaskDefinition = {
     const {centredGram} = await import('../../brain/split-gram.js');
     const {scoreSubjects} = await import('../../brain/brain-score.js');
     const {scoreReport} = await import('../../brain/score-report.js');
+    const {keepSubjects, subjectsIn} = await import('../../brain/held-out.js');
     const {layerPlotSvg} = await import('../../brain/layer-plot.js');
     const {writeNpy} = await import('../../io/npy.js');
 
@@ -180,7 +187,24 @@ const score: TaskDefinition = {
         : {columns: await readLabels(labelsFile), file: labelsFile},
       stringParam(context, 'roi_column', 'Yeo_networks7'),
     );
-    const subjects = restrictParcels(aligned.subjects, aligned.parcels, keep);
+    const subjectsFrom = listInput(context, 'subjects_from');
+    const scored =
+      subjectsFrom.length === 0
+        ? aligned.subjects
+        : keepSubjects(
+            aligned.subjects,
+            await subjectsIn(subjectsFrom),
+            subjectsFrom,
+          );
+    const leftOut = aligned.subjects
+      .filter((s) => !scored.includes(s))
+      .map((s) => s.name);
+    if (leftOut.length > 0) {
+      context.log(
+        `scoring ${scored.length} of ${aligned.subjects.length} subjects (those in ${subjectsFrom.join(', ')}); left out: ${leftOut.join(', ')}`,
+      );
+    }
+    const subjects = restrictParcels(scored, aligned.parcels, keep);
     const study = metric !== 'brainscore';
     const brainscore = metric !== 'study';
     for (const s of subjects) {
@@ -229,6 +253,8 @@ const score: TaskDefinition = {
       seed,
       permutations,
       matched_by: aligned.keyFields,
+      subjects_from: subjectsFrom.length === 0 ? null : subjectsFrom,
+      subjects_left_out: leftOut,
       scenarios: Object.fromEntries(subjects.map((s) => [s.name, s.keys])),
       parcels: {
         count: keep.length,
