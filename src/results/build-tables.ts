@@ -85,6 +85,15 @@ export async function buildTables(
   const t3 = brainTables(brainCells);
   const untrained = [...runs, ...brains].some((r) => r.untrained);
   const synthetic = [...runs, ...brains].some((r) => r.syntheticFmri);
+  // Note: a fine-tuned adapter scored on the subjects it was fitted to
+  // is not held out; say which was done.
+  const tunedBrains = brains.filter((b) => b.finetune !== 'none');
+  const heldOut =
+    tunedBrains.length > 0 && tunedBrains.every((b) => b.heldOut)
+      ? 'Fine-tuned rows (and None rows where so scored) are scored on held-out subjects only: those of the splits given to brain.score as `subjects_from`, not the ones the adapters were fitted to.'
+      : tunedBrains.length > 0
+        ? '**Not held out**: some fine-tuned rows were scored on every subject, including those the adapters were fitted to (give brain.score the validation and test splits as `subjects_from`).'
+        : undefined;
   const minSubjects = Math.min(
     ...brainCells.map((c) => c.versusNone?.subjects ?? Infinity),
   );
@@ -120,6 +129,7 @@ export async function buildTables(
     '## Table 3: brain score per model × sampling × fine-tuning',
     '',
     `Brain score (${input.brain.metric} metric, ${input.brain.layer === '' ? 'median over layers' : `layer ${escapeMarkdownCell(input.brain.layer)}`}): per subject the mean over a cell's runs, then mean ± sd across subjects. Sampling: how the fMRI the score was computed on was sampled (and the fine-tuning fMRI, when that differs). Δ vs None: mean paired difference from the same model without fine-tuning, scored on the same sampling; p: two-sided sign-flip permutation test across subjects; * = p < ${input.alpha}.`,
+    ...(heldOut === undefined ? [] : ['', heldOut]),
     ...(Number.isFinite(minSubjects) && minSubjects <= 8
       ? [
           '',

@@ -41,6 +41,11 @@ export interface BrainRun {
   /** True when the scored fMRI is synthetic. */
   readonly syntheticFmri: boolean;
   readonly subjects: readonly string[];
+  /**
+   * True when the report scored only the subjects of given splits
+   * (brain.score's `subjects_from`), such as those not fine-tuned on.
+   */
+  readonly heldOut: boolean;
   readonly values: readonly number[];
 }
 
@@ -168,6 +173,7 @@ export async function readBrainRun(
     model: str(info['model'], 'unknown'),
     finetune: str(info['finetune_order'], 'none'),
     seed: str(info['finetune_seed']),
+    heldOut: Array.isArray(r['subjects_from']),
     // Reports before brain.score recorded its samples' method: assume the
     // adapter was scored on what it was tuned on.
     sampling: str(r['sampling'], tuned),

@@ -240,6 +240,33 @@ void test('results.tables warns of duplicate labels and untested cells', async (
     assert.equal(r.warnings.length, 2);
     assert.match(r.warnings[0]!, /same model, order, seed and sampling/);
     assert.match(r.warnings[1]!, /no brain score of m without fine-tuning/);
+    assert.match(
+      await readFile(out.markdown, 'utf8'),
+      /\*\*Not held out\*\*: some fine-tuned rows were scored on every subject/,
+    );
+  });
+});
+
+void test('Table 3 says when fine-tuned rows are scored on held-out subjects only', async () => {
+  await withTempDir(async (dir) => {
+    const m = await writeAll(dir, {
+      'x.json': metrics('m', 'joint', '1', 'LAST', 0.5, 0.5),
+    });
+    const heldOut = (doc: object) => ({...doc, subjects_from: ['test.jsonl']});
+    const b = await writeAll(dir, {
+      'j.json': heldOut(brain('m', NONE, {order: 'joint', seed: '1'})),
+      'n.json': heldOut(brain('m', NONE)),
+    });
+    const out = {
+      markdown: join(dir, 't.md'),
+      ethics_by_order: join(dir, '1.csv'),
+      ethics_by_sampling: join(dir, '2.csv'),
+      brain_by_finetune: join(dir, '3.csv'),
+    };
+    await runStandalone(tables, {metrics: m, brain_scores: b}, out, {});
+    const md = await readFile(out.markdown, 'utf8');
+    assert.match(md, /scored on held-out subjects only/);
+    assert.doesNotMatch(md, /Not held out/);
   });
 });
 
