@@ -104,10 +104,22 @@ export interface FmriTargets {
   readonly n: number;
   readonly parcels: number;
   readonly targets: Float64Array;
+  /**
+   * Each row's `rating` (the participant's 1–4 key) as class 0 … 3, −1
+   * where the row has none or says `no_response`.
+   */
+  readonly ratings: Int8Array;
   /** The distinct `method` fields of the rows (how fMRI was sampled). */
   readonly methods: readonly string[];
   /** True when any row says its fMRI is synthetic (`synthetic: true`). */
   readonly synthetic: boolean;
+}
+
+/** A row's rating key 1 … 4 as class 0 … 3; −1 when it has none. */
+function ratingClass(row: Record<string, unknown>): number {
+  const key = row['rating'];
+  if (row['no_response'] === true || typeof key !== 'number') return -1;
+  return Number.isInteger(key) && key >= 1 && key <= 4 ? key - 1 : -1;
 }
 
 /** Reads the `field` vectors (all of one length K) of a JSONL file. */
@@ -120,7 +132,9 @@ export async function readFmriTargets(
   const methods = new Set<string>();
   let synthetic = false;
   const parts: number[][] = [];
+  const ratings = new Int8Array(rows.length).fill(-1);
   for (const [i, row] of rows.entries()) {
+    ratings[i] = ratingClass(row);
     const v = row[field];
     if (
       !Array.isArray(v) ||
@@ -151,6 +165,7 @@ export async function readFmriTargets(
     n: rows.length,
     parcels: k,
     targets,
+    ratings,
     methods: [...methods].sort(),
     synthetic,
   };
@@ -255,5 +270,10 @@ export function fmriSet(
       `${what}: ${features.n} feature rows but ${targets.n} target rows`,
     );
   }
-  return {n: features.n, x: features.x, targets: targets.targets};
+  return {
+    n: features.n,
+    x: features.x,
+    targets: targets.targets,
+    ratings: targets.ratings,
+  };
 }

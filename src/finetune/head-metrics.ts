@@ -1,12 +1,14 @@
 /**
  * Evaluation of the heads model: ETHICS accuracy and AUROC, fMRI mean
- * squared error and cosine similarity.
+ * squared error and cosine similarity, rating accuracy.
  */
 import {bceWithLogit, type EthicsSet, type FmriSet} from './heads-gradient.js';
 import {
   adaptRow,
   ethicsLogit,
   fmriPredict,
+  RATINGS,
+  ratingLogits,
   type HeadsModel,
 } from './heads-model.js';
 
@@ -27,6 +29,8 @@ export interface FmriEvaluation {
   readonly mse: number;
   /** Mean over rows of cos(ŷ, y); rows with a zero vector are skipped. */
   readonly cosine: number | null;
+  /** Share of the rated rows whose rating the rating head gets right. */
+  readonly rating_accuracy: number | null;
 }
 
 /** The ETHICS logit of every row. */
@@ -95,7 +99,10 @@ export function evaluateEthics(
   };
 }
 
-/** MSE and mean cosine of the fMRI head on `set`. */
+/**
+ * MSE and mean cosine of the fMRI head on `set`, and the rating head's
+ * accuracy (argmax of its logits) on the rows with a rating.
+ */
 export function evaluateFmri(m: HeadsModel, set: FmriSet): FmriEvaluation {
   const k = m.parcels;
   const z = new Float64Array(m.hidden);
@@ -103,9 +110,22 @@ export function evaluateFmri(m: HeadsModel, set: FmriSet): FmriEvaluation {
   let sq = 0;
   let cosSum = 0;
   let cosRows = 0;
+  const logits = new Float64Array(RATINGS);
+  let rated = 0;
+  let ratedRight = 0;
   for (let r = 0; r < set.n; r++) {
     adaptRow(m, set.x, r, z);
     fmriPredict(m, z, pred);
+    const rating = set.ratings?.[r] ?? -1;
+    if (rating >= 0) {
+      ratingLogits(m, z, logits);
+      let best = 0;
+      for (let c = 1; c < RATINGS; c++) {
+        if (logits[c]! > logits[best]!) best = c;
+      }
+      rated++;
+      if (best === rating) ratedRight++;
+    }
     let dot = 0;
     let pp = 0;
     let yy = 0;
@@ -126,5 +146,6 @@ export function evaluateFmri(m: HeadsModel, set: FmriSet): FmriEvaluation {
     n: set.n,
     mse: set.n === 0 ? NaN : sq / (set.n * k),
     cosine: cosRows === 0 ? null : cosSum / cosRows,
+    rating_accuracy: rated === 0 ? null : ratedRight / rated,
   };
 }

@@ -1,13 +1,16 @@
 /**
  * Losses and their exact gradients for one mini-batch of the heads model:
- * binary cross-entropy on the ETHICS logit and mean squared error on the
- * fMRI parcels, both back-propagated through the shared adapter.
+ * binary cross-entropy on the ETHICS logit, mean squared error on the fMRI
+ * parcels and cross-entropy on the rating logits, all back-propagated
+ * through the shared adapter.
  */
 import {
   adaptRow,
   ethicsLogit,
   fmriPredict,
   headsTensors,
+  RATINGS,
+  ratingLogits,
   TENSOR_NAMES,
   type HeadsModel,
 } from './heads-model.js';
@@ -19,11 +22,16 @@ export interface EthicsSet {
   readonly labels: Uint8Array;
 }
 
-/** fMRI examples: features [n, H] and targets [n, K]. */
+/**
+ * fMRI examples: features [n, H] and targets [n, K], with the rating of
+ * each trial as a class 0 … 3 (key 1 … 4), −1 where none was given;
+ * without `ratings` no row has one.
+ */
 export interface FmriSet {
   readonly n: number;
   readonly x: Float64Array;
   readonly targets: Float64Array;
+  readonly ratings?: Int8Array;
 }
 
 /** A gradient buffer shaped like `m`, all zeros. */
@@ -37,6 +45,8 @@ export function zeroGradient(m: HeadsModel): HeadsModel {
     ethicsB: new Float64Array(1),
     fmriW: new Float64Array(m.fmriW.length),
     fmriB: new Float64Array(m.fmriB.length),
+    ratingW: new Float64Array(m.ratingW.length),
+    ratingB: new Float64Array(m.ratingB.length),
   };
 }
 
@@ -51,6 +61,27 @@ export function bceWithLogit(logit: number, label: number): number {
   return (
     Math.max(logit, 0) - logit * label + Math.log1p(Math.exp(-Math.abs(logit)))
   );
+}
+
+/**
+ * Softmax of `logits` into `p` (in place allowed); returns the cross-entropy
+ * −log p[label], computed stably through the log-sum-exp.
+ */
+export function softmaxCrossEntropy(
+  logits: Float64Array,
+  label: number,
+  p: Float64Array,
+): number {
+  let max = -Infinity;
+  for (const v of logits) max = Math.max(max, v);
+  let sum = 0;
+  for (let c = 0; c < logits.length; c++) {
+    p[c] = Math.exp(logits[c]! - max);
+    sum += p[c]!;
+  }
+  const loss = Math.log(sum) + max - logits[label]!;
+  for (let c = 0; c < logits.length; c++) p[c]! /= sum;
+  return loss;
 }
 
 /** σ(t), without overflow. */
@@ -110,9 +141,16 @@ export function ethicsBatchGradient(
   return loss / rows.length;
 }
 
+/** The losses of an fMRI batch; `rating` null when no row was rated. */
+export interface FmriBatchLoss {
+  readonly mse: number;
+  readonly rating: number | null;
+}
+
 /**
- * Adds `scale` × ∇(MSE over `rows` × parcels) to `g` (adapter and fMRI
- * head) and returns the batch's mean loss.
+ * Adds `scale` × ∇(MSE over `rows` × parcels + `ratingWeight` × mean rating
+ * cross-entropy over the rows that have a rating) to `g` (adapter, fMRI
+ * and rating heads) and returns the batch's losses.
  */
 export function fmriBatchGradient(
   m: HeadsModel,
@@ -120,15 +158,21 @@ export function fmriBatchGradient(
   rows: readonly number[],
   g: HeadsModel,
   scale: number,
-): number {
+  ratingWeight = 0,
+): FmriBatchLoss {
   const h = m.hidden;
   const k = m.parcels;
   const z = new Float64Array(h);
   const dz = new Float64Array(h);
   const pred = new Float64Array(k);
   const dy = new Float64Array(k);
+  const logits = new Float64Array(RATINGS);
+  const prob = new Float64Array(RATINGS);
   let loss = 0;
+  let ratingLoss = 0;
   const norm = (2 * scale) / (rows.length * k);
+  const rated = rows.filter((r) => (set.ratings?.[r] ?? -1) >= 0).length;
+  const ratingNorm = rated === 0 ? 0 : (scale * ratingWeight) / rated;
   for (const r of rows) {
     adaptRow(m, set.x, r, z);
     fmriPredict(m, z, pred);
@@ -148,7 +192,28 @@ export function fmriBatchGradient(
         dz[i]! += d * m.fmriW[w + i]!;
       }
     }
+
+    // The rating head, on rated rows: d CE / d logits = p − onehot.
+    const label = set.ratings?.[r] ?? -1;
+    if (label >= 0) {
+      ratingLogits(m, z, logits);
+      ratingLoss += softmaxCrossEntropy(logits, label, prob);
+      if (ratingNorm !== 0) {
+        for (let c = 0; c < RATINGS; c++) {
+          const d = ratingNorm * (prob[c]! - (c === label ? 1 : 0));
+          g.ratingB[c]! += d;
+          const w = c * h;
+          for (let i = 0; i < h; i++) {
+            g.ratingW[w + i]! += d * z[i]!;
+            dz[i]! += d * m.ratingW[w + i]!;
+          }
+        }
+      }
+    }
     adapterBackward(g, set.x, r, dz);
   }
-  return loss / (rows.length * k);
+  return {
+    mse: loss / (rows.length * k),
+    rating: rated === 0 ? null : ratingLoss / rated,
+  };
 }

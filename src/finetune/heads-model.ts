@@ -1,11 +1,13 @@
 /**
  * The built-in fine-tuning model on frozen encoder features: a shared
- * linear adapter (H → H) followed by two linear heads, one ETHICS logit
- * and one fMRI vector of K parcels.
+ * linear adapter (H → H) followed by linear heads: one ETHICS logit, one
+ * fMRI vector of K parcels and, trained with the fMRI head as the study
+ * did, 4 logits of the participant's rating (the 1–4 key).
  *
  *   z = A x + a          (adapter, shared)
  *   logit = wₑ · z + bₑ  (ETHICS head: P(wrong) = σ(logit))
  *   ŷ = W_f z + b_f      (fMRI head)
+ *   r = W_r z + b_r      (rating head: P(key) = softmax(r))
  *
  * Without the adapter the two heads would share nothing and the training
  * orders could not differ; with it, what one stage writes into A is where
@@ -29,7 +31,13 @@ export interface HeadsModel {
   /** [K, H]. */
   readonly fmriW: Float64Array;
   readonly fmriB: Float64Array;
+  /** [RATINGS, H]. */
+  readonly ratingW: Float64Array;
+  readonly ratingB: Float64Array;
 }
+
+/** The rating head's classes: the keys 1 … 4 of ds000212's judgements. */
+export const RATINGS = 4;
 
 /** The parameter names, in a fixed order (weights files, checksums). */
 export const TENSOR_NAMES = [
@@ -39,6 +47,8 @@ export const TENSOR_NAMES = [
   'ethics_bias',
   'fmri_weight',
   'fmri_bias',
+  'rating_weight',
+  'rating_bias',
 ] as const;
 export type TensorName = (typeof TENSOR_NAMES)[number];
 
@@ -69,6 +79,8 @@ export function initHeads(
     ethicsB: new Float64Array(1),
     fmriW: normal(parcels * hidden),
     fmriB: new Float64Array(parcels),
+    ratingW: normal(RATINGS * hidden),
+    ratingB: new Float64Array(RATINGS),
   };
 }
 
@@ -83,6 +95,8 @@ export function headsTensors(
     ethics_bias: m.ethicsB,
     fmri_weight: m.fmriW,
     fmri_bias: m.fmriB,
+    rating_weight: m.ratingW,
+    rating_bias: m.ratingB,
   };
 }
 
@@ -97,6 +111,8 @@ export function tensorShapes(
     ethics_bias: [1],
     fmri_weight: [m.parcels, m.hidden],
     fmri_bias: [m.parcels],
+    rating_weight: [RATINGS, m.hidden],
+    rating_bias: [RATINGS],
   };
 }
 
@@ -111,6 +127,8 @@ export function cloneHeads(m: HeadsModel): HeadsModel {
     ethicsB: m.ethicsB.slice(),
     fmriW: m.fmriW.slice(),
     fmriB: m.fmriB.slice(),
+    ratingW: m.ratingW.slice(),
+    ratingB: m.ratingB.slice(),
   };
 }
 
@@ -182,5 +200,20 @@ export function fmriPredict(
     const w = k * h;
     for (let i = 0; i < h; i++) s += m.fmriW[w + i]! * z[i]!;
     out[k] = s;
+  }
+}
+
+/** The rating logits r = W_r z + b_r of an adapted vector, into `out`. */
+export function ratingLogits(
+  m: HeadsModel,
+  z: Float64Array,
+  out: Float64Array,
+): void {
+  const h = m.hidden;
+  for (let c = 0; c < RATINGS; c++) {
+    let s = m.ratingB[c]!;
+    const w = c * h;
+    for (let i = 0; i < h; i++) s += m.ratingW[w + i]! * z[i]!;
+    out[c] = s;
   }
 }

@@ -82,7 +82,9 @@ export interface HeadsRunInput {
   readonly adamw: AdamWOptions;
   readonly lrGamma: number;
   readonly lrStepFraction: number;
+  readonly warmupFraction: number;
   readonly fmriWeight: number;
+  readonly ratingWeight: number;
   readonly trainFraction: number;
   /** Seed of the ETHICS train/test split (without ethicsTrain). */
   readonly splitSeed: string;
@@ -230,7 +232,9 @@ export async function runHeads(
       adamw: input.adamw,
       lrGamma: input.lrGamma,
       lrStepFraction: input.lrStepFraction,
+      warmupFraction: input.warmupFraction,
       fmriWeight: input.fmriWeight,
+      ratingWeight: input.ratingWeight,
     },
     {
       signal: report.signal,
@@ -295,7 +299,9 @@ export async function runHeads(
       eps: input.adamw.eps,
       lr_gamma: input.lrGamma,
       lr_step_fraction: input.lrStepFraction,
+      warmup_fraction: input.warmupFraction,
       fmri_weight: input.fmriWeight,
+      rating_weight: input.ratingWeight,
       standardize: input.standardize,
     },
     ethics: {
@@ -311,6 +317,8 @@ export async function runHeads(
       train: evaluateFmri(model, fTrain),
       validation: evaluateFmri(model, fVal),
       validation_mean_predictor: meanPredictor,
+      // The rating head's baseline: always the commonest training rating.
+      validation_rating_majority: majorityAccuracy(fTrain, fVal),
     },
     stages: result.stages,
   };
@@ -382,6 +390,19 @@ function readableJson(value: unknown): string {
       (list) => `[${list.slice(1, -1).replace(/\s+/g, '')}]`,
     ) + '\n'
   );
+}
+
+/**
+ * The accuracy on `test`'s rated rows of always answering the rating most
+ * common among `train`'s; null when either has no rating.
+ */
+function majorityAccuracy(train: FmriSet, test: FmriSet): number | null {
+  const counts = [0, 0, 0, 0];
+  for (const r of train.ratings ?? []) if (r >= 0) counts[r]!++;
+  const top = counts.indexOf(Math.max(...counts));
+  const rated = [...(test.ratings ?? [])].filter((r) => r >= 0);
+  if (counts[top] === 0 || rated.length === 0) return null;
+  return rated.filter((r) => r === top).length / rated.length;
 }
 
 /** Column means of an fMRI set's targets (the mean predictor's bias). */

@@ -1,7 +1,7 @@
 /**
  * The training loop of the heads model: the stages of an order, each an
- * AdamW run over mini-batches with gradient accumulation and a StepLR
- * schedule, deterministic from the seed.
+ * AdamW run over mini-batches with gradient accumulation, a linear warm-up
+ * and a StepLR schedule, deterministic from the seed.
  */
 import {Random} from '../tasks/synth/random.js';
 import {AdamW, type AdamWOptions} from './adamw.js';
@@ -34,8 +34,20 @@ export interface TrainOptions {
   /** StepLR: lr × gamma every `lrStepFraction` of a stage's steps. */
   readonly lrGamma: number;
   readonly lrStepFraction: number;
+  /**
+   * The first `warmupFraction` of a stage's optimiser steps ramp the lr
+   * linearly up to its value ({@link scheduledLr}); StepLR counts the
+   * steps after them. 0: no warm-up.
+   */
+  readonly warmupFraction?: number;
   /** Weight of the fMRI loss in a joint stage (ETHICS weight 1). */
   readonly fmriWeight: number;
+  /**
+   * Weight of the rating cross-entropy, summed with the fMRI loss in every
+   * stage that trains on fMRI (the study summed them); 0 leaves the rating
+   * head untrained.
+   */
+  readonly ratingWeight?: number;
 }
 
 /** Training and monitoring data; a stage needs the sets of its task. */
@@ -58,10 +70,12 @@ export interface EpochRecord {
   readonly lr: number;
   readonly train_ethics_loss: number | null;
   readonly train_fmri_loss: number | null;
+  readonly train_rating_loss: number | null;
   readonly eval_ethics_loss: number | null;
   readonly eval_ethics_accuracy: number | null;
   readonly eval_fmri_mse: number | null;
   readonly eval_fmri_cosine: number | null;
+  readonly eval_rating_accuracy: number | null;
 }
 
 /** What each stage did, with digests of its first and last weights. */
@@ -82,14 +96,38 @@ export interface TrainHooks {
   readonly signal?: AbortSignal;
 }
 
-/** The parameters a stage of `task` trains (the other head is frozen). */
+/**
+ * The parameters a stage of `task` trains (the other heads are frozen);
+ * the rating head trains with the fMRI head.
+ */
 function trainedTensors(task: StageTask): TensorName[] {
   const adapter: TensorName[] = ['adapter_weight', 'adapter_bias'];
   const ethics: TensorName[] = ['ethics_weight', 'ethics_bias'];
-  const fmri: TensorName[] = ['fmri_weight', 'fmri_bias'];
+  const fmri: TensorName[] = [
+    'fmri_weight',
+    'fmri_bias',
+    'rating_weight',
+    'rating_bias',
+  ];
   if (task === 'ethics') return [...adapter, ...ethics];
   if (task === 'fmri') return [...adapter, ...fmri];
   return [...adapter, ...ethics, ...fmri];
+}
+
+/**
+ * The lr of optimiser step `step` (0-based) of a stage: a linear ramp
+ * over the first `warmup` steps (step i at lr·(i + 1)/warmup), then StepLR
+ * (× gamma every `every` steps) counted from the end of the warm-up.
+ */
+export function scheduledLr(
+  lr: number,
+  step: number,
+  warmup: number,
+  gamma: number,
+  every: number,
+): number {
+  if (step < warmup) return (lr * (step + 1)) / warmup;
+  return lr * gamma ** Math.floor((step - warmup) / every);
 }
 
 /** Row indices 0 … n − 1 in a seeded random order (Fisher–Yates). */
@@ -187,13 +225,17 @@ export function trainHeads(
       0,
     );
     const lrStep = Math.max(1, Math.round(options.lrStepFraction * totalSteps));
+    const warmup = Math.round((options.warmupFraction ?? 0) * totalSteps);
     const fmriScale = stage.task === 'joint' ? options.fmriWeight : 1;
+    const ratingWeight = options.ratingWeight ?? 0;
     for (const [e, plan] of plans.entries()) {
       if (hooks.signal?.aborted === true) throw new Error('cancelled');
       let eLoss = 0;
       let fLoss = 0;
+      let rLoss = 0;
       let eBatches = 0;
       let fBatches = 0;
+      let rBatches = 0;
       clearGradient(grad);
       for (const [b, batch] of plan.entries()) {
         const scale = 1 / options.accumulate;
@@ -208,20 +250,30 @@ export function trainHeads(
           eBatches++;
         }
         if (batch.fmri !== undefined) {
-          fLoss += fmriBatchGradient(
+          const losses = fmriBatchGradient(
             model,
             data.fmri!,
             batch.fmri,
             grad,
             scale * fmriScale,
+            ratingWeight,
           );
+          fLoss += losses.mse;
           fBatches++;
+          if (losses.rating !== null) {
+            rLoss += losses.rating;
+            rBatches++;
+          }
         }
         const last = b === plan.length - 1;
         if ((b + 1) % options.accumulate === 0 || last) {
-          opt.lr =
-            options.adamw.lr *
-            options.lrGamma ** Math.floor(opt.steps / lrStep);
+          opt.lr = scheduledLr(
+            options.adamw.lr,
+            opt.steps,
+            warmup,
+            options.lrGamma,
+            lrStep,
+          );
           opt.step(names.map((n) => gradTensors[n]));
           clearGradient(grad);
         }
@@ -243,10 +295,12 @@ export function trainHeads(
         lr: opt.lr,
         train_ethics_loss: eBatches === 0 ? null : eLoss / eBatches,
         train_fmri_loss: fBatches === 0 ? null : fLoss / fBatches,
+        train_rating_loss: rBatches === 0 ? null : rLoss / rBatches,
         eval_ethics_loss: ee?.loss ?? null,
         eval_ethics_accuracy: ee?.accuracy ?? null,
         eval_fmri_mse: fe?.mse ?? null,
         eval_fmri_cosine: fe?.cosine ?? null,
+        eval_rating_accuracy: fe?.rating_accuracy ?? null,
       };
       curve.push(record);
       hooks.onEpoch?.(record);

@@ -6,7 +6,7 @@ import {readNpy} from '../../src/io/npy.js';
 import heads from '../../src/tasks/model/heads.js';
 import {runStandalone} from '../../src/tasks/fmri/standalone.js';
 import {withTempDir} from '../io/helpers.js';
-import {writeHeadsFiles} from './synthetic.js';
+import {syntheticRating, writeHeadsFiles} from './synthetic.js';
 
 const SMALL = {epochs_ethics: 6, epochs_fmri: 20, epochs_joint: 4, lr: 0.01};
 
@@ -24,9 +24,16 @@ interface Metrics {
     hard_test: {n: number; accuracy: number; auroc: number};
   };
   fmri: {
-    validation: {n: number; mse: number; cosine: number};
+    validation: {
+      n: number;
+      mse: number;
+      cosine: number;
+      rating_accuracy: number;
+    };
     validation_mean_predictor: {mse: number};
+    validation_rating_majority: number;
   };
+  params: {rating_weight: number};
   stages: {start_digest: string; end_digest: string}[];
 }
 
@@ -67,6 +74,27 @@ void test('model.heads trains, evaluates and labels its outputs', async () => {
     );
     assert.ok(m.fmri.validation.cosine > 0.5);
     assert.equal(m.stages[1]!.start_digest, m.stages[0]!.end_digest);
+
+    // The rating head: trained with the fMRI head on the rated rows, and
+    // compared with always answering the commonest training rating.
+    const keys = (n: number) =>
+      Array.from({length: n}, (_, r) => syntheticRating(r).rating).filter(
+        (k) => k !== null,
+      );
+    const counts = [1, 2, 3, 4].map(
+      (k) => keys(40).filter((x) => x === k).length,
+    );
+    const top = counts.indexOf(Math.max(...counts)) + 1;
+    const val = keys(20);
+    assert.equal(
+      m.fmri.validation_rating_majority,
+      val.filter((k) => k === top).length / val.length,
+    );
+    assert.ok(
+      m.fmri.validation.rating_accuracy >= 0 &&
+        m.fmri.validation.rating_accuracy <= 1,
+    );
+    assert.equal(m.params.rating_weight, 1);
 
     const curves = await read<{
       epochs: {eval_ethics_accuracy: number}[];

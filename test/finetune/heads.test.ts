@@ -18,7 +18,11 @@ import {
   TENSOR_NAMES,
   type HeadsModel,
 } from '../../src/finetune/heads-model.js';
-import {trainHeads, type TrainOptions} from '../../src/finetune/train-heads.js';
+import {
+  scheduledLr,
+  trainHeads,
+  type TrainOptions,
+} from '../../src/finetune/train-heads.js';
 import {linearFmri, normals, separableEthics} from './synthetic.js';
 
 const BASE: Omit<TrainOptions, 'stages'> = {
@@ -67,17 +71,22 @@ void test('gradients match central finite differences', () => {
   const k = 3;
   const m = scrambled(h, k);
   const e = separableEthics(7, h, 'fd');
-  const f = linearFmri(5, h, k, 'fd');
+  // Ratings on rows 1 and 4 (classes 2 and 0), none on row 0.
+  const f = {
+    ...linearFmri(5, h, k, 'fd'),
+    ratings: Int8Array.of(-1, 2, 1, 3, 0),
+  };
   const rowsE = [0, 2, 3, 6];
   const rowsF = [1, 4, 0];
   const g = zeroGradient(m);
   ethicsBatchGradient(m, e, rowsE, g, 1);
-  fmriBatchGradient(m, f, rowsF, g, 0.7);
+  fmriBatchGradient(m, f, rowsF, g, 0.7, 1.5);
   const loss = () => {
     const scratch = zeroGradient(m);
+    const fmri = fmriBatchGradient(m, f, rowsF, scratch, 0.7, 1.5);
     return (
       ethicsBatchGradient(m, e, rowsE, scratch, 1) +
-      0.7 * fmriBatchGradient(m, f, rowsF, scratch, 0.7)
+      0.7 * (fmri.mse + 1.5 * (fmri.rating ?? NaN))
     );
   };
   const t = headsTensors(m);
@@ -100,7 +109,7 @@ void test('gradients match central finite differences', () => {
       checked++;
     }
   }
-  assert.equal(checked, 4 * 4 + 4 + 4 + 1 + 3 * 4 + 3);
+  assert.equal(checked, 4 * 4 + 4 + 4 + 1 + 3 * 4 + 3 + 4 * 4 + 4);
 });
 
 void test('AUROC is the Mann–Whitney statistic, ties counted half', () => {
@@ -200,4 +209,61 @@ void test('the fMRI head reaches the least-squares optimum', () => {
     (reached - optimum) / optimum < 1e-3,
     `MSE ${reached} vs optimum ${optimum}`,
   );
+});
+
+/** An fMRI set whose ratings are the argmax of 4 linear scores of x. */
+function ratedFmri(n: number, h: number, seed: string) {
+  const set = linearFmri(n, h, 2, seed);
+  const w = normals(4, h, 'rating-true-w');
+  const ratings = new Int8Array(n);
+  for (let r = 0; r < n; r++) {
+    let best = 0;
+    let top = -Infinity;
+    for (let c = 0; c < 4; c++) {
+      let s = 0;
+      for (let i = 0; i < h; i++) s += w[c * h + i]! * set.x[r * h + i]!;
+      if (s > top) [best, top] = [c, s];
+    }
+    // Every seventh trial had no response.
+    ratings[r] = r % 7 === 3 ? -1 : best;
+  }
+  return {...set, ratings};
+}
+
+void test('the rating head learns separable ratings alongside the fMRI head, and rating_weight 0 leaves it untrained', () => {
+  const h = 6;
+  const train = ratedFmri(600, h, 'rate-train');
+  const held = ratedFmri(300, h, 'rate-held');
+  const options = {
+    ...BASE,
+    adamw: {...BASE.adamw, lr: 0.02},
+    stages: [{task: 'fmri' as const, epochs: 60}],
+  };
+  const m = initHeads(h, 2, 's');
+  const before = evaluateFmri(m, held).rating_accuracy!;
+  const {curve} = trainHeads(
+    m,
+    {fmri: train, fmriEval: held},
+    {...options, ratingWeight: 1},
+  );
+  const after = evaluateFmri(m, held).rating_accuracy!;
+  assert.ok(before < 0.6, `untrained rating accuracy ${before}`);
+  assert.ok(after > 0.9, `rating accuracy ${after}`);
+  assert.ok(curve[0]!.train_rating_loss! > curve.at(-1)!.train_rating_loss!);
+  assert.equal(curve.at(-1)!.eval_rating_accuracy, after);
+
+  const off = initHeads(h, 2, 's');
+  trainHeads(off, {fmri: train}, {...options, ratingWeight: 0});
+  assert.deepEqual(off.ratingW, initHeads(h, 2, 's').ratingW);
+});
+
+void test('the lr warms up linearly over its steps, then StepLR counts from there', () => {
+  const lrs = Array.from({length: 8}, (_, step) =>
+    scheduledLr(0.1, step, 4, 0.5, 2),
+  );
+  const expected = [0.025, 0.05, 0.075, 0.1, 0.1, 0.1, 0.05, 0.05];
+  lrs.forEach((lr, i) =>
+    assert.ok(Math.abs(lr - expected[i]!) < 1e-15, `step ${i}: ${lr}`),
+  );
+  assert.equal(scheduledLr(0.1, 3, 0, 0.5, 2), 0.05, 'no warm-up');
 });

@@ -108,11 +108,26 @@ async function labels(file: string, set: EthicsSet) {
   );
 }
 
+/**
+ * The rating of synthetic trial r, as fmri.dataset writes it: key
+ * (r mod 4) + 1, and no response on every fifth trial.
+ */
+export function syntheticRating(r: number): {
+  rating: number | null;
+  no_response: boolean;
+} {
+  return r % 5 === 0
+    ? {rating: null, no_response: true}
+    : {rating: (r % 4) + 1, no_response: false};
+}
+
 async function targets(file: string, set: FmriSet, parcels: number) {
   const rows = Array.from({length: set.n}, (_, r) =>
     JSON.stringify({
       text: `trial ${r}`,
       method: 'LAST',
+      // fmri.dataset's rating fields: see syntheticRating.
+      ...syntheticRating(r),
       fmri: Array.from(set.targets.subarray(r * parcels, (r + 1) * parcels)),
     }),
   );

@@ -186,6 +186,21 @@ const heads: TaskDefinition = {
       minimum: 0,
       maximum: 1,
     },
+    warmup_fraction: {
+      type: 'number',
+      description:
+        "Linear lr warm-up over this share of a stage's steps, then StepLR (0 = none).",
+      default: 0,
+      minimum: 0,
+      maximum: 1,
+    },
+    rating_weight: {
+      type: 'number',
+      description:
+        "Weight of the rating head's cross-entropy (the participant's 1–4 key), summed with the fMRI loss wherever fMRI trains, as the study did; 0 = no rating head.",
+      default: 1,
+      minimum: 0,
+    },
     fmri_weight: {
       type: 'number',
       description: 'Weight of the fMRI loss in a joint stage.',
@@ -309,7 +324,9 @@ const heads: TaskDefinition = {
       },
       lrGamma: numberParam(context, 'lr_gamma', 1),
       lrStepFraction: numberParam(context, 'lr_step_fraction', 0.02),
+      warmupFraction: numberParam(context, 'warmup_fraction', 0),
       fmriWeight: numberParam(context, 'fmri_weight', 1),
+      ratingWeight: numberParam(context, 'rating_weight', 1),
       trainFraction: numberParam(context, 'train_fraction', 0.8),
       splitSeed: stringParam(context, 'split_seed', '212'),
       standardize: booleanParam(context, 'standardize', true),
