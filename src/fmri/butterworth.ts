@@ -1,10 +1,12 @@
 /**
  * A Butterworth high-pass filter applied forwards and backwards (zero
- * phase), as nilearn's signal.butterworth does through SciPy: the filter of
- * `scipy.signal.butter(order, high / nyquist, 'highpass', output='sos')`
- * run by `scipy.signal.sosfiltfilt` with its defaults (odd extension of
- * 3 × the filter's taps at each end, each pass started from the steady
- * state of its first sample).
+ * phase): the filter of `scipy.signal.butter(order, high / nyquist,
+ * 'highpass', output='sos')` run by `scipy.signal.sosfiltfilt` with its
+ * defaults (odd extension of 3 × the filter's taps at each end, each pass
+ * started from the steady state of its first sample). nilearn's
+ * signal.butterworth runs the same filter as polynomials (`output='ba'`,
+ * `filtfilt`, the same padding); the results agree up to rounding, and
+ * second-order sections are the better-conditioned form at low cutoffs.
  */
 
 /** One second-order section: b0 b1 b2 over 1 a1 a2. */
@@ -118,6 +120,17 @@ function filterInPlace(
 }
 
 /**
+ * How many frames {@link filtfilt} adds at each end (SciPy's default
+ * padlen: 3 × the taps, counted as 2 per section plus one, less one for
+ * each first-order section, whose b2 and a2 are both zero); a series must
+ * be longer.
+ */
+export function padLength(sections: readonly Section[]): number {
+  const firstOrder = sections.filter((s) => s.b[2] === 0 && s.a[1] === 0);
+  return 3 * (2 * sections.length + 1 - firstOrder.length);
+}
+
+/**
  * Zero-phase filtering of one series (SciPy's sosfiltfilt with padtype
  * 'odd' and its default pad length). Returns a new array.
  */
@@ -125,11 +138,7 @@ export function filtfilt(
   sections: readonly Section[],
   x: ArrayLike<number>,
 ): Float64Array {
-  // Note: SciPy counts 2 taps per section plus one, less one for each
-  // section whose b2 and a2 are both zero (a first-order one).
-  const firstOrder = sections.filter((s) => s.b[2] === 0 && s.a[1] === 0);
-  const taps = 2 * sections.length + 1 - firstOrder.length;
-  const pad = 3 * taps;
+  const pad = padLength(sections);
   const n = x.length;
   if (n <= pad) {
     throw new RangeError(

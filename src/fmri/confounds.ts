@@ -92,10 +92,12 @@ export function cosineDrift(
  * Removes from every parcel's series its least-squares fit on the
  * confounds, as nilearn's signal.clean does: each confound is centred and
  * scaled first (so its mean is not regressed out, and a constant confound
- * drops out), columns that depend on earlier ones are dropped (nilearn:
- * pivoted QR, |Rᵢᵢ| ≤ 100·ε), and the series are projected onto the
- * orthogonal complement of the rest. In place. Returns how many
- * independent regressors were removed.
+ * drops out), columns that depend on earlier ones are dropped (what is
+ * left of a unit-variance column after the earlier ones has norm ≤
+ * 100·ε·√n; nilearn: pivoted QR, |Rᵢᵢ| ≤ 100·ε), and the series are
+ * projected onto the orthogonal complement of the rest. In place. Returns
+ * how many independent regressors were removed. A confound that is not
+ * finite throughout is a RangeError.
  */
 export function regressOut(
   s: ParcelSeries,
@@ -111,6 +113,9 @@ export function regressOut(
       throw new RangeError(
         `a confound has ${raw.length} frames, the series ${n}`,
       );
+    }
+    if (!raw.every(Number.isFinite)) {
+      throw new RangeError('a confound has a value that is not finite');
     }
     const v = standardized(raw);
     if (v === undefined) continue;

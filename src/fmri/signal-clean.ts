@@ -1,4 +1,4 @@
-import {filtfilt, highPassSections} from './butterworth.js';
+import {filtfilt, highPassSections, padLength} from './butterworth.js';
 import {cosineDrift, regressOut} from './confounds.js';
 import type {ParcelSeries} from './projection.js';
 
@@ -71,13 +71,38 @@ export interface CleanOptions {
 export const BUTTERWORTH_ORDER = 5;
 
 /**
+ * What is wrong with high-passing a run of `frames` so, or undefined: the
+ * cutoff must lie between 0 and the Nyquist frequency, and a Butterworth
+ * filter needs more frames than it pads at each end. Checked before a
+ * run is projected, so that a mistake costs no work.
+ */
+export function highPassProblem(
+  frames: number,
+  highPass: NonNullable<CleanOptions['highPass']>,
+): string | undefined {
+  const nyquist = 0.5 / highPass.trSeconds;
+  if (!(highPass.hz > 0 && highPass.hz < nyquist)) {
+    return `the high-pass cutoff ${highPass.hz} Hz must be above 0 and below the Nyquist frequency, ${nyquist} Hz at TR ${highPass.trSeconds} s`;
+  }
+  if (highPass.filter === 'butterworth') {
+    const pad = padLength(
+      highPassSections(BUTTERWORTH_ORDER, highPass.hz / nyquist),
+    );
+    if (frames <= pad) {
+      return `the run has ${frames} frames; the Butterworth filter pads ${pad} at each end and needs more: use filter: cosine, or high_pass: 0`;
+    }
+  }
+  return undefined;
+}
+
+/**
  * Cleans parcel series in place in the order nilearn's signal.clean uses:
- * linear detrend (of the series and the confounds); a Butterworth
- * high-pass, applied forwards and backwards to the series and the
- * confounds alike (so the two stay orthogonal), or cosine drift
- * regressors added to the confounds; the confounds regressed out; then
- * standardisation. Throws a RangeError when the cutoff is not below the
- * Nyquist frequency or the run is too short for the filter.
+ * cosine drift regressors (filter: cosine) join the confounds; linear
+ * detrend of the series and the confounds; a Butterworth high-pass,
+ * applied forwards and backwards to the series and the confounds alike (so
+ * the two stay orthogonal); the confounds regressed out; then
+ * standardisation. Throws a RangeError for a cutoff or run that
+ * {@link highPassProblem} refuses.
  */
 export function cleanSeries(s: ParcelSeries, options: CleanOptions): void {
   const confounds: Float64Array[] = (options.confounds ?? []).map((c) =>
@@ -85,12 +110,14 @@ export function cleanSeries(s: ParcelSeries, options: CleanOptions): void {
   );
   const {highPass} = options;
   if (highPass !== undefined) {
-    const nyquist = 0.5 / highPass.trSeconds;
-    if (!(highPass.hz > 0 && highPass.hz < nyquist)) {
-      throw new RangeError(
-        `the high-pass cutoff ${highPass.hz} Hz must be above 0 and below the Nyquist frequency, ${nyquist} Hz at TR ${highPass.trSeconds} s`,
-      );
-    }
+    const problem = highPassProblem(s.frames, highPass);
+    if (problem !== undefined) throw new RangeError(problem);
+  }
+
+  // Note: nilearn adds the cosine terms before it detrends, so they are
+  // detrended with the other confounds.
+  if (highPass?.filter === 'cosine') {
+    confounds.push(...cosineDrift(s.frames, highPass.trSeconds, highPass.hz));
   }
 
   if (options.detrend) {
@@ -115,8 +142,6 @@ export function cleanSeries(s: ParcelSeries, options: CleanOptions): void {
     for (let i = 0; i < confounds.length; i++) {
       confounds[i] = filtfilt(sections, confounds[i]!);
     }
-  } else if (highPass?.filter === 'cosine') {
-    confounds.push(...cosineDrift(s.frames, highPass.trSeconds, highPass.hz));
   }
 
   if (confounds.length > 0) regressOut(s, confounds);

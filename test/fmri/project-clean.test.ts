@@ -147,7 +147,7 @@ void test('fmri.project names what is wrong with its confounds and cutoff', asyn
     );
     await assert.rejects(
       runStandalone(project, inputs, outputs, {high_pass: 0.3}),
-      /param "high_pass": the high-pass cutoff 0\.3 Hz must be above 0 and below the Nyquist frequency, 0\.25 Hz at TR 2 s/,
+      /param "high_pass" for \S+bold\.nii\.gz: the high-pass cutoff 0\.3 Hz must be above 0 and below the Nyquist frequency, 0\.25 Hz at TR 2 s/,
     );
   });
 });

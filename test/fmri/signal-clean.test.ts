@@ -69,16 +69,8 @@ def zscore(s):
     sd[sd < eps] = 1.0
     return s / sd
 n = x.shape[0]
-if opts['detrend']:
-    x = detrend(x)
-    if conf is not None:
-        conf = detrend(conf)
 hp = opts.get('hp')
-if hp and opts['filter'] == 'butterworth':
-    sos = signal.butter(5, hp / (0.5 / opts['tr']), btype='high', output='sos')
-    x = signal.sosfiltfilt(sos, x, axis=0, padtype='odd')
-    if conf is not None:
-        conf = signal.sosfiltfilt(sos, conf, axis=0, padtype='odd')
+# nilearn adds the cosine drift to the confounds first, then detrends both.
 if hp and opts['filter'] == 'cosine':
     order = min(n - 1, int(np.floor(2 * n * hp * opts['tr'])))
     t = np.arange(n)
@@ -87,6 +79,15 @@ if hp and opts['filter'] == 'cosine':
         drift[:, k - 1] = np.sqrt(2.0 / n) * np.cos(np.pi / n * (t + 0.5) * k)
     drift[:, -1] = 1.0
     conf = drift if conf is None else np.hstack([conf, drift])
+if opts['detrend']:
+    x = detrend(x)
+    if conf is not None:
+        conf = detrend(conf)
+if hp and opts['filter'] == 'butterworth':
+    sos = signal.butter(5, hp / (0.5 / opts['tr']), btype='high', output='sos')
+    x = signal.sosfiltfilt(sos, x, axis=0, padtype='odd')
+    if conf is not None:
+        conf = signal.sosfiltfilt(sos, conf, axis=0, padtype='odd')
 if conf is not None:
     conf = zscore(conf)
     q, r, _ = linalg.qr(conf, mode='economic', pivoting=True)
@@ -157,6 +158,40 @@ print(json.dumps(signal.sosfiltfilt(sos, x).tolist()))`,
     const worst = maxAbsDiff(ours, ref);
     assert.ok(worst < 1e-9, `order ${order}: max difference ${worst}`);
   }
+});
+
+void test("the order-5, 0.032 high-pass has SciPy's poles and gain, and filters as its sosfiltfilt did (stored values)", () => {
+  // scipy.signal.butter(5, 0.032, 'highpass', output='sos') in SciPy
+  // 1.10: [b0 b1 b2 1 a1 a2] rows, the gain on the first-order section.
+  const scipy = [
+    [0.8498059442850544, -0.8498059442850544, 0, 1, -0.9042035937390207, 0],
+    [1, -2, 1, 1, -1.8404665779431493, 0.8498062181263546],
+    [1, -2, 1, 1, -1.9300446418010766, 0.9398388552401985],
+  ];
+  const ours = highPassSections(5, 0.032);
+  const poles = (rows: number[][]) =>
+    rows.map((r) => `${r[4]!.toFixed(12)} ${r[5]!.toFixed(12)}`).sort();
+  assert.deepEqual(poles(ours.map((x) => [...x.b, 1, ...x.a])), poles(scipy));
+  const gain = (rows: number[][]) => rows.reduce((g, r) => g * r[0]!, 1);
+  const got = gain(ours.map((x) => [...x.b]));
+  assert.ok(Math.abs(got - gain(scipy)) < 1e-14, `gain ${got}`);
+
+  // scipy.signal.sosfiltfilt of that filter on this series, first and
+  // last values.
+  const x = Array.from(
+    {length: 166},
+    (_, t) => Math.sin(t / 3) + (0.01 * t * t) / 100 + ((t * 7919) % 13) / 13,
+  );
+  const y = filtfilt(ours, x);
+  const head = [
+    -0.04027837749848229, 0.4127081002926736, 0.8299074493818857,
+    1.1793543135368592, 1.4365768287487524,
+  ];
+  const tail = [
+    -0.16169586443096984, -0.008899408385344032, 0.25141190229162425,
+  ];
+  assert.ok(maxAbsDiff(y.slice(0, 5), head) < 1e-12);
+  assert.ok(maxAbsDiff(y.slice(-3), tail) < 1e-12);
 });
 
 void test('cleanSeries agrees with nilearn signal.clean written in numpy, for each filter and with confounds', async (t) => {
@@ -291,7 +326,14 @@ void test('a cutoff at or above Nyquist, or a run too short for the filter, is r
       standardize: 'none',
     });
   assert.throws(() => clean(0.25), /below the Nyquist frequency, 0.25 Hz/);
-  assert.throws(() => clean(0.01), /18 frames is too short/);
+  assert.throws(
+    () => clean(0.01),
+    /the run has 18 frames; the Butterworth filter pads 18 at each end and needs more: use filter: cosine, or high_pass: 0/,
+  );
+  assert.throws(
+    () => regressOut(s, [Float64Array.from(s.data).fill(NaN, 3, 4)]),
+    /not finite/,
+  );
 });
 
 void test('readConfounds reads named columns and names the column and row of a bad cell', async () => {

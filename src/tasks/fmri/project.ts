@@ -5,6 +5,7 @@ import {projectRun} from '../../fmri/projection.js';
 import {readConfounds} from '../../fmri/confounds.js';
 import {
   cleanSeries,
+  highPassProblem,
   type HighPassFilter,
   type Standardize,
 } from '../../fmri/signal-clean.js';
@@ -25,6 +26,16 @@ import {
 
 const MODES = ['none', 'zscore', 'zscore_sample'] as const;
 const FILTERS = ['butterworth', 'cosine'] as const;
+
+/** The TR a high-pass needs, or a TaskInputError saying where to get it. */
+function trFor(tr: {readonly seconds: number} | undefined, bold: string) {
+  if (tr === undefined) {
+    throw new TaskInputError(
+      `param "high_pass" needs the run's TR: the header of ${bold} gives none; add the BIDS sidecar as the "sidecar" input`,
+    );
+  }
+  return tr.seconds;
+}
 
 /** The names in `confound_columns`. */
 function columnNames(context: TaskContext): string[] {
@@ -135,31 +146,34 @@ const project: TaskDefinition = {
         `TR ${tr.seconds} s from ${sidecar ?? ''}; the header says ${tr.headerSeconds} s`,
       );
     }
-    const series = await projectRun(bold, header, atlas, (d, t) =>
-      context.progress(d, t),
-    );
-    if (highPass > 0 && tr === undefined) {
-      throw new TaskInputError(
-        `param "high_pass" needs the run's TR: the header of ${bold} gives none; add the BIDS sidecar as the "sidecar" input`,
-      );
+    // Everything that can be wrong with the cleaning is checked before the
+    // projection, the expensive part: the TR, the cutoff, the confounds.
+    const frames = header.shape[3] ?? 1;
+    const cleanHighPass =
+      highPass > 0
+        ? {hz: highPass, trSeconds: trFor(tr, bold), filter}
+        : undefined;
+    const problem =
+      cleanHighPass === undefined
+        ? undefined
+        : highPassProblem(frames, cleanHighPass);
+    if (problem !== undefined) {
+      throw new TaskInputError(`param "high_pass" for ${bold}: ${problem}`);
     }
     const confounds =
       confoundsFile === undefined
         ? undefined
-        : (await readConfounds(confoundsFile, names, series.frames)).columns;
-    try {
-      cleanSeries(series, {
-        detrend: doDetrend,
-        ...(highPass > 0 && tr !== undefined
-          ? {highPass: {hz: highPass, trSeconds: tr.seconds, filter}}
-          : {}),
-        ...(confounds === undefined ? {} : {confounds}),
-        standardize: mode,
-      });
-    } catch (err) {
-      if (!(err instanceof RangeError)) throw err;
-      throw new TaskInputError(`param "high_pass": ${err.message}`);
-    }
+        : (await readConfounds(confoundsFile, names, frames)).columns;
+
+    const series = await projectRun(bold, header, atlas, (d, t) =>
+      context.progress(d, t),
+    );
+    cleanSeries(series, {
+      detrend: doDetrend,
+      ...(cleanHighPass === undefined ? {} : {highPass: cleanHighPass}),
+      ...(confounds === undefined ? {} : {confounds}),
+      standardize: mode,
+    });
     await writeNpy(
       outputPath(context, 'series'),
       Float32Array.from(series.data),
