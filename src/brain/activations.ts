@@ -29,6 +29,11 @@ export interface Activations {
   readonly entries: readonly TextEntry[];
   /** The sidecar's scalar fields (model name, untrained flag, pooling …). */
   readonly info: Readonly<Record<string, string | number | boolean>>;
+  /**
+   * The sidecar's `finetune_subjects` (model.heads: whose fMRI the adapter
+   * was fitted to); undefined when it has none.
+   */
+  readonly finetuneSubjects: readonly string[] | undefined;
 }
 
 const str = (v: unknown): string | undefined =>
@@ -140,7 +145,19 @@ export async function readActivations(
       info[key] = v as string | number | boolean;
     }
   }
-  return {file, sidecar, n, layers, hidden: h, data: npy.data, entries, info};
+  const tuned = meta['finetune_subjects'];
+  const finetuneSubjects = Array.isArray(tuned) ? tuned.map(String) : undefined;
+  return {
+    file,
+    sidecar,
+    n,
+    layers,
+    hidden: h,
+    data: npy.data,
+    entries,
+    info,
+    finetuneSubjects,
+  };
 }
 
 /** Layer l of the activations as a Float64 [N×H] matrix. */

@@ -113,6 +113,8 @@ export interface FmriTargets {
   readonly methods: readonly string[];
   /** True when any row says its fMRI is synthetic (`synthetic: true`). */
   readonly synthetic: boolean;
+  /** The distinct `subject` fields of the rows, sorted. */
+  readonly subjects: readonly string[];
 }
 
 /** A row's rating key 1 … 4 as class 0 … 3; −1 when it has none. */
@@ -133,8 +135,11 @@ export async function readFmriTargets(
   let synthetic = false;
   const parts: number[][] = [];
   const ratings = new Int8Array(rows.length).fill(-1);
+  const subjects = new Set<string>();
   for (const [i, row] of rows.entries()) {
     ratings[i] = ratingClass(row);
+    const subject = row['subject'];
+    if (typeof subject === 'string') subjects.add(subject);
     const v = row[field];
     if (
       !Array.isArray(v) ||
@@ -168,6 +173,7 @@ export async function readFmriTargets(
     ratings,
     methods: [...methods].sort(),
     synthetic,
+    subjects: [...subjects].sort(),
   };
 }
 

@@ -372,6 +372,7 @@ export async function runHeads(
       modelName,
       sampling.sampling,
       layerName,
+      fTrainY.subjects,
     );
   }
   report.log(
@@ -422,6 +423,7 @@ async function writeAdapted(
   modelName: string,
   sampling: string,
   layerName: string,
+  trainSubjects: readonly string[],
 ): Promise<void> {
   const a = input.adapt!;
   const {readNpyShape} = await import('../io/npy.js');
@@ -445,6 +447,9 @@ async function writeAdapted(
     finetune: 'model.heads',
     finetune_order: input.order,
     finetune_seed: input.seed,
+    // Whose fMRI the adapter was fitted to: brain.score reports them, and
+    // results.tables checks that none of them is scored.
+    finetune_subjects: trainSubjects,
     sampling,
     adapter_layer: name,
     shape: [feats.n, 1, model.hidden],

@@ -8,7 +8,12 @@ import {
   ethicsBySampling,
   ethicsTables,
 } from './ethics-tables.js';
-import {readBrainRun, readEthicsRun, type BrainChoice} from './run-records.js';
+import {
+  readBrainRun,
+  readEthicsRun,
+  type BrainChoice,
+  type BrainRun,
+} from './run-records.js';
 import {csvTable, markdownTable, escapeMarkdownCell} from './table-format.js';
 
 /** What to build from. */
@@ -85,15 +90,7 @@ export async function buildTables(
   const t3 = brainTables(brainCells);
   const untrained = [...runs, ...brains].some((r) => r.untrained);
   const synthetic = [...runs, ...brains].some((r) => r.syntheticFmri);
-  // Note: a fine-tuned adapter scored on the subjects it was fitted to
-  // is not held out; say which was done.
-  const tunedBrains = brains.filter((b) => b.finetune !== 'none');
-  const heldOut =
-    tunedBrains.length > 0 && tunedBrains.every((b) => b.heldOut)
-      ? 'Fine-tuned rows (and None rows where so scored) are scored on held-out subjects only: those of the splits given to brain.score as `subjects_from`, not the ones the adapters were fitted to.'
-      : tunedBrains.length > 0
-        ? '**Not held out**: some fine-tuned rows were scored on every subject, including those the adapters were fitted to (give brain.score the validation and test splits as `subjects_from`).'
-        : undefined;
+  const heldOut = heldOutNote(brains);
   const minSubjects = Math.min(
     ...brainCells.map((c) => c.versusNone?.subjects ?? Infinity),
   );
@@ -162,4 +159,27 @@ export async function buildTables(
     warnings,
     brainReports: brains.length,
   };
+}
+
+/**
+ * What Table 3 says of its fine-tuned rows' subjects: held out when no
+ * report scored a subject its adapter was fitted to (model.heads records
+ * them as `finetune_subjects`); undefined without fine-tuned rows.
+ */
+function heldOutNote(brains: readonly BrainRun[]): string | undefined {
+  const tuned = brains.filter((b) => b.finetune !== 'none');
+  if (tuned.length === 0) return undefined;
+  const seen = new Set<string>();
+  for (const b of tuned) {
+    for (const s of b.subjects) {
+      if (b.finetuneSubjects?.includes(s) === true) seen.add(s);
+    }
+  }
+  if (seen.size > 0) {
+    return `**Not held out**: fine-tuned rows were scored on subjects their adapters were fitted to (${[...seen].sort().join(', ')}); give brain.score the validation and test splits as \`subjects_from\`.`;
+  }
+  if (tuned.some((b) => b.finetuneSubjects === undefined)) {
+    return 'Whether the fine-tuned rows are scored on held-out subjects is not known for every run: their activation sidecars do not list the subjects the adapters were fitted to (model.heads writes `finetune_subjects`).';
+  }
+  return 'Fine-tuned rows are scored on held-out subjects only: none of the subjects whose fMRI their adapters were fitted to.';
 }

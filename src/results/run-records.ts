@@ -42,10 +42,10 @@ export interface BrainRun {
   readonly syntheticFmri: boolean;
   readonly subjects: readonly string[];
   /**
-   * True when the report scored only the subjects of given splits
-   * (brain.score's `subjects_from`), such as those not fine-tuned on.
+   * The subjects whose fMRI the scored adapter was fitted to (the report's
+   * `finetune_subjects`, from model.heads); undefined when not recorded.
    */
-  readonly heldOut: boolean;
+  readonly finetuneSubjects: readonly string[] | undefined;
   readonly values: readonly number[];
 }
 
@@ -173,7 +173,9 @@ export async function readBrainRun(
     model: str(info['model'], 'unknown'),
     finetune: str(info['finetune_order'], 'none'),
     seed: str(info['finetune_seed']),
-    heldOut: Array.isArray(r['subjects_from']),
+    finetuneSubjects: Array.isArray(r['finetune_subjects'])
+      ? r['finetune_subjects'].map(String)
+      : undefined,
     // Reports before brain.score recorded its samples' method: assume the
     // adapter was scored on what it was tuned on.
     sampling: str(r['sampling'], tuned),

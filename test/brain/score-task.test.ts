@@ -304,8 +304,11 @@ void test('brain.score with subjects_from scores only the subjects of those spli
       );
       return writeFile(file, `${rows.join('\n')}\n`).then(() => file);
     };
-    const validation = await split('validation', ['sub-03']);
+    const validation = await split('validation', ['sub-03', 'sub-09']);
     const test = await split('test', ['sub-01', 'sub-01']);
+    // A split of fraction 0 is an empty file: allowed.
+    const empty = join(dir, 'empty.jsonl');
+    await writeFile(empty, '');
     const held = await runStandalone(
       score,
       {
@@ -313,7 +316,7 @@ void test('brain.score with subjects_from scores only the subjects of those spli
         sidecar: inputs.sidecar,
         samples: inputs.samples,
         metadata: inputs.metadata,
-        subjects_from: [validation, test],
+        subjects_from: [validation, test, empty],
       },
       {
         scores: join(dir, 'held.json'),
@@ -327,8 +330,12 @@ void test('brain.score with subjects_from scores only the subjects of those spli
     ) as Record<string, unknown>;
     assert.deepEqual(report['subjects'], ['sub-01', 'sub-03']);
     assert.deepEqual(report['subjects_left_out'], ['sub-02']);
-    assert.deepEqual(report['subjects_from'], [validation, test]);
+    assert.deepEqual(report['subjects_from'], [validation, test, empty]);
+    assert.equal(report['finetune_subjects'], null, 'not an adapter');
     assert.ok(held.logs.some((l) => /scoring 2 of 3 subjects/.test(l)));
+    assert.deepEqual(held.warnings, [
+      `sub-09 in ${validation}, ${test}, ${empty} has no samples`,
+    ]);
 
     // A subject's score does not depend on which others are scored.
     const scores = (r: Record<string, unknown>) =>
@@ -363,6 +370,10 @@ void test('brain.score with subjects_from scores only the subjects of those spli
     await assert.rejects(
       run(nothing),
       /nothing\.jsonl: subject: no row has a "subject" field/,
+    );
+    await assert.rejects(
+      run(empty),
+      /empty\.jsonl: subject: no row has a "subject" field/,
     );
   });
 });

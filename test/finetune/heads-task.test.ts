@@ -125,6 +125,7 @@ void test('model.heads trains, evaluates and labels its outputs', async () => {
     assert.equal(side['finetune_order'], 'ethics_fmri');
     assert.equal(side['finetune_seed'], '7');
     assert.equal(side['finetuned'], true);
+    assert.deepEqual(side['finetune_subjects'], ['sub-01', 'sub-02']);
   });
 });
 

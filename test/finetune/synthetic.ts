@@ -125,6 +125,7 @@ async function targets(file: string, set: FmriSet, parcels: number) {
   const rows = Array.from({length: set.n}, (_, r) =>
     JSON.stringify({
       text: `trial ${r}`,
+      subject: `sub-0${(r % 2) + 1}`,
       method: 'LAST',
       // fmri.dataset's rating fields: see syntheticRating.
       ...syntheticRating(r),

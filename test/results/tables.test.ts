@@ -242,31 +242,44 @@ void test('results.tables warns of duplicate labels and untested cells', async (
     assert.match(r.warnings[1]!, /no brain score of m without fine-tuning/);
     assert.match(
       await readFile(out.markdown, 'utf8'),
-      /\*\*Not held out\*\*: some fine-tuned rows were scored on every subject/,
+      /Whether the fine-tuned rows are scored on held-out subjects is not known/,
     );
   });
 });
 
-void test('Table 3 says when fine-tuned rows are scored on held-out subjects only', async () => {
+void test('Table 3 says whether fine-tuned rows were scored on the subjects their adapters were fitted to', async () => {
   await withTempDir(async (dir) => {
     const m = await writeAll(dir, {
       'x.json': metrics('m', 'joint', '1', 'LAST', 0.5, 0.5),
     });
-    const heldOut = (doc: object) => ({...doc, subjects_from: ['test.jsonl']});
-    const b = await writeAll(dir, {
-      'j.json': heldOut(brain('m', NONE, {order: 'joint', seed: '1'})),
-      'n.json': heldOut(brain('m', NONE)),
+    const tunedOn = (doc: object, subjects: string[]) => ({
+      ...doc,
+      finetune_subjects: subjects,
     });
-    const out = {
-      markdown: join(dir, 't.md'),
-      ethics_by_order: join(dir, '1.csv'),
-      ethics_by_sampling: join(dir, '2.csv'),
-      brain_by_finetune: join(dir, '3.csv'),
+    const markdown = async (tuned: string[]) => {
+      const b = await writeAll(dir, {
+        'j.json': tunedOn(brain('m', NONE, {order: 'joint', seed: '1'}), tuned),
+        'n.json': brain('m', NONE),
+      });
+      const out = {
+        markdown: join(dir, 't.md'),
+        ethics_by_order: join(dir, '1.csv'),
+        ethics_by_sampling: join(dir, '2.csv'),
+        brain_by_finetune: join(dir, '3.csv'),
+      };
+      await runStandalone(tables, {metrics: m, brain_scores: b}, out, {});
+      return readFile(out.markdown, 'utf8');
     };
-    await runStandalone(tables, {metrics: m, brain_scores: b}, out, {});
-    const md = await readFile(out.markdown, 'utf8');
-    assert.match(md, /scored on held-out subjects only/);
-    assert.doesNotMatch(md, /Not held out/);
+    const held = await markdown(['sub-99']);
+    assert.match(held, /scored on held-out subjects only/);
+    assert.doesNotMatch(held, /Not held out/);
+    const seen = await markdown(['sub-99', SUBJECTS[1]!, SUBJECTS[0]!]);
+    assert.match(
+      seen,
+      new RegExp(
+        `\\*\\*Not held out\\*\\*: fine-tuned rows were scored on subjects their adapters were fitted to \\(${[SUBJECTS[0], SUBJECTS[1]].sort().join(', ')}\\)`,
+      ),
+    );
   });
 });
 

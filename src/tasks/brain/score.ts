@@ -188,14 +188,20 @@ const score: TaskDefinition = {
       stringParam(context, 'roi_column', 'Yeo_networks7'),
     );
     const subjectsFrom = listInput(context, 'subjects_from');
-    const scored =
-      subjectsFrom.length === 0
-        ? aligned.subjects
-        : keepSubjects(
-            aligned.subjects,
-            await subjectsIn(subjectsFrom),
-            subjectsFrom,
-          );
+    let scored = aligned.subjects;
+    if (subjectsFrom.length > 0) {
+      const picked = keepSubjects(
+        aligned.subjects,
+        await subjectsIn(subjectsFrom),
+        subjectsFrom,
+      );
+      scored = picked.kept;
+      if (picked.missing.length > 0) {
+        context.warn(
+          `${picked.missing.join(', ')} in ${subjectsFrom.join(', ')} ${picked.missing.length === 1 ? 'has' : 'have'} no samples`,
+        );
+      }
+    }
     const leftOut = aligned.subjects
       .filter((s) => !scored.includes(s))
       .map((s) => s.name);
@@ -255,6 +261,7 @@ const score: TaskDefinition = {
       matched_by: aligned.keyFields,
       subjects_from: subjectsFrom.length === 0 ? null : subjectsFrom,
       subjects_left_out: leftOut,
+      finetune_subjects: acts.finetuneSubjects ?? null,
       scenarios: Object.fromEntries(subjects.map((s) => [s.name, s.keys])),
       parcels: {
         count: keep.length,
