@@ -183,10 +183,11 @@ export function report(
       ? '–'
       : `${scaled(p) ? '~' : ''}${formatSeconds(value)}`;
   };
-  /** neuromake ÷ each make, then Snakemake ÷ neuromake. */
+  /** neuromake ÷ each make, then Snakemake ÷ neuromake (if `snakemake`). */
   const ratios = (
     nmMs: number | undefined,
     get: (v: PeerView) => number | undefined,
+    snakemake: boolean,
   ) => {
     const ratio = (p: PeerView | undefined, over: boolean) => {
       const peer = p === undefined ? undefined : get(p);
@@ -196,26 +197,36 @@ export function report(
     return [
       ratio(seen.make, false),
       ratio(seen.makePattern, false),
-      ratio(seen.snake, true),
+      snakemake ? ratio(seen.snake, true) : '',
     ];
   };
+  /**
+   * A row of neuromake's figure, the peers' and the ratios; a floor row
+   * (`snakemake` false) compares with make only, the floor's peer.
+   */
   const row = (
     label: string,
     nmMs: number | undefined,
     get: (v: PeerView) => number | undefined,
     scaled: (v: PeerView) => boolean,
+    snakemake = true,
   ) => [
     label,
     nmMs === undefined ? '–' : formatSeconds(nmMs),
     ...columns.map((p) => cell(p, get, scaled)),
-    ...ratios(nmMs, get),
+    ...ratios(nmMs, get, snakemake),
   ];
   const other = (v: PeerView) => v.otherScaled;
   const runScaled = (v: PeerView) => v.runScaled;
   /** A wall-clock row and a CPU row, each against the peers' full runs. */
-  const againstRuns = (wall: string, cpu: string, m: Measure) => [
-    row(wall, m.wallMs, (v) => v.run.wallMs, runScaled),
-    row(cpu, m.cpuMs, (v) => v.run.cpuMs, runScaled),
+  const againstRuns = (
+    wall: string,
+    cpu: string,
+    m: Measure,
+    snakemake = true,
+  ) => [
+    row(wall, m.wallMs, (v) => v.run.wallMs, runScaled, snakemake),
+    row(cpu, m.cpuMs, (v) => v.run.cpuMs, runScaled, snakemake),
   ];
   const perJob = (ms: number | undefined) =>
     ms === undefined ? '' : (ms / jobs).toFixed(2);
@@ -244,6 +255,7 @@ export function report(
       '  launchers alone, no engine (s)',
       '    CPU, all processes (s)',
       nm.launchFloor,
+      false,
     ),
     row('no-op rerun (s)', nm.noop.wallMs, (v) => v.noop.wallMs, other),
     row('  CPU, all processes (s)', nm.noop.cpuMs, (v) => v.noop.cpuMs, other),
@@ -257,6 +269,7 @@ export function report(
       nm.nodeStart.wallMs,
       (v) => v.noop.wallMs,
       other,
+      false,
     ),
     only(
       `built-in task run -j ${options.jobs} (s)`,
@@ -322,7 +335,7 @@ export function report(
     'nm ÷ make below 1: neuromake is faster. snakemake ÷ nm: how many times faster neuromake is.',
     '~: Snakemake measured on a smaller DAG and scaled per job to this one.',
     "Node start-up alone: `node -e 0`, the floor under any no-op rerun of a program written for Node; its ratios to make are that floor against make's no-op.",
-    `launchers alone: launch-floor.js runs the same \`cp\` commands through neuromake's job launchers (${nm.launchFloor.launcher} at the end) with no engine around them: no planning, hashing, content store, state store or renames; its ratios to make are the floor under the full run's.`,
+    `launchers alone: launch-floor.js runs the same \`cp\` commands through neuromake's job launchers (${nm.launchFloor.launcher} at the end) with no engine around them: no planning, hashing, content store, state store or renames; timed from the first launch to the last end (CPU: that span's, its launchers and jobs included; Node's start-up, writing the inputs and deleting the outputs left out). Its ratios to make are the floor under the full run's.`,
     "built-in task: the run-end event's ms (engine time: no start-up, no planning) / jobs, for files.concat of one tiny file; pool round trip: pool-dispatch.js, TaskPool alone; dispatch: that round trip minus the time in the task's own code, per task in lane time (one task in flight per thread); no-op task dispatch: TaskPool's round trip for a task with no body (a name the worker answers at once as unknown), lane time; bare piscina: the same loop on a plain piscina pool whose task does nothing, the floor on this machine.",
     ...('skipped' in make ? [] : make.notes.map((n) => `make: ${n}`)),
     ...('skipped' in makePattern

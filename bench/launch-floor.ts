@@ -19,6 +19,7 @@ import {parseArgs} from 'node:util';
 
 import {LauncherPool, type LaunchEnd} from '../src/execution/launcher.js';
 import {jobCount, positiveInt, writeWorkspace} from './generate-dag.js';
+import {childrenCpuMs} from './peers.js';
 
 /** What this script prints, as JSON. */
 export interface LaunchFloorResult {
@@ -26,6 +27,12 @@ export interface LaunchFloorResult {
   readonly lanes: number;
   /** From the first launch to the last job's end. */
   readonly wallMs: number;
+  /**
+   * CPU over the same span, this process and its waited-for children (the
+   * launchers, and through them the jobs); undefined without /proc. Set-up
+   * (inputs) and clean-up are left out, Node's start-up too.
+   */
+  readonly cpuMs: number | undefined;
   /** Which launcher kind ran the last job (perl or python). */
   readonly launcher: string;
 }
@@ -92,16 +99,26 @@ async function lane(queue: Iterator<[string, number]>): Promise<void> {
 // lanes are more than the fan-out; the bench's shapes never are.
 if (lanes > shape.fanOut) throw new Error('--lanes must not exceed --size');
 const queue = commands();
+const ownBefore = process.cpuUsage();
+const childrenBefore = childrenCpuMs();
 const start = performance.now();
 await Promise.all(Array.from({length: lanes}, () => lane(queue)));
 const wallMs = performance.now() - start;
+// Note: the launchers' CPU (and their jobs') counts once they are waited
+// for, so close them before reading it.
 await pool.close();
+const own = process.cpuUsage(ownBefore);
+const childrenAfter = childrenCpuMs();
 await rm(dir, {recursive: true, force: true});
 
 const result: LaunchFloorResult = {
   jobs: jobCount(shape),
   lanes,
   wallMs,
+  cpuMs:
+    childrenBefore === undefined || childrenAfter === undefined
+      ? undefined
+      : (own.user + own.system) / 1000 + childrenAfter - childrenBefore,
   launcher,
 };
 process.stdout.write(`${JSON.stringify(result)}\n`);
