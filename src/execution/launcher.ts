@@ -243,20 +243,39 @@ export class LauncherPool {
     return this.#unavailable;
   }
 
-  /** An idle, ready launcher, or undefined when none can be started. */
-  async acquire(): Promise<Launcher | undefined> {
-    if (++this.#launches === UPGRADE_AFTER && this.#only === undefined) {
-      this.#upgrade = this.#tryPython();
-    }
+  /**
+   * An idle launcher at once, or undefined when none is idle (then ask
+   * {@link acquire}). Taking one synchronously lets a job that frees a
+   * slot start the next one before its own outputs are staged.
+   */
+  tryAcquire(): Launcher | undefined {
     while (this.#idle.length > 0) {
       const launcher = this.#idle.pop()!;
-      if (launcher.alive) return launcher;
+      if (launcher.alive) {
+        this.#counted();
+        return launcher;
+      }
     }
+    return undefined;
+  }
+
+  /** An idle, ready launcher, or undefined when none can be started. */
+  async acquire(): Promise<Launcher | undefined> {
+    const idle = this.tryAcquire();
+    if (idle !== undefined) return idle;
+    this.#counted();
     if (this.#unavailable) return undefined;
     const launcher = await this.#start();
     if (launcher !== undefined) return launcher;
     this.#unavailable = true;
     return undefined;
+  }
+
+  /** Counts a launch; the one that reaches UPGRADE_AFTER looks for Python. */
+  #counted(): void {
+    if (++this.#launches === UPGRADE_AFTER && this.#only === undefined) {
+      this.#upgrade = this.#tryPython();
+    }
   }
 
   /** Returns a launcher after its job ended. */

@@ -48,7 +48,9 @@ export async function runShell(
       pools.set(options.baseEnv, pool);
       allPools.add(pool);
     }
-    const launcher = await pool.acquire();
+    // Note: synchronously when a launcher is idle, so that the job is sent
+    // before the caller's other work (the previous job's staging) goes on.
+    const launcher = pool.tryAcquire() ?? (await pool.acquire());
     if (launcher !== undefined) {
       try {
         return await new Promise((resolvePromise) => {
