@@ -27,6 +27,7 @@ async function runScore(
   inputs: Awaited<ReturnType<typeof writeSyntheticInputs>>,
   params: Record<string, unknown> = {},
   tag = 'a',
+  extra: Record<string, string | readonly string[]> = {},
 ) {
   const outputs = {
     scores: join(dir, `${tag}.json`),
@@ -40,6 +41,7 @@ async function runScore(
       sidecar: inputs.sidecar,
       samples: inputs.samples,
       metadata: inputs.metadata,
+      ...extra,
     },
     outputs,
     {folds: 4, ...params},
@@ -309,25 +311,10 @@ void test('brain.score with subjects_from scores only the subjects of those spli
     // A split of fraction 0 is an empty file: allowed.
     const empty = join(dir, 'empty.jsonl');
     await writeFile(empty, '');
-    const held = await runStandalone(
-      score,
-      {
-        activations: inputs.activations,
-        sidecar: inputs.sidecar,
-        samples: inputs.samples,
-        metadata: inputs.metadata,
-        subjects_from: [validation, test, empty],
-      },
-      {
-        scores: join(dir, 'held.json'),
-        parcels: join(dir, 'held.npy'),
-        plot: join(dir, 'held.svg'),
-      },
-      {folds: 4, metric: 'study'},
-    );
-    const report = JSON.parse(
-      await readFile(join(dir, 'held.json'), 'utf8'),
-    ) as Record<string, unknown>;
+    const held = await runScore(dir, inputs, {metric: 'study'}, 'held', {
+      subjects_from: [validation, test, empty],
+    });
+    const report = held.report;
     assert.deepEqual(report['subjects'], ['sub-01', 'sub-03']);
     assert.deepEqual(report['subjects_left_out'], ['sub-02']);
     assert.deepEqual(report['subjects_from'], [validation, test, empty]);
@@ -347,22 +334,7 @@ void test('brain.score with subjects_from scores only the subjects of those spli
     const nothing = join(dir, 'nothing.jsonl');
     await writeFile(nothing, '{"item": 1}\n');
     const run = (from: string) =>
-      runStandalone(
-        score,
-        {
-          activations: inputs.activations,
-          sidecar: inputs.sidecar,
-          samples: inputs.samples,
-          metadata: inputs.metadata,
-          subjects_from: [from],
-        },
-        {
-          scores: join(dir, 'x.json'),
-          parcels: join(dir, 'x.npy'),
-          plot: join(dir, 'x.svg'),
-        },
-        {folds: 4, metric: 'study'},
-      );
+      runScore(dir, inputs, {metric: 'study'}, 'x', {subjects_from: [from]});
     await assert.rejects(
       run(none),
       /none\.jsonl: subject: none of the subjects there \(sub-09\) has samples; the samples have sub-01, sub-02, sub-03/,

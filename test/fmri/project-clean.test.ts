@@ -49,17 +49,17 @@ async function rig(dir: string) {
     );
   }
   await writeFile(o('confounds.tsv'), `${rows.join('\n')}\n`);
-  return o;
+  const inputs = {
+    bold: o('bold.nii.gz'),
+    atlas: o('prepared.bin'),
+    sidecar: o('bold.json'),
+  };
+  return {o, inputs};
 }
 
 void test('fmri.project cleans as cleanSeries does, and records how in its sidecar', async () => {
   await withTempDir(async (dir) => {
-    const o = await rig(dir);
-    const inputs = {
-      bold: o('bold.nii.gz'),
-      atlas: o('prepared.bin'),
-      sidecar: o('bold.json'),
-    };
+    const {o, inputs} = await rig(dir);
     await runStandalone(project, inputs, {
       series: o('raw.npy'),
       sidecar: o('raw.json'),
@@ -117,12 +117,7 @@ void test('fmri.project cleans as cleanSeries does, and records how in its sidec
 
 void test('fmri.project names what is wrong with its confounds and cutoff', async () => {
   await withTempDir(async (dir) => {
-    const o = await rig(dir);
-    const inputs = {
-      bold: o('bold.nii.gz'),
-      atlas: o('prepared.bin'),
-      sidecar: o('bold.json'),
-    };
+    const {o, inputs} = await rig(dir);
     const outputs = {series: o('s.npy'), sidecar: o('s.json')};
     await assert.rejects(
       runStandalone(
