@@ -113,15 +113,35 @@ export interface FmriTargets {
   readonly methods: readonly string[];
   /** True when any row says its fMRI is synthetic (`synthetic: true`). */
   readonly synthetic: boolean;
-  /** The distinct `subject` fields of the rows, sorted. */
-  readonly subjects: readonly string[];
+  /**
+   * The distinct `subject` fields of the rows, sorted; undefined when a
+   * row has none (then whose fMRI this is cannot be told).
+   */
+  readonly subjects: readonly string[] | undefined;
 }
 
-/** A row's rating key 1 … 4 as class 0 … 3; −1 when it has none. */
-function ratingClass(row: Record<string, unknown>): number {
+/**
+ * A row's rating key 1 … 4 as class 0 … 3; −1 when it has none (no
+ * `rating`, a null one, or `no_response`). Any other rating is an error:
+ * a 0-based or 1–7 scale would otherwise lose rows or shift silently.
+ */
+function ratingClass(
+  row: Record<string, unknown>,
+  file: string,
+  index: number,
+): number {
   const key = row['rating'];
-  if (row['no_response'] === true || typeof key !== 'number') return -1;
-  return Number.isInteger(key) && key >= 1 && key <= 4 ? key - 1 : -1;
+  if (row['no_response'] === true || key === undefined || key === null) {
+    return -1;
+  }
+  if (typeof key !== 'number' || !Number.isInteger(key) || key < 1 || key > 4) {
+    throw new FormatError(
+      file,
+      `row ${index + 1}`,
+      `"rating" is ${JSON.stringify(key)}; ratings are the keys 1 to 4 (null, or no_response: true, for none)`,
+    );
+  }
+  return key - 1;
 }
 
 /** Reads the `field` vectors (all of one length K) of a JSONL file. */
@@ -136,10 +156,15 @@ export async function readFmriTargets(
   const parts: number[][] = [];
   const ratings = new Int8Array(rows.length).fill(-1);
   const subjects = new Set<string>();
+  let unnamed = false;
   for (const [i, row] of rows.entries()) {
-    ratings[i] = ratingClass(row);
+    ratings[i] = ratingClass(row, file, i);
     const subject = row['subject'];
-    if (typeof subject === 'string') subjects.add(subject);
+    if (typeof subject === 'string' || typeof subject === 'number') {
+      subjects.add(String(subject));
+    } else {
+      unnamed = true;
+    }
     const v = row[field];
     if (
       !Array.isArray(v) ||
@@ -173,7 +198,7 @@ export async function readFmriTargets(
     ratings,
     methods: [...methods].sort(),
     synthetic,
-    subjects: [...subjects].sort(),
+    subjects: unnamed ? undefined : [...subjects].sort(),
   };
 }
 

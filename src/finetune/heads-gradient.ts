@@ -72,6 +72,7 @@ export function softmaxCrossEntropy(
   label: number,
   p: Float64Array,
 ): number {
+  const picked = logits[label]!;
   let max = -Infinity;
   for (const v of logits) max = Math.max(max, v);
   let sum = 0;
@@ -79,7 +80,7 @@ export function softmaxCrossEntropy(
     p[c] = Math.exp(logits[c]! - max);
     sum += p[c]!;
   }
-  const loss = Math.log(sum) + max - logits[label]!;
+  const loss = Math.log(sum) + max - picked;
   for (let c = 0; c < logits.length; c++) p[c]! /= sum;
   return loss;
 }

@@ -37,6 +37,7 @@ import {ethicsSplitRecord, resolveSampling} from './run-provenance.js';
 import {trainHeads} from './train-heads.js';
 import {
   ORDER_LABELS,
+  orderUsesFmri,
   stagesOf,
   type Order,
   type StageEpochs,
@@ -218,6 +219,15 @@ export async function runHeads(
     fTrain = z(fTrain);
     fVal = z(fVal);
   }
+  if (
+    input.ratingWeight > 0 &&
+    orderUsesFmri(input.order) &&
+    !(fTrain.ratings?.some((r) => r >= 0) ?? false)
+  ) {
+    report.warn(
+      `no row of ${input.fmriTrain.targets} has a rating (fmri.dataset's "rating"): the rating head is left untrained`,
+    );
+  }
   const stages = stagesOf(input.order, input.epochs);
   const model = initHeads(hidden, fTrainY.parcels, input.seed);
   const totalEpochs = stages.reduce((s, st) => s + st.epochs, 0);
@@ -254,13 +264,14 @@ export async function runHeads(
     ? String(layers[test.features.layerIndex])
     : `layer ${test.features.layerIndex}`;
   // The fMRI baseline a head must beat: predicting the training mean.
+  // Its rating head is an untrained one: no rating accuracy.
   const meanPredictor = evaluateFmri(
     {
       ...initHeads(hidden, fTrainY.parcels, input.seed),
       fmriW: new Float64Array(fTrainY.parcels * hidden),
       fmriB: meanRows(fTrain),
     },
-    fVal,
+    {n: fVal.n, x: fVal.x, targets: fVal.targets},
   );
   const metrics = {
     task: 'model.heads',
@@ -372,7 +383,9 @@ export async function runHeads(
       modelName,
       sampling.sampling,
       layerName,
-      fTrainY.subjects,
+      // An ETHICS-only adapter saw no one's fMRI; null when the rows do
+      // not say whose they are.
+      orderUsesFmri(input.order) ? (fTrainY.subjects ?? null) : [],
     );
   }
   report.log(
@@ -423,7 +436,7 @@ async function writeAdapted(
   modelName: string,
   sampling: string,
   layerName: string,
-  trainSubjects: readonly string[],
+  trainSubjects: readonly string[] | null,
 ): Promise<void> {
   const a = input.adapt!;
   const {readNpyShape} = await import('../io/npy.js');

@@ -44,8 +44,9 @@ export interface TrainOptions {
   readonly fmriWeight: number;
   /**
    * Weight of the rating cross-entropy, summed with the fMRI loss in every
-   * stage that trains on fMRI (the study summed them); 0 leaves the rating
-   * head untrained.
+   * stage that trains on fMRI (the study summed them). 0, the default here
+   * (model.heads' is 1), or no rated training row leaves the rating head
+   * as it was initialised.
    */
   readonly ratingWeight?: number;
 }
@@ -98,16 +99,16 @@ export interface TrainHooks {
 
 /**
  * The parameters a stage of `task` trains (the other heads are frozen);
- * the rating head trains with the fMRI head.
+ * the rating head trains with the fMRI head when `rating` (so with no
+ * rating loss, weight decay does not shrink it either).
  */
-function trainedTensors(task: StageTask): TensorName[] {
+function trainedTensors(task: StageTask, rating: boolean): TensorName[] {
   const adapter: TensorName[] = ['adapter_weight', 'adapter_bias'];
   const ethics: TensorName[] = ['ethics_weight', 'ethics_bias'];
   const fmri: TensorName[] = [
     'fmri_weight',
     'fmri_bias',
-    'rating_weight',
-    'rating_bias',
+    ...(rating ? (['rating_weight', 'rating_bias'] as const) : []),
   ];
   if (task === 'ethics') return [...adapter, ...ethics];
   if (task === 'fmri') return [...adapter, ...fmri];
@@ -205,13 +206,16 @@ export function trainHeads(
   const tensors = headsTensors(model);
   const gradTensors = headsTensors(grad);
   let globalEpoch = 0;
+  const trainsRating =
+    (options.ratingWeight ?? 0) > 0 &&
+    (data.fmri?.ratings?.some((r) => r >= 0) ?? false);
   for (const [index, stage] of options.stages.entries()) {
     hooks.onStageStart?.(index, cloneHeads(model));
     const startDigest = weightsDigest(model);
     // Each stage draws from its own stream, so a stage's batches do not
     // depend on how many draws the stages before it made.
     const rng = new Random(`${options.seed}/stage-${index}/${stage.task}`);
-    const names = trainedTensors(stage.task);
+    const names = trainedTensors(stage.task, trainsRating);
     // A fresh optimiser per stage: the study ran each stage as its own run.
     const opt = new AdamW(
       names.map((n) => tensors[n]),

@@ -13,6 +13,11 @@ export interface ParcelSeries {
   readonly data: Float64Array;
 }
 
+/** Volumes in a run: the product of the dimensions after the third. */
+export function framesOf(header: NiftiHeader): number {
+  return header.shape.slice(3).reduce((a, b) => a * b, 1);
+}
+
 /**
  * Projects a BOLD run onto a prepared atlas: for each volume x, the
  * least-squares coefficients a minimising ‖x − Mᵀa‖ over the atlas voxels
@@ -39,7 +44,7 @@ export async function projectRun(
     );
   }
   const k = atlas.maps.maps;
-  const frames = header.shape.slice(3).reduce((a, b) => a * b, 1);
+  const frames = framesOf(header);
   const acc = new MapProducts(atlas, frames, header.sclSlope, header.sclInter);
   await readNiftiFrames(
     file,

@@ -319,6 +319,22 @@ void test('brain.score with subjects_from scores only the subjects of those spli
     assert.deepEqual(report['subjects_left_out'], ['sub-02']);
     assert.deepEqual(report['subjects_from'], [validation, test, empty]);
     assert.equal(report['finetune_subjects'], null, 'not an adapter');
+
+    // An adapter's sidecar (model.heads) names whom it was fitted to; the
+    // report carries that on for results.tables.
+    const tunedSidecar = join(dir, 'tuned.json');
+    const side = JSON.parse(await readFile(inputs.sidecar, 'utf8')) as object;
+    await writeFile(
+      tunedSidecar,
+      JSON.stringify({...side, finetune_subjects: ['sub-02']}),
+    );
+    const tuned = await runScore(
+      dir,
+      {...inputs, sidecar: tunedSidecar},
+      {metric: 'study'},
+      'tuned',
+    );
+    assert.deepEqual(tuned.report['finetune_subjects'], ['sub-02']);
     assert.ok(held.logs.some((l) => /scoring 2 of 3 subjects/.test(l)));
     assert.deepEqual(held.warnings, [
       `sub-09 in ${validation}, ${test}, ${empty} has no samples`,

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import {readFile} from 'node:fs/promises';
+import {readFile, writeFile} from 'node:fs/promises';
 import {test} from 'node:test';
 
 import {readNpy} from '../../src/io/npy.js';
@@ -30,7 +30,7 @@ interface Metrics {
       cosine: number;
       rating_accuracy: number;
     };
-    validation_mean_predictor: {mse: number};
+    validation_mean_predictor: {mse: number; rating_accuracy: null};
     validation_rating_majority: number;
   };
   params: {rating_weight: number};
@@ -78,9 +78,9 @@ void test('model.heads trains, evaluates and labels its outputs', async () => {
     // The rating head: trained with the fMRI head on the rated rows, and
     // compared with always answering the commonest training rating.
     const keys = (n: number) =>
-      Array.from({length: n}, (_, r) => syntheticRating(r).rating).filter(
-        (k) => k !== null,
-      );
+      Array.from({length: n}, (_, r) => syntheticRating(r))
+        .filter((k) => !k.no_response)
+        .map((k) => k.rating);
     const counts = [1, 2, 3, 4].map(
       (k) => keys(40).filter((x) => x === k).length,
     );
@@ -90,10 +90,13 @@ void test('model.heads trains, evaluates and labels its outputs', async () => {
       m.fmri.validation_rating_majority,
       val.filter((k) => k === top).length / val.length,
     );
+    assert.equal(top, 4, 'the synthetic ratings are unbalanced');
+    assert.equal(typeof m.fmri.validation.rating_accuracy, 'number');
     assert.ok(
       m.fmri.validation.rating_accuracy >= 0 &&
         m.fmri.validation.rating_accuracy <= 1,
     );
+    assert.equal(m.fmri.validation_mean_predictor.rating_accuracy, null);
     assert.equal(m.params.rating_weight, 1);
 
     const curves = await read<{
@@ -160,6 +163,33 @@ void test('model.heads: same seed, same bytes; zero epochs adapt to the identity
       }
     }
     assert.ok(max < 1e-5, `identity adapter changed the features by ${max}`);
+  });
+});
+
+void test('model.heads: an ETHICS-only adapter was fitted to no subject; bad ratings are refused', async () => {
+  await withTempDir(async (dir) => {
+    const files = await writeHeadsFiles(dir);
+    await runStandalone(heads, files.inputs, files.outputs, {
+      ...SMALL,
+      order: 'ethics',
+    });
+    const side = await read<Record<string, unknown>>(
+      files.outputs['adapted_sidecar']!,
+    );
+    assert.deepEqual(side['finetune_subjects'], []);
+
+    const targets = files.inputs['fmri_train_targets']!;
+    const rows = (await readFile(targets, 'utf8')).trim().split('\n');
+    const bad = JSON.parse(rows[1]!) as Record<string, unknown>;
+    rows[1] = JSON.stringify({...bad, rating: 7});
+    await writeFile(targets, `${rows.join('\n')}\n`);
+    await assert.rejects(
+      runStandalone(heads, files.inputs, files.outputs, {
+        ...SMALL,
+        order: 'fmri',
+      }),
+      /train\.jsonl: row 2: "rating" is 7; ratings are the keys 1 to 4/,
+    );
   });
 });
 

@@ -252,9 +252,19 @@ void test('the rating head learns separable ratings alongside the fMRI head, and
   assert.ok(curve[0]!.train_rating_loss! > curve.at(-1)!.train_rating_loss!);
   assert.equal(curve.at(-1)!.eval_rating_accuracy, after);
 
+  // Not even weight decay touches it then.
   const off = initHeads(h, 2, 's');
-  trainHeads(off, {fmri: train}, {...options, ratingWeight: 0});
+  trainHeads(
+    off,
+    {fmri: train},
+    {
+      ...options,
+      adamw: {...options.adamw, weightDecay: 0.01},
+      ratingWeight: 0,
+    },
+  );
   assert.deepEqual(off.ratingW, initHeads(h, 2, 's').ratingW);
+  assert.deepEqual(off.ratingB, initHeads(h, 2, 's').ratingB);
 });
 
 void test('the lr warms up linearly over its steps, then StepLR counts from there', () => {

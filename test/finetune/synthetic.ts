@@ -109,16 +109,16 @@ async function labels(file: string, set: EthicsSet) {
 }
 
 /**
- * The rating of synthetic trial r, as fmri.dataset writes it: key
- * (r mod 4) + 1, and no response on every fifth trial.
+ * The rating of synthetic trial r, as fmri.dataset writes it: no response
+ * (key 0) on every fifth trial, key 4 on every third of the others, else
+ * (r mod 4) + 1; so key 4 is the commonest.
  */
 export function syntheticRating(r: number): {
-  rating: number | null;
+  rating: number;
   no_response: boolean;
 } {
-  return r % 5 === 0
-    ? {rating: null, no_response: true}
-    : {rating: (r % 4) + 1, no_response: false};
+  if (r % 5 === 0) return {rating: 0, no_response: true};
+  return {rating: r % 3 === 0 ? 4 : (r % 4) + 1, no_response: false};
 }
 
 async function targets(file: string, set: FmriSet, parcels: number) {

@@ -1,7 +1,7 @@
 import {writeFile} from 'node:fs/promises';
 
 import {loadPreparedAtlas} from '../../fmri/prepared-atlas.js';
-import {projectRun} from '../../fmri/projection.js';
+import {framesOf, projectRun} from '../../fmri/projection.js';
 import {readConfounds} from '../../fmri/confounds.js';
 import {
   cleanSeries,
@@ -148,7 +148,7 @@ const project: TaskDefinition = {
     }
     // Everything that can be wrong with the cleaning is checked before the
     // projection, the expensive part: the TR, the cutoff, the confounds.
-    const frames = header.shape[3] ?? 1;
+    const frames = framesOf(header);
     const cleanHighPass =
       highPass > 0
         ? {hz: highPass, trSeconds: trFor(tr, bold), filter}
