@@ -1,8 +1,16 @@
-import {statSync, type Stats} from 'node:fs';
+import {readFileSync, statSync, type Stats} from 'node:fs';
 import {resolve} from 'node:path';
 
-import {sha256File, type Sha256Hex} from '../util/hash.js';
+import {sha256, sha256File, type Sha256Hex} from '../util/hash.js';
 import type {FileStamp, StateStore} from './state-store.js';
+
+/**
+ * Files up to this size are read and hashed at once, on the calling
+ * thread: for a small file the thread pool's round trips cost more than
+ * the reading, and a synchronous answer keeps the caller's evaluation
+ * synchronous too. Larger ones are hashed off the main thread.
+ */
+const SMALL_FILE = 256 * 1024;
 
 /** A workspace file's content hash, or why there is none. */
 export type FileHash =
@@ -37,6 +45,7 @@ export class FileHasher {
     }
     const running = this.#inFlight.get(path);
     if (running !== undefined) return running;
+    if (stamp.size <= SMALL_FILE) return this.#rehashNow(path, stamp);
     const promise = this.#rehash(path, stamp);
     this.#inFlight.set(path, promise);
     return promise;
@@ -74,6 +83,23 @@ export class FileHasher {
     } finally {
       this.#inFlight.delete(path);
     }
+  }
+
+  /** `#rehash` for a small file, synchronously. */
+  #rehashNow(path: string, stamp: FileStamp): FileHash {
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(resolve(this.#workspace, path));
+    } catch {
+      return {ok: false, reason: 'missing'};
+    }
+    const hash = sha256(bytes);
+    // As in #rehash: remembered only if the file did not change meanwhile.
+    const after = this.#stat(path);
+    if (after !== undefined && sameStamp(stampOf(after), stamp)) {
+      this.#store.putFile(path, {...stamp, hash});
+    }
+    return {ok: true, hash, size: bytes.length};
   }
 
   #stat(path: string): Stats | undefined {
