@@ -37,7 +37,8 @@ export interface FreshStamp {
    * the values of the env variables jobs are keyed on. */
   readonly identity: Sha256Hex;
   readonly envNames: readonly string[];
-  /** path (workspace-relative or absolute), size, mtimeMs, ino. */
+  /** path (workspace-relative or absolute), size, mtimeMs, ino; a file
+   * probed with the same stat is left to its probe (stat'ed once). */
   readonly files: readonly (readonly [string, number, number, number])[];
   /** Absolute path, mtimeMs, ino of each directory a glob listed. */
   readonly directories: readonly (readonly [string, number, number])[];

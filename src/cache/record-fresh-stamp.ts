@@ -45,16 +45,30 @@ export function recordFreshStamp(sources: StampSources): boolean {
     demand.gpus = Math.max(demand.gpus, r.gpus);
   }
 
+  // Probed files carry their own stat (a script's content is keyed).
+  const probed = sources.probes.paths();
+  const probes: FreshStamp['probes'][number][] = [];
+  for (const [path, p] of probed) {
+    probes.push([path, p.kind, p.size, p.mtimeMs, p.ino]);
+  }
   const files: [string, number, number, number][] = [];
+  const prefix = `${spec.workspace}/`;
   for (const path of paths) {
     const memo = store.file(path);
     if (memo === undefined) return false;
+    // A file probed with this very stat (a glob's match) is checked by its
+    // probe, which says more: listing it here too would stat it twice on
+    // every no-op run. (Paths as stampHolds makes them absolute.)
+    const p = probed.get(path.startsWith('/') ? path : prefix + path);
+    if (
+      (p?.kind === 'file' || p?.kind === 'executable') &&
+      p.size === memo.size &&
+      p.mtimeMs === memo.mtimeMs &&
+      p.ino === memo.ino
+    ) {
+      continue;
+    }
     files.push([path, memo.size, memo.mtimeMs, memo.ino]);
-  }
-  // Probed files carry their own stat (a script's content is keyed).
-  const probes: FreshStamp['probes'][number][] = [];
-  for (const [path, p] of sources.probes.paths()) {
-    probes.push([path, p.kind, p.size, p.mtimeMs, p.ino]);
   }
   for (const [path, stamp] of codeFilesRead()) {
     files.push([path, stamp.size, stamp.mtimeMs, stamp.ino]);

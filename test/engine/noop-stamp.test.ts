@@ -72,6 +72,23 @@ void describe('the no-op stamp', {concurrency: FILE_CONCURRENCY}, () => {
     assert.equal(Object.keys(outcomes(noop)).length, 7);
     assert.deepEqual(rig.counts(), counts);
 
+    // No path is checked twice: the glob's matches are probed, and their
+    // probes stand for them in the file list.
+    const stamp = JSON.parse(rig.read('.neuromake/fresh.json')) as {
+      files: [string][];
+      probes: [string, string][];
+    };
+    const probed = stamp.probes.map(([path]) => path);
+    assert.ok(probed.includes(rig.path('in/a.txt')), 'a match is probed');
+    const checked = stamp.files.map(([path]) =>
+      path.startsWith('/') ? path : rig.path(path),
+    );
+    assert.deepEqual(
+      checked.filter((path) => probed.includes(path)),
+      [],
+    );
+    assert.ok(checked.includes(rig.path('out/a.up')), 'an output is checked');
+
     // The run is recorded as the full path would record it.
     const db = new Database(rig.path('.neuromake/state.db'), {readonly: true});
     try {
