@@ -38,16 +38,24 @@ function fromStamp(result: RunResult): boolean {
   return plans.length === 1 && plans[0]?.['fromStamp'] === true;
 }
 
-/** The fan-out, run, settled and run again, so a valid stamp is on disk. */
-async function stamped(rig: WorkspaceRig): Promise<void> {
-  fanOut(rig);
-  const first = await rig.run('run', '-j', '2');
+/**
+ * The workspace's pipeline run with `args`, settled and run again, so a
+ * valid stamp is on disk.
+ */
+async function stamp(rig: WorkspaceRig, ...args: string[]): Promise<void> {
+  const first = await rig.run('run', ...args);
   assert.equal(first.code, 0, show(first));
   settle(rig);
-  const second = await rig.run('run', '-j', '2', '--json');
+  const second = await rig.run('run', ...args, '--json');
   assert.equal(second.code, 0, show(second));
   assert.equal(fromStamp(second), false, 'the settling run plans in full');
   assert.ok(rig.exists('.neuromake/fresh.json'), 'a stamp was written');
+}
+
+/** The fan-out, stamped. */
+async function stamped(rig: WorkspaceRig): Promise<void> {
+  fanOut(rig);
+  await stamp(rig, '-j', '2');
 }
 
 function allFresh(result: RunResult, jobs: number): void {
@@ -204,9 +212,7 @@ void describe('the no-op stamp', {concurrency: FILE_CONCURRENCY}, () => {
           'pipeline.yaml',
           `params: {unused: '0'}\n${rig.read('pipeline.yaml')}`,
         );
-        assert.equal((await rig.run('run')).code, 0);
-        settle(rig);
-        assert.equal((await rig.run('run')).code, 0);
+        await stamp(rig);
       } else {
         await stamped(rig);
       }
@@ -240,9 +246,7 @@ void describe('the no-op stamp', {concurrency: FILE_CONCURRENCY}, () => {
       '    outputs: {out: out/one.txt}',
       '    shell: "sh tools/fake.sh one {outputs.out} tools/helper"',
     );
-    assert.equal((await rig.run('run')).code, 0);
-    settle(rig);
-    assert.equal((await rig.run('run')).code, 0);
+    await stamp(rig);
     assert.ok(fromStamp(await rig.run('run', '--json')));
 
     chmodSync(rig.path('tools/helper'), 0o755);
@@ -262,9 +266,7 @@ void describe('the no-op stamp', {concurrency: FILE_CONCURRENCY}, () => {
       '    shell: "sh tools/fake.sh flavoured {outputs.out}"',
     );
     rig.env['NM_FLAVOUR'] = 'mint';
-    assert.equal((await rig.run('run')).code, 0);
-    settle(rig);
-    assert.equal((await rig.run('run')).code, 0);
+    await stamp(rig);
     assert.ok(fromStamp(await rig.run('run', '--json')));
 
     rig.env['NM_FLAVOUR'] = 'lime';
@@ -282,9 +284,7 @@ void describe('the no-op stamp', {concurrency: FILE_CONCURRENCY}, () => {
       '    resources: {cpus: 2}',
       '    shell: "sh tools/fake.sh wide {outputs.out}"',
     );
-    assert.equal((await rig.run('run', '-j', '2')).code, 0);
-    settle(rig);
-    assert.equal((await rig.run('run', '-j', '2')).code, 0);
+    await stamp(rig, '-j', '2');
     assert.ok(fromStamp(await rig.run('run', '-j', '2', '--json')));
 
     const narrow = await rig.run('run', '-j', '1');
