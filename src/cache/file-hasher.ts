@@ -58,25 +58,15 @@ export class FileHasher {
    * not, the file is stat'ed now.
    */
   remember(path: string, hash: Sha256Hex, stamp?: FileStamp): void {
-    if (stamp !== undefined) {
-      this.#store.putFile(path, {...stampOf(stamp), hash});
-      return;
-    }
-    const stats = this.#stat(path);
-    if (stats === undefined) return;
-    this.#store.putFile(path, {...stampOf(stats), hash});
+    const known = stamp ?? this.#stat(path);
+    if (known === undefined) return;
+    this.#store.putFile(path, {...stampOf(known), hash});
   }
 
   async #rehash(path: string, stamp: FileStamp): Promise<FileHash> {
     try {
       const hash = await sha256File(resolve(this.#workspace, path));
-
-      // Note we must re-stat: a file edited while we read it would otherwise
-      // be memoized under the old stamp with a hash of mixed content.
-      const after = this.#stat(path);
-      if (after !== undefined && sameStamp(stampOf(after), stamp)) {
-        this.#store.putFile(path, {...stamp, hash});
-      }
+      this.#memoIfUnchanged(path, stamp, hash);
       return {ok: true, hash, size: stamp.size};
     } catch {
       return {ok: false, reason: 'missing'};
@@ -94,12 +84,20 @@ export class FileHasher {
       return {ok: false, reason: 'missing'};
     }
     const hash = sha256(bytes);
-    // As in #rehash: remembered only if the file did not change meanwhile.
+    this.#memoIfUnchanged(path, stamp, hash);
+    return {ok: true, hash, size: bytes.length};
+  }
+
+  /**
+   * Memoizes a hash just read under the stamp from before the read. Note
+   * we must re-stat: a file edited while we read it would otherwise be
+   * memoized under the old stamp with a hash of mixed content.
+   */
+  #memoIfUnchanged(path: string, stamp: FileStamp, hash: Sha256Hex): void {
     const after = this.#stat(path);
     if (after !== undefined && sameStamp(stampOf(after), stamp)) {
       this.#store.putFile(path, {...stamp, hash});
     }
-    return {ok: true, hash, size: bytes.length};
   }
 
   #stat(path: string): Stats | undefined {
