@@ -226,7 +226,7 @@ class JobRun {
       case 'restore':
         this.#reasons.set(job, verdict.reasons.map(describeReason));
         return this.#restore(job, verdict.key, verdict.entry.outputs);
-      case 'run':
+      case 'run': {
         if (this.#context.failedKeys?.get(job.id) === verdict.key.hash) {
           this.#fail(
             job,
@@ -236,15 +236,17 @@ class JobRun {
           );
           return undefined;
         }
-        this.#reasons.set(job, verdict.reasons.map(describeReason));
+        const reasons = verdict.reasons.map(describeReason);
+        this.#reasons.set(job, reasons);
         this.#context.logger.log({
           type: 'info',
-          message: `${job.id} runs because ${this.#reasons.get(job)?.join('; ') ?? ''}`,
+          message: `${job.id} runs because ${reasons.join('; ')}`,
           job: job.id,
           verbose: true,
         });
         this.#queue.push({job, key: verdict.key});
         return undefined;
+      }
       case 'input-missing':
         this.#fail(
           job,
