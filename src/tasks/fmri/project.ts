@@ -1,7 +1,8 @@
 import {writeFile} from 'node:fs/promises';
 
 import {loadPreparedAtlas} from '../../fmri/prepared-atlas.js';
-import {framesOf, projectRun} from '../../fmri/projection.js';
+import {frameCount} from '../../fmri/grid.js';
+import {projectRun} from '../../fmri/projection.js';
 import {readConfounds} from '../../fmri/confounds.js';
 import {
   cleanSeries,
@@ -142,7 +143,7 @@ const project: TaskDefinition = {
     }
     // Everything that can be wrong with the cleaning is checked before the
     // projection, the expensive part: the TR, the cutoff, the confounds.
-    const frames = framesOf(header);
+    const frames = frameCount(header.shape);
     const cleanHighPass =
       highPass > 0
         ? {hz: highPass, trSeconds: trFor(tr, bold), filter}
