@@ -29,6 +29,7 @@ import {
   adaptRow,
   headsTensors,
   initHeads,
+  RATINGS,
   tensorShapes,
   TENSOR_NAMES,
   type HeadsModel,
@@ -411,7 +412,7 @@ function readableJson(value: unknown): string {
  * common among `train`'s; null when either has no rating.
  */
 function majorityAccuracy(train: FmriSet, test: FmriSet): number | null {
-  const counts = [0, 0, 0, 0];
+  const counts = new Array<number>(RATINGS).fill(0);
   for (const r of train.ratings ?? []) if (r >= 0) counts[r]!++;
   const top = counts.indexOf(Math.max(...counts));
   const rated = [...(test.ratings ?? [])].filter((r) => r >= 0);

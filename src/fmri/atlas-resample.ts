@@ -1,6 +1,6 @@
 import {headerAffine} from '../io/nifti-affine.js';
 import {readNifti, readNiftiFrames, readNiftiHeader} from '../io/nifti-read.js';
-import {spatialDims, type Grid} from './grid.js';
+import {frameCount, spatialDims, type Grid} from './grid.js';
 import {SparseMapsBuilder, type SparseMaps} from './sparse-maps.js';
 import {applyStencil, nearestIndex, trilinearStencil} from './trilinear.js';
 
@@ -38,7 +38,7 @@ export async function resampleAtlas(
   const stencil = trilinearStencil(source, target, voxels);
   const builder = new SparseMapsBuilder(voxels.length);
   const values = new Float64Array(voxels.length);
-  const total = header.shape.slice(3).reduce((a, b) => a * b, 1);
+  const total = frameCount(header.shape);
   const {sclSlope: m, sclInter: b} = header;
   await readNiftiFrames(
     file,

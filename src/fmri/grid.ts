@@ -18,6 +18,11 @@ export function spatialDims(
   return [shape[0] ?? 1, shape[1] ?? 1, shape[2] ?? 1];
 }
 
+/** Volumes in an image shape: the product of the dims after the third. */
+export function frameCount(shape: readonly number[]): number {
+  return shape.slice(3).reduce((a, b) => a * b, 1);
+}
+
 /** Whether two grids have the same dims and (to 1e-4 mm) the same affine. */
 export function sameGrid(a: Grid, b: Grid): boolean {
   return (

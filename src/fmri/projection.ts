@@ -2,7 +2,7 @@ import {headerAffine} from '../io/nifti-affine.js';
 import type {NiftiHeader} from '../io/nifti-header.js';
 import {readNiftiFrames} from '../io/nifti-read.js';
 import {FormatError} from '../io/format-error.js';
-import {sameGrid, spatialDims} from './grid.js';
+import {frameCount, sameGrid, spatialDims} from './grid.js';
 import {ortMatmul} from './ort-matmul.js';
 import type {PreparedAtlas} from './prepared-atlas.js';
 
@@ -11,11 +11,6 @@ export interface ParcelSeries {
   readonly frames: number;
   readonly parcels: number;
   readonly data: Float64Array;
-}
-
-/** Volumes in a run: the product of the dimensions after the third. */
-export function framesOf(header: NiftiHeader): number {
-  return header.shape.slice(3).reduce((a, b) => a * b, 1);
 }
 
 /**
@@ -44,7 +39,7 @@ export async function projectRun(
     );
   }
   const k = atlas.maps.maps;
-  const frames = framesOf(header);
+  const frames = frameCount(header.shape);
   const acc = new MapProducts(atlas, frames, header.sclSlope, header.sclInter);
   await readNiftiFrames(
     file,

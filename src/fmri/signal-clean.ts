@@ -68,7 +68,19 @@ export interface CleanOptions {
 }
 
 /** The order of nilearn's Butterworth filter (signal.butterworth). */
-export const BUTTERWORTH_ORDER = 5;
+const BUTTERWORTH_ORDER = 5;
+
+type HighPass = NonNullable<CleanOptions['highPass']>;
+
+/** The Nyquist frequency of a run sampled every `trSeconds`, in Hz. */
+function nyquistHz(highPass: HighPass): number {
+  return 0.5 / highPass.trSeconds;
+}
+
+/** The Butterworth high-pass for a cutoff (a fraction of Nyquist to it). */
+function butterworthSections(highPass: HighPass) {
+  return highPassSections(BUTTERWORTH_ORDER, highPass.hz / nyquistHz(highPass));
+}
 
 /**
  * What is wrong with high-passing a run of `frames` so, or undefined: the
@@ -78,16 +90,14 @@ export const BUTTERWORTH_ORDER = 5;
  */
 export function highPassProblem(
   frames: number,
-  highPass: NonNullable<CleanOptions['highPass']>,
+  highPass: HighPass,
 ): string | undefined {
-  const nyquist = 0.5 / highPass.trSeconds;
+  const nyquist = nyquistHz(highPass);
   if (!(highPass.hz > 0 && highPass.hz < nyquist)) {
     return `the high-pass cutoff ${highPass.hz} Hz must be above 0 and below the Nyquist frequency, ${nyquist} Hz at TR ${highPass.trSeconds} s`;
   }
   if (highPass.filter === 'butterworth') {
-    const pad = padLength(
-      highPassSections(BUTTERWORTH_ORDER, highPass.hz / nyquist),
-    );
+    const pad = padLength(butterworthSections(highPass));
     if (frames <= pad) {
       return `the run has ${frames} frames; the Butterworth filter pads ${pad} at each end and needs more: use filter: cosine, or high_pass: 0`;
     }
@@ -128,10 +138,7 @@ export function cleanSeries(s: ParcelSeries, options: CleanOptions): void {
   }
 
   if (highPass?.filter === 'butterworth') {
-    const sections = highPassSections(
-      BUTTERWORTH_ORDER,
-      highPass.hz / (0.5 / highPass.trSeconds),
-    );
+    const sections = butterworthSections(highPass);
     const {frames: n, parcels: k, data} = s;
     const column = new Float64Array(n);
     for (let c = 0; c < k; c++) {

@@ -169,6 +169,25 @@ export function stringParam<T extends string>(
   return v as T;
 }
 
+/**
+ * A list param (default []) whose every item passes `isItem`; `items` names
+ * them in the error, e.g. "column names".
+ */
+export function listParam<T>(
+  context: TaskContext,
+  name: string,
+  isItem: (x: unknown) => x is T,
+  items: string,
+): T[] {
+  const v = context.params[name] ?? [];
+  if (!Array.isArray(v) || !v.every(isItem)) {
+    throw new TaskInputError(
+      `param "${name}" must be a list of ${items}, got ${JSON.stringify(v)}`,
+    );
+  }
+  return v;
+}
+
 /** An optional single-path input. */
 export function optionalInput(
   context: TaskContext,

@@ -279,6 +279,8 @@ void test('brain.score records the sampling and synthetic flag of its samples, r
     assert.equal(out.report['fmri_synthetic'], true);
     const info = out.report['model'] as Record<string, unknown>;
     assert.equal(info['model'], 'small');
+    // The sidecar's own name (synthetic-inputs writes "synthetic") is kept.
+    assert.equal(info['sidecar_model'], 'synthetic');
     assert.equal(
       info['sidecar_model'],
       (plain.report['model'] as Record<string, unknown>)['model'],

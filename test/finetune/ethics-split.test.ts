@@ -6,7 +6,7 @@ import heads from '../../src/tasks/model/heads.js';
 import {runStandalone} from '../../src/tasks/fmri/standalone.js';
 import {withTempDir} from '../io/helpers.js';
 import {csvLabels, readWeights, referenceAccuracy} from './heads-reference.js';
-import {writeHeadsFiles} from './synthetic.js';
+import {type HeadsFiles, writeHeadsFiles} from './synthetic.js';
 
 const SMALL = {epochs_ethics: 4, epochs_fmri: 4, lr: 0.01, order: 'joint'};
 
@@ -35,17 +35,22 @@ interface Metrics {
   };
 }
 
-const read = async (file: string) =>
-  JSON.parse(await readFile(file, 'utf8')) as Metrics;
+/** Runs model.heads with SMALL and `params`, and reads its metrics. */
+async function runHeads(
+  files: HeadsFiles,
+  params: Record<string, unknown> = {},
+  inputs = files.inputs,
+): Promise<Metrics> {
+  await runStandalone(heads, inputs, files.outputs, {...SMALL, ...params});
+  return JSON.parse(
+    await readFile(files.outputs['metrics']!, 'utf8'),
+  ) as Metrics;
+}
 
 void test('ETHICS: train and test rows of cm_test never overlap, and are the rows evaluated', async () => {
   await withTempDir(async (dir) => {
     const files = await writeHeadsFiles(dir);
-    await runStandalone(heads, files.inputs, files.outputs, {
-      ...SMALL,
-      seed: '1',
-    });
-    const m = await read(files.outputs['metrics']!);
+    const m = await runHeads(files, {seed: '1'});
     const {train, test: held, hard_test: hard} = m.ethics.split;
     assert.ok(Array.isArray(train.rows) && Array.isArray(held.rows));
     const trainRows = train.rows;
@@ -98,14 +103,8 @@ void test('ETHICS: train and test rows of cm_test never overlap, and are the row
 void test('ETHICS: the split is fixed across training seeds unless split_seed changes', async () => {
   await withTempDir(async (dir) => {
     const files = await writeHeadsFiles(dir);
-    const heldOut = async (params: Record<string, unknown>) => {
-      await runStandalone(heads, files.inputs, files.outputs, {
-        ...SMALL,
-        ...params,
-      });
-      const m = await read(files.outputs['metrics']!);
-      return m.ethics.split.test.rows;
-    };
+    const heldOut = async (params: Record<string, unknown>) =>
+      (await runHeads(files, params)).ethics.split.test.rows;
     const a = await heldOut({seed: '1'});
     assert.deepEqual(await heldOut({seed: '2'}), a);
     assert.notDeepEqual(await heldOut({seed: '1', split_seed: '9'}), a);
@@ -115,17 +114,15 @@ void test('ETHICS: the split is fixed across training seeds unless split_seed ch
 void test('ETHICS: a separate training file is used whole, and said so', async () => {
   await withTempDir(async (dir) => {
     const files = await writeHeadsFiles(dir);
-    await runStandalone(
-      heads,
+    const m = await runHeads(
+      files,
+      {seed: '1'},
       {
         ...files.inputs,
         ethics_train: files.inputs['ethics_hard']!,
         ethics_train_labels: files.inputs['ethics_hard_labels']!,
       },
-      files.outputs,
-      {...SMALL, seed: '1'},
     );
-    const m = await read(files.outputs['metrics']!);
     assert.deepEqual(m.ethics.split.train, {
       file: 'cm_test_hard.csv',
       n: 100,
@@ -143,19 +140,12 @@ void test('ETHICS: a separate training file is used whole, and said so', async (
 void test('sampling comes from the fMRI rows; a contradicting label or mixed rows are errors', async () => {
   await withTempDir(async (dir) => {
     const files = await writeHeadsFiles(dir);
-    await runStandalone(heads, files.inputs, files.outputs, {
-      ...SMALL,
-      sampling: 'LAST',
-    });
-    const m = await read(files.outputs['metrics']!);
+    const m = await runHeads(files, {sampling: 'LAST'});
     assert.equal(m.sampling, 'LAST');
     assert.equal(m.sampling_source, 'rows');
     assert.equal(m.fmri_synthetic, false);
     await assert.rejects(
-      runStandalone(heads, files.inputs, files.outputs, {
-        ...SMALL,
-        sampling: 'AVG',
-      }),
+      runHeads(files, {sampling: 'AVG'}),
       /param "sampling" is "AVG" but the fMRI rows were sampled by LAST/,
     );
     // Validation rows of another method: a dataset gathered across methods.
@@ -166,7 +156,7 @@ void test('sampling comes from the fMRI rows; a contradicting label or mixed row
       text.replace('"method":"LAST"', '"method":"AVG","synthetic":true'),
     );
     await assert.rejects(
-      runStandalone(heads, files.inputs, files.outputs, SMALL),
+      runHeads(files),
       /the fMRI rows mix sampling methods \(train\.jsonl: LAST; validation\.jsonl: AVG, LAST\)/,
     );
     await writeFile(
@@ -180,11 +170,7 @@ void test('sampling comes from the fMRI rows; a contradicting label or mixed row
         '',
       ),
     );
-    await runStandalone(heads, files.inputs, files.outputs, {
-      ...SMALL,
-      sampling: 'MIDDLE',
-    });
-    const labelled = await read(files.outputs['metrics']!);
+    const labelled = await runHeads(files, {sampling: 'MIDDLE'});
     assert.equal(labelled.sampling, 'MIDDLE');
     assert.equal(labelled.sampling_source, 'param');
     assert.equal(labelled.fmri_synthetic, true);

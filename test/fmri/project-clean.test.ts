@@ -136,6 +136,15 @@ void test('fmri.project names what is wrong with its confounds and cutoff', asyn
         project,
         {...inputs, confounds: o('confounds.tsv')},
         outputs,
+        {confound_columns: ['csf', 3]},
+      ),
+      /param "confound_columns" must be a list of column names, got \["csf",3\]/,
+    );
+    await assert.rejects(
+      runStandalone(
+        project,
+        {...inputs, confounds: o('confounds.tsv')},
+        outputs,
         {confound_columns: ['trans_x_derivative1']},
       ),
       /confounds\.tsv: column "trans_x_derivative1", data row 1: "n\/a"/,

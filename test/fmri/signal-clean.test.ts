@@ -10,7 +10,11 @@ import {
   regressOut,
 } from '../../src/fmri/confounds.js';
 import type {ParcelSeries} from '../../src/fmri/projection.js';
-import {cleanSeries, type CleanOptions} from '../../src/fmri/signal-clean.js';
+import {
+  cleanSeries,
+  type CleanOptions,
+  type HighPassFilter,
+} from '../../src/fmri/signal-clean.js';
 import {writeNpy} from '../../src/io/npy.js';
 import {Random} from '../../src/tasks/synth/random.js';
 import {python, pythonSkipReason, withTempDir} from '../io/helpers.js';
@@ -102,13 +106,10 @@ print(json.dumps(x.ravel().tolist()))
 async function compareWithNilearn(
   s: ParcelSeries,
   options: CleanOptions,
-  confounds?: Float64Array[],
 ): Promise<number> {
   const ours: ParcelSeries = {...s, data: Float64Array.from(s.data)};
-  cleanSeries(ours, {
-    ...options,
-    ...(confounds === undefined ? {} : {confounds}),
-  });
+  cleanSeries(ours, options);
+  const {confounds} = options;
   return withTempDir(async (dir) => {
     await writeNpy(join(dir, 'x.npy'), s.data, [s.frames, s.parcels]);
     const args = [
@@ -204,46 +205,32 @@ void test('cleanSeries agrees with nilearn signal.clean written in numpy, for ea
   );
   // A constant and a duplicate column: nilearn drops both.
   confounds.push(new Float64Array(FRAMES).fill(4), confounds[0]!.slice());
-  const cases: [string, CleanOptions, Float64Array[] | undefined][] = [
-    [
-      'butterworth',
-      {
-        detrend: true,
-        highPass: {hz: 0.008, trSeconds: TR, filter: 'butterworth'},
-        standardize: 'zscore',
-      },
-      undefined,
-    ],
-    [
-      'cosine',
-      {
-        detrend: true,
-        highPass: {hz: 0.008, trSeconds: TR, filter: 'cosine'},
-        standardize: 'zscore',
-      },
-      undefined,
-    ],
-    [
-      'butterworth + confounds',
-      {
-        detrend: true,
-        highPass: {hz: 0.01, trSeconds: TR, filter: 'butterworth'},
-        standardize: 'zscore',
-      },
-      confounds,
-    ],
+  /** Detrend, z-score and a high-pass at `hz`, unless `more` says else. */
+  const clean = (
+    hz: number,
+    filter: HighPassFilter,
+    more: Partial<CleanOptions> = {},
+  ): CleanOptions => ({
+    detrend: true,
+    highPass: {hz, trSeconds: TR, filter},
+    standardize: 'zscore',
+    ...more,
+  });
+  const cases: [string, CleanOptions][] = [
+    ['butterworth', clean(0.008, 'butterworth')],
+    ['cosine', clean(0.008, 'cosine')],
+    ['butterworth + confounds', clean(0.01, 'butterworth', {confounds})],
     [
       'cosine + confounds, no detrend or z-score',
-      {
+      clean(0.02, 'cosine', {
+        confounds,
         detrend: false,
-        highPass: {hz: 0.02, trSeconds: TR, filter: 'cosine'},
         standardize: 'none',
-      },
-      confounds,
+      }),
     ],
   ];
-  for (const [name, options, conf] of cases) {
-    const worst = await compareWithNilearn(s, options, conf);
+  for (const [name, options] of cases) {
+    const worst = await compareWithNilearn(s, options);
     assert.ok(worst < 1e-8, `${name}: max difference ${worst}`);
   }
 });

@@ -2,31 +2,29 @@ import {writeFile} from 'node:fs/promises';
 
 import {
   listInput,
+  listParam,
   numberParam,
   optionalInput,
   outputPath,
   singleInput,
   stringParam,
+  type TaskContext,
   type TaskDefinition,
   TaskInputError,
 } from '../task.js';
 import {METRIC_PARAM, METRICS, SCORES, type Metric} from './params.js';
 
 /** A list param of numbers and/or strings. */
-function listParam(
-  params: Readonly<Record<string, unknown>>,
+function namesOrNumbers(
+  context: TaskContext,
   name: string,
 ): (string | number)[] {
-  const v = params[name] ?? [];
-  if (
-    !Array.isArray(v) ||
-    !v.every((x) => typeof x === 'string' || typeof x === 'number')
-  ) {
-    throw new TaskInputError(
-      `param "${name}" must be a list of names or numbers, got ${JSON.stringify(v)}`,
-    );
-  }
-  return v;
+  return listParam(
+    context,
+    name,
+    (x): x is string | number => typeof x === 'string' || typeof x === 'number',
+    'names or numbers',
+  );
 }
 
 /**
@@ -137,7 +135,7 @@ const score: TaskDefinition = {
     const {writeNpy} = await import('../../io/npy.js');
 
     const metric = stringParam<Metric>(context, 'metric', 'both', METRICS);
-    const alphas = listParam(context.params, 'alphas');
+    const alphas = namesOrNumbers(context, 'alphas');
     if (
       !alphas.every((a) => typeof a === 'number' && a > 0) ||
       !alphas.length
@@ -155,7 +153,7 @@ const score: TaskDefinition = {
     const metadata = listInput(context, 'metadata');
 
     const acts = await readActivations(actFile, sidecar);
-    const layerIdx = pickLayers(acts, listParam(context.params, 'layers'));
+    const layerIdx = pickLayers(acts, namesOrNumbers(context, 'layers'));
     const aligned = await alignTrials(acts, samples, metadata);
     // Trials of two sampling methods would be averaged as if they were
     // repeated presentations: a gather across a sampling matrix.
@@ -178,7 +176,7 @@ const score: TaskDefinition = {
       context.log(`${aligned.averaged} repeated presentations averaged`);
     }
     const labelsFile = optionalInput(context, 'labels');
-    const roi = listParam(context.params, 'roi');
+    const roi = namesOrNumbers(context, 'roi');
     const keep = selectParcels(
       roi,
       aligned.parcels,

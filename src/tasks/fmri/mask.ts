@@ -1,7 +1,13 @@
 import {writeFile} from 'node:fs/promises';
 
 import {computeEpiMask} from '../../fmri/epi-mask.js';
-import {sameGrid, spatialDims, voxelCount, type Grid} from '../../fmri/grid.js';
+import {
+  frameCount,
+  sameGrid,
+  spatialDims,
+  voxelCount,
+  type Grid,
+} from '../../fmri/grid.js';
 import {TemporalMean} from '../../fmri/temporal-mean.js';
 import {FormatError} from '../../io/format-error.js';
 import {headerAffine} from '../../io/nifti-affine.js';
@@ -90,7 +96,7 @@ const mask: TaskDefinition = {
         header.sclSlope,
         header.sclInter,
       );
-      const frames = header.shape.slice(3).reduce((a, b) => a * b, 1);
+      const frames = frameCount(header.shape);
       await readNiftiFrames(
         bold,
         (frame, t) => {

@@ -1,7 +1,8 @@
 import {writeFile} from 'node:fs/promises';
 
 import {loadPreparedAtlas} from '../../fmri/prepared-atlas.js';
-import {framesOf, projectRun} from '../../fmri/projection.js';
+import {frameCount} from '../../fmri/grid.js';
+import {projectRun} from '../../fmri/projection.js';
 import {readConfounds} from '../../fmri/confounds.js';
 import {
   cleanSeries,
@@ -14,13 +15,13 @@ import {readNiftiHeader} from '../../io/nifti-read.js';
 import {resolveTr} from '../../io/nifti-time.js';
 import {
   booleanParam,
+  listParam,
   optionalInput,
   outputPath,
   singleInput,
   numberParam,
   stringParam,
   TaskInputError,
-  type TaskContext,
   type TaskDefinition,
 } from '../task.js';
 
@@ -35,17 +36,6 @@ function trFor(tr: {readonly seconds: number} | undefined, bold: string) {
     );
   }
   return tr.seconds;
-}
-
-/** The names in `confound_columns`. */
-function columnNames(context: TaskContext): string[] {
-  const v = context.params['confound_columns'] ?? [];
-  if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) {
-    throw new TaskInputError(
-      `param "confound_columns" must be a list of column names, got ${JSON.stringify(v)}`,
-    );
-  }
-  return v;
 }
 
 /** Projects one run onto a prepared atlas: parcel series [T, K]. */
@@ -122,7 +112,12 @@ const project: TaskDefinition = {
       FILTERS,
     );
     const confoundsFile = optionalInput(context, 'confounds');
-    const names = columnNames(context);
+    const names = listParam(
+      context,
+      'confound_columns',
+      (x): x is string => typeof x === 'string',
+      'column names',
+    );
     if (confoundsFile !== undefined && names.length === 0) {
       throw new TaskInputError(
         `input "confounds" is given but param "confound_columns" names no column: list the columns to regress out`,
@@ -148,7 +143,7 @@ const project: TaskDefinition = {
     }
     // Everything that can be wrong with the cleaning is checked before the
     // projection, the expensive part: the TR, the cutoff, the confounds.
-    const frames = framesOf(header);
+    const frames = frameCount(header.shape);
     const cleanHighPass =
       highPass > 0
         ? {hz: highPass, trSeconds: trFor(tr, bold), filter}
