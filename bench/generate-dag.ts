@@ -223,7 +223,10 @@ export function inputText(i: number): string {
   return `input ${i}\n`;
 }
 
-/** The output of chain i's step k, relative to the workspace. */
+/**
+ * The output of chain i's step k (k = 0: its input), relative to the
+ * workspace.
+ */
 export function outputOf(k: number, i: number): string {
   return fileOf(k, i);
 }
