@@ -36,7 +36,7 @@ export interface PeerView {
   readonly otherScaled: boolean;
 }
 
-export function view(peer: PeerResult, jobs: number): PeerView {
+function view(peer: PeerResult, jobs: number): PeerView {
   return {
     plan: scale(peer.plan, peer.jobs, jobs),
     run: scale(peer.run, peer.run.jobs, jobs),

@@ -272,7 +272,7 @@ type MakeKind = 'make' | 'make-pattern';
 const MAKE_NOTES: Readonly<Record<MakeKind, string>> = {
   make: 'one explicit rule per job, built-in rules off: the fastest Makefile for this DAG',
   'make-pattern':
-    "one pattern rule per step, built-in rules on: the Makefile one usually writes (its no-op is the issue's 0.25 s)",
+    "one pattern rule per step, built-in rules on: the Makefile one usually writes, the kind the issue's 0.25 s no-op figure is for",
 };
 
 async function benchMake(

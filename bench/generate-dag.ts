@@ -108,14 +108,15 @@ function makefile(shape: DagShape): string {
 /**
  * A Makefile as one usually writes this chain: one pattern rule per step,
  * GNU make's built-in rules left on. make then considers its implicit rules
- * for every file it meets, which is what a no-op mostly costs it (0.2 s
- * here, against 0.03 s for {@link makefile}); the issue's own figure for
- * make's no-op (0.25 s) matches this kind of Makefile. `.SECONDARY:` keeps
+ * for every file it meets, which is what a no-op mostly costs it (0.18 s
+ * at 1,000 × 10, against 0.02 s for {@link makefile}:
+ * bench/results/engine-dag.json); the issue's own figure for make's no-op
+ * (0.25 s) matches this kind of Makefile. `.SECONDARY:` keeps
  * the chain's intermediate files, which make would otherwise delete at the
  * end, so that it does the same work and leaves the same files as the
  * other tools.
  */
-export function patternMakefile(shape: DagShape): string {
+function patternMakefile(shape: DagShape): string {
   const finals: string[] = [];
   for (let i = 0; i < shape.fanOut; i++) finals.push(fileOf(shape.depth, i));
   const lines = [
@@ -223,7 +224,10 @@ export function inputText(i: number): string {
   return `input ${i}\n`;
 }
 
-/** The output of chain i's step k, relative to the workspace. */
+/**
+ * The output of chain i's step k (k = 0: its input), relative to the
+ * workspace.
+ */
 export function outputOf(k: number, i: number): string {
   return fileOf(k, i);
 }

@@ -18,7 +18,12 @@ import path from 'node:path';
 import {parseArgs} from 'node:util';
 
 import {LauncherPool, type LaunchEnd} from '../src/execution/launcher.js';
-import {jobCount, positiveInt, writeWorkspace} from './generate-dag.js';
+import {
+  jobCount,
+  outputOf,
+  positiveInt,
+  writeWorkspace,
+} from './generate-dag.js';
 import {childrenCpuMs} from './peers.js';
 
 /** What this script prints, as JSON. */
@@ -59,9 +64,8 @@ const pool = new LauncherPool(process.env);
 function* commands(): Generator<[string, number]> {
   let n = 0;
   for (let k = 1; k <= shape.depth; k++) {
-    const from = k === 1 ? 'in' : `out/s${k - 1}`;
     for (let i = 0; i < shape.fanOut; i++) {
-      yield [`cp ${from}/f${i}.txt out/s${k}/f${i}.txt`, n++];
+      yield [`cp ${outputOf(k - 1, i)} ${outputOf(k, i)}`, n++];
     }
   }
 }

@@ -4,10 +4,9 @@
  * (brain-score.js, encode-throughput.js, fmri-*.js, watch-latency.js, …),
  * whether compiled beside this file (dist/bench/) or written as plain
  * JavaScript in bench/.
- * Left out: helper modules (this file, generate-dag, peers, pool-dispatch,
- * launch-floor, noop-worker, engine-dag-results/-report, and *-common,
- * *-util(s), *-helper(s)), and the parts of a group that has an aggregate script (with fmri-all.js present,
- * fmri-mask.js etc. run only through it).
+ * Left out: helper modules ({@link HELPERS}, and *-common, *-util(s),
+ * *-helper(s)), and the parts of a group that has an aggregate script
+ * (with fmri-all.js present, fmri-mask.js etc. run only through it).
  * Exits non-zero when any script fails.
  *
  *   node dist/bench/run-all.js [--list] [--only NAME]… [-- ARGS…]
