@@ -208,6 +208,7 @@ void describe('crash safety', {concurrency: FILE_CONCURRENCY}, () => {
     await running.done;
     const done = inPlace();
     assert.ok(done.length < ns.length, 'the run was still going');
+    assert.ok(done.length >= 6, 'the outputs waited for are still there');
 
     const rerun = await rig.run('run', '-j', '2', '--json');
     assert.equal(rerun.code, 0, show(rerun));
