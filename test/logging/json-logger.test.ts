@@ -2,6 +2,7 @@
    describe() and it() itself; the promises they return need no handling. */
 import assert from 'node:assert/strict';
 import {describe, it} from 'node:test';
+import {setImmediate as nextTurn} from 'node:timers/promises';
 
 import type {EngineEvent} from '../../src/logging/events.js';
 import {JsonLogger} from '../../src/logging/json-logger.js';
@@ -58,8 +59,9 @@ describe('JsonLogger', () => {
       now: () => new Date('2024-05-01T12:00:00.000Z'),
     });
     for (const e of events) logger.log(e);
+    assert.equal(out.chunks.length, 0, 'written together, not one by one');
     logger.close();
-    assert.equal(out.chunks.length, events.length);
+    assert.equal(out.chunks.length, 1);
     const text = out.chunks.join('');
     assert.ok(text.endsWith('\n'));
     const lines = text.slice(0, -1).split('\n');
@@ -86,8 +88,24 @@ describe('JsonLogger', () => {
     logger.close();
     logger.log({type: 'info', message: 'late'});
     assert.equal(out.chunks.length, 1);
+    assert.equal(out.chunks[0]!.split('\n').length, 2, 'one line only');
     const parsed = JSON.parse(out.chunks[0]!) as Record<string, unknown>;
     assert.ok(!('log' in parsed));
     assert.ok(!Number.isNaN(Date.parse(String(parsed.time))));
+  });
+
+  it('writes the lines of one turn on the next turn, without waiting for close', async () => {
+    const out = sink();
+    const logger = new JsonLogger({stdout: out});
+    logger.log({type: 'info', message: 'one'});
+    logger.log({type: 'info', message: 'two'});
+    await nextTurn();
+    assert.equal(out.chunks.length, 1);
+    assert.equal(out.chunks[0]!.trim().split('\n').length, 2);
+    logger.log({type: 'info', message: 'three'});
+    await nextTurn();
+    assert.equal(out.chunks.length, 2);
+    logger.close();
+    assert.equal(out.chunks.length, 2, 'nothing left to write');
   });
 });
