@@ -67,6 +67,7 @@ export async function collectGarbage(
       }
     }
   })();
+  store.cacheRowsDeleted();
 
   const liveBlobs = new Set<string>(kept.flatMap(sizeOf).map((o) => o.hash));
   let blobsRemoved = 0;

@@ -65,12 +65,20 @@ export class StateStore {
   readonly #jobs = new Map<string, JobRecord>();
   #pendingWrites: (() => void)[] = [];
   readonly #statements;
+  /** Cache entries this process recorded (some maybe not committed yet). */
+  readonly #recorded = new Map<Sha256Hex, CacheEntry>();
+  /** Whether the cache table was empty when opened: no query can hit. */
+  #cacheWasEmpty: boolean;
 
   private constructor(db: Database.Database) {
     this.#db = db;
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma('busy_timeout = 5000');
+    // Note: a run's commits touch pages all over the tables (keys are
+    // hashes); with SQLite's default 2 MiB page cache a 10,000-job store
+    // reads most of them back from disk for every commit.
+    db.pragma('cache_size = -65536');
     db.exec(SCHEMA);
 
     // Stores written before the timeline kept reasons gain the column.
@@ -100,6 +108,8 @@ export class StateStore {
         'INSERT INTO timeline (run, job, outcome, start_ms, end_ms, slot, reasons) VALUES (?, ?, ?, ?, ?, ?, ?)',
       ),
     };
+    this.#cacheWasEmpty =
+      db.prepare('SELECT 1 FROM cache LIMIT 1').get() === undefined;
     // Rows come as arrays (raw), one object fewer per row than named
     // columns: a no-op rerun of 10,000 jobs loads ~20,000 rows here.
     for (const row of db
@@ -154,6 +164,7 @@ export class StateStore {
   /** Records a job's success and makes its outputs restorable by key. */
   putJob(id: string, record: JobRecord): void {
     this.#jobs.set(id, record);
+    this.#recorded.set(record.key, {outputs: record.outputs, run: record.run});
     const outputs = JSON.stringify(record.outputs);
     this.#queue(() => {
       this.#statements.putJob.run(
@@ -170,6 +181,10 @@ export class StateStore {
 
   /** Looks up what a key produced before, in any job. */
   cacheEntry(key: Sha256Hex): CacheEntry | undefined {
+    const recorded = this.#recorded.get(key);
+    if (recorded !== undefined) return recorded;
+    // Note: a first run asks for every job's key; none can be there.
+    if (this.#cacheWasEmpty) return undefined;
     const row = this.#statements.getCache.get(key) as
       {outputs: string; run: number} | undefined;
     if (row === undefined) return undefined;
@@ -177,6 +192,15 @@ export class StateStore {
       outputs: JSON.parse(row.outputs) as Record<string, OutputRecord>,
       run: row.run,
     };
+  }
+
+  /**
+   * Forgets what this process knows of the cache table: call after
+   * deleting rows from it behind this object's back (gc).
+   */
+  cacheRowsDeleted(): void {
+    this.#recorded.clear();
+    this.#cacheWasEmpty = false;
   }
 
   /** Notes that a cache entry was used in `run`, for `gc --keep-runs`. */
