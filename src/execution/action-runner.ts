@@ -24,6 +24,28 @@ export interface ActionRequest {
    */
   readonly log: Writable;
   readonly signal: AbortSignal;
+  /**
+   * Queue this action behind the one running on `behind`: it begins the
+   * moment that one succeeds, and is not started at all (`not-started`)
+   * when that one fails, or when the runner cannot queue it after all.
+   */
+  readonly behind?: Lane | undefined;
+  /** Told the lane this action runs on, if one can be queued behind it. */
+  readonly onLane?: ((lane: Lane) => void) | undefined;
+  /** For an action queued `behind` another: it begins now. */
+  readonly begun?: (() => void) | undefined;
+}
+
+/**
+ * Where a running action runs, when the runner can queue the next action
+ * right behind it (a shell job launcher can): the next job then starts the
+ * moment this one ends, without a round trip through the engine.
+ */
+export interface Lane {
+  /** Whether an action can still be queued behind the running one. */
+  readonly open: boolean;
+  /** Drops the action queued behind, unless it has begun. */
+  cancelQueued(): void;
 }
 
 /**

@@ -13,6 +13,11 @@ export type JobFailure =
   | {readonly reason: 'task-error'; readonly message: string}
   | {readonly reason: 'input-missing'; readonly path: string}
   | {readonly reason: 'interrupted'}
+  /**
+   * It was queued behind another job (ActionRequest.behind) that did not
+   * succeed, or was taken back: it never started, and waits to run again.
+   */
+  | {readonly reason: 'not-started'}
   /** Watch mode: it failed with this very key before; edit to retry. */
   | {readonly reason: 'unchanged-since-failure'}
   /** The job's executor cannot run here (a Slurm step in watch mode). */
@@ -60,6 +65,8 @@ export function describeFailure(f: JobFailure): string {
       return `input ${f.path} disappeared before the job started`;
     case 'interrupted':
       return 'interrupted';
+    case 'not-started':
+      return 'not started (it was queued behind a job that did not succeed)';
     case 'unchanged-since-failure':
       return 'failed before with the same inputs, params and code; not retried until one of them changes';
     case 'executor-unavailable':

@@ -1,9 +1,10 @@
 /**
  * What the runner and a job launcher (launcher.ts) say to each other, and
  * the rules every launcher program follows (launcher-perl.ts,
- * launcher-python.ts). Protocol, one job at a time per launcher:
+ * launcher-python.ts). Protocol:
  *
- * - on start the launcher writes `R\n` (ready);
+ * - on start the launcher writes `R\n` (ready), or `R queue\n` when it
+ *   can take a job queued behind the running one (below);
  * - the runner writes `<byte length>\n<payload>`, the payload being
  *   NUL-separated fields: cwd, log path, `w` (truncate the log first: a
  *   previous run's may be there) or `a` (append), the header (text the
@@ -27,11 +28,18 @@
  *   `E - <signal number>\n` when the job ends. It may hold `S` back for
  *   a few milliseconds and, if the job ends by then, send `S` and `E` in
  *   one write: the runner wakes once for such a job, and an abort waits
- *   that long at most to learn which process group to stop.
+ *   that long at most to learn which process group to stop;
+ * - a launcher that said `R queue` also takes, while a job runs, one job
+ *   sent as `<byte length> q\n<payload>`: it starts that job as soon as
+ *   the running one exits with 0 (before writing that one's `E`), or,
+ *   when the running one failed (or could not start), answers `N\n`
+ *   (not started) instead. `C\n` cancels the queued job: `N\n` if it
+ *   had not started, nothing if it had (its `S` follows). `S`, `F` and
+ *   `N` are about the job not yet started, `E` about the running one.
  *
  * At end of input (the runner exited or closed it) the launcher exits; a
  * job still running is left alone, as a plain child would be, and the next
- * run stops it by its NEUROMAKE_RUN_TOKEN.
+ * run stops it by its NEUROMAKE_RUN_TOKEN; a queued one is not started.
  */
 
 /** How to start one kind of launcher. */

@@ -22,16 +22,20 @@ const QUICK_MS = 20;
  * job's directory itself (posix_spawn cannot), which is harmless: it runs
  * one job at a time.
  *
- * Where Linux and Python have pidfd_open (5.3 and 3.9), a job that ends
- * within {@link QUICK_MS} has its `S` sent with its `E`: most jobs of a
- * DAG of tiny commands then cost the runner one wake-up instead of two.
+ * Where Linux and Python have pidfd_open (5.3 and 3.9), the launcher
+ * waits for its job and its input at once, which lets it take a job
+ * queued behind the running one (`R queue`): the next job then starts the
+ * moment the running one exits, without waiting for the runner to hear of
+ * that and answer. A job that ends within {@link QUICK_MS} also has its
+ * `S` sent with its `E`: most jobs of a DAG of tiny commands cost the
+ * runner one wake-up instead of two.
  *
  * At start it checks that posix_spawn can start a new session and reports
  * a failed exec as an error (glibc 2.24 and later, musl, macOS): if not,
  * it exits, and the runner keeps the Perl launcher.
  */
 const SCRIPT = String.raw`
-import os, re, select, signal, sys
+import os, re, select, signal, sys, time
 def main():
     spawnp = os.posix_spawnp
     pidfd_open = getattr(os, 'pidfd_open', None)
@@ -50,12 +54,16 @@ def main():
     simple = re.compile(rb'\A${SIMPLE_COMMAND}\Z')
     blanks = re.compile(rb'[ \t]+')
     base = dict(os.environb)
-    read = sys.stdin.buffer
+    if pidfd_open is not None:
+        try:
+            os.close(pidfd_open(os.getpid()))
+        except OSError:
+            pidfd_open = None  # Python has it, the kernel (before 5.3) not.
     flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND
     def say(text):
         os.write(1, text)
     def error(what, e):
-        return b'F ' + what + b': ' + os.fsencode(e.strerror or str(e))
+        return b'F ' + what + b': ' + os.fsencode(e.strerror or str(e)) + b'\n'
     def open_log(log, mode):
         how = flags | (os.O_TRUNC if mode == b'w' else 0)
         try:
@@ -66,49 +74,24 @@ def main():
             if parent != b'':
                 os.makedirs(parent, exist_ok=True)
             return os.open(log, how, 0o666)
-    def ended_soon(pid):
-        # Whether the job ended within QUICK_MS: its pid then goes to the
-        # runner with its end, one write and one wake-up instead of two.
-        if pidfd_open is None:
-            return False
-        try:
-            fd = pidfd_open(pid)
-        except OSError:
-            return False
-        try:
-            poller = select.poll()
-            poller.register(fd, select.POLLIN)
-            return len(poller.poll(${QUICK_MS})) > 0
-        finally:
-            os.close(fd)
-    say(b'R\n')
-    while True:
-        line = read.readline()
-        if not line:
-            return
-        size = int(line)
-        buf = read.read(size)
-        if len(buf) < size:
-            return
-        cwd, log, mode, header, cmd, *pairs = buf.split(b'\0')
+    def start(payload):
+        # Starts one job: (pid, b'') or (None, its F line).
+        cwd, log, mode, header, cmd, *pairs = payload.split(b'\0')
         try:
             out = open_log(log, mode)
         except OSError as e:
-            say(error(b'open ' + log, e) + b'\n')
-            continue
+            return None, error(b'open ' + log, e)
         try:
             if header:
                 os.write(out, header)
         except OSError as e:
             os.close(out)
-            say(error(b'write ' + log, e) + b'\n')
-            continue
+            return None, error(b'write ' + log, e)
         try:
             os.chdir(cwd)
         except OSError as e:
             os.close(out)
-            say(error(b'chdir ' + cwd, e) + b'\n')
-            continue
+            return None, error(b'chdir ' + cwd, e)
         env = base.copy()
         for pair in pairs:
             name, _, value = pair.partition(b'=')
@@ -116,36 +99,165 @@ def main():
         actions = [(os.POSIX_SPAWN_DUP2, out, 1),
                    (os.POSIX_SPAWN_DUP2, out, 2),
                    (os.POSIX_SPAWN_OPEN, 0, b'/dev/null', os.O_RDONLY, 0)]
-        pid = None
         try:
             if simple.match(cmd):
                 words = blanks.split(cmd)
                 if words[0] not in shelly:
                     env[b'PWD'] = cwd
                     try:
-                        pid = spawnp(words[0], words, env,
-                                     file_actions=actions, setsid=True,
-                                     setsigdef=default)
+                        return spawnp(words[0], words, env,
+                                      file_actions=actions, setsid=True,
+                                      setsigdef=default), b''
                     except OSError:
                         pass
-            if pid is None:
-                pid = spawnp(b'sh', [b'sh', b'-c', cmd], env,
-                             file_actions=actions, setsid=True,
-                             setsigdef=default)
+            return spawnp(b'sh', [b'sh', b'-c', cmd], env,
+                          file_actions=actions, setsid=True,
+                          setsigdef=default), b''
         except OSError as e:
-            say(error(b'spawn sh', e) + b'\n')
-            continue
+            return None, error(b'spawn sh', e)
         finally:
             os.close(out)
-        started = b'S %d\n' % pid
-        if not ended_soon(pid):
-            say(started)
-            started = b''
+    def ending(pid):
+        # Reaps the job: its E line, and whether it exited with 0.
         status = os.waitpid(pid, 0)[1]
         if os.WIFSIGNALED(status):
-            say(started + b'E - %d\n' % os.WTERMSIG(status))
+            return b'E - %d\n' % os.WTERMSIG(status), False
+        code = os.WEXITSTATUS(status)
+        return b'E %d -\n' % code, code == 0
+    if pidfd_open is None:
+        # One job at a time, each waited for in turn.
+        say(b'R\n')
+        read = sys.stdin.buffer
+        while True:
+            line = read.readline()
+            if not line:
+                return
+            size = int(line.split()[0])
+            payload = read.read(size)
+            if len(payload) < size:
+                return
+            pid, failed = start(payload)
+            if pid is None:
+                say(failed)
+                continue
+            say(b'S %d\n' % pid)
+            say(ending(pid)[0])
+
+    # With pidfds the launcher waits for its job and its input at once:
+    # the runner may send the next job (flagged q) while one runs, and it
+    # starts the moment the running one exits with 0; C cancels it.
+    say(b'R queue\n')
+    os.set_blocking(0, False)
+    poller = select.poll()
+    unread = b''
+    waiting = []
+    running = None
+    held = b''
+    deadline = 0.0
+    last_ok = True
+    listening = False
+    def listen(yes):
+        nonlocal listening
+        if yes != listening:
+            if yes:
+                poller.register(0, select.POLLIN)
+            else:
+                poller.unregister(0)
+            listening = yes
+    def take_input():
+        # Reads what the runner sent; False at end of input.
+        nonlocal unread
+        while True:
+            try:
+                data = os.read(0, 65536)
+            except BlockingIOError:
+                break
+            if not data:
+                return False
+            unread += data
+        while True:
+            newline = unread.find(b'\n')
+            if newline < 0:
+                return True
+            head = unread[:newline]
+            if head == b'C':
+                unread = unread[newline + 1:]
+                if waiting:
+                    waiting.pop()
+                    say(b'N\n')
+                continue
+            size, _, flag = head.partition(b' ')
+            end = newline + 1 + int(size)
+            if len(unread) < end:
+                return True
+            waiting.append((flag == b'q', unread[newline + 1:end]))
+            unread = unread[end:]
+    def launch():
+        # Starts the next waiting job; returns what to say now.
+        nonlocal running, held, deadline, last_ok
+        queued, payload = waiting.pop(0)
+        if queued and not last_ok:
+            return b'N\n'
+        pid, failed = start(payload)
+        if pid is None:
+            last_ok = False
+            return failed
+        try:
+            fd = pidfd_open(pid)
+        except OSError:
+            # No pidfd for this one: wait for it alone.
+            say(b'S %d\n' % pid)
+            line, last_ok = ending(pid)
+            return line
+        poller.register(fd, select.POLLIN)
+        running = (pid, fd)
+        # The S line waits up to QUICK_MS: a job that ends by then has its
+        # pid sent with its end, one write and one wake-up instead of two.
+        held = b'S %d\n' % pid
+        deadline = time.monotonic() + ${QUICK_MS / 1000}
+        return b''
+    while True:
+        if running is None:
+            if waiting:
+                said = launch()
+                if said:
+                    say(said)
+                continue
+            # Idle: wait for input.
+            listen(True)
+            timeout = None
+        elif held:
+            # Note: input is not listened to while the job is young, so
+            # that the runner queueing the next job does not wake this
+            # process; it is read when the job ends.
+            listen(False)
+            timeout = max(0.0, deadline - time.monotonic()) * 1000
         else:
-            say(started + b'E %d -\n' % os.WEXITSTATUS(status))
+            listen(True)
+            timeout = None
+        events = poller.poll(timeout)
+        if not events and held:
+            say(held)
+            held = b''
+        for fd, _ in events:
+            if fd == 0:
+                if not take_input():
+                    return
+            elif running is not None and fd == running[1]:
+                pid, pidfd = running
+                running = None
+                poller.unregister(pidfd)
+                os.close(pidfd)
+                line, last_ok = ending(pid)
+                said = held + line
+                held = b''
+                if not take_input():
+                    say(said)
+                    return
+                # The next job starts before the runner hears of this end.
+                if waiting:
+                    said += launch()
+                say(said)
 try:
     main()
 except (BrokenPipeError, KeyboardInterrupt):

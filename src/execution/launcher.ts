@@ -34,12 +34,39 @@ export interface LaunchListener {
   /** The job runs as `pid`, leading its own process group. */
   started(pid: number): void;
   ended(end: LaunchEnd): void;
+  /**
+   * A job queued behind another ({@link Launcher.launch}): the one before
+   * it exited with 0, so it is starting now (its `started` follows).
+   */
+  begun?(): void;
+  /**
+   * A queued job was never started: one before it failed, it was
+   * cancelled, or the launcher died first.
+   */
+  dropped?(): void;
+  /**
+   * This job is the last one sent, and another may now be queued behind
+   * it (a job ahead of it ended).
+   */
+  room?(): void;
+}
+
+/** How many jobs a launcher holds queued behind its running one. */
+const QUEUE_DEPTH = 2;
+
+/** A job sent to the launcher that has not ended. */
+interface Sent {
+  readonly listener: LaunchListener;
+  started: boolean;
 }
 
 /**
- * One launcher process (see launcher-protocol.ts), running at most one job
- * at a time. While idle it holds no reference on the event loop, so a
- * runner that is done exits, and the launcher with it (end of its stdin).
+ * One launcher process (see launcher-protocol.ts), running one job at a
+ * time, and, if it says it can, holding {@link QUEUE_DEPTH} more queued
+ * behind it: two, so that a job ending while this thread is busy finds
+ * the next but one already there. While
+ * idle it holds no reference on the event loop, so a runner that is done
+ * exits, and the launcher with it (end of its stdin).
  */
 export class Launcher {
   /** Which program this is (Perl or Python). */
@@ -49,7 +76,11 @@ export class Launcher {
   #buffered = '';
   #stderr = '';
   #dead = false;
-  #listener: LaunchListener | undefined;
+  #canQueue = false;
+  /** The job started last, until it ends. */
+  #running: Sent | undefined;
+  /** Jobs queued behind {@link #running}, oldest first. */
+  readonly #queued: LaunchListener[] = [];
   #onReady: ((ok: boolean) => void) | undefined;
 
   constructor(env: NodeJS.ProcessEnv, program: LauncherProgram) {
@@ -76,7 +107,7 @@ export class Launcher {
     // Referenced until ready: a run waiting for its first launcher must not
     // look finished to the event loop.
     void this.#ready.then(() => {
-      if (this.#listener === undefined) this.#idle();
+      if (!this.busy) this.#idle();
     });
   }
 
@@ -94,12 +125,41 @@ export class Launcher {
     return !this.#dead;
   }
 
-  /** Sends one job; the launcher must be ready and idle. */
-  launch(spec: LaunchSpec, listener: LaunchListener): void {
-    if (this.#listener !== undefined) {
-      throw new Error('Internal error: launcher already busy');
+  /** Whether a job was sent that has not ended yet. */
+  get busy(): boolean {
+    return this.#running !== undefined || this.#queued.length > 0;
+  }
+
+  /**
+   * Whether a job can be queued behind the one `listener` was sent with:
+   * that one is the last sent and has not ended, the queue has room, and
+   * this launcher program can queue at all.
+   */
+  acceptsBehind(listener: LaunchListener): boolean {
+    return (
+      !this.#dead &&
+      this.#canQueue &&
+      this.#queued.length < QUEUE_DEPTH &&
+      this.#last() === listener
+    );
+  }
+
+  /**
+   * Sends one job. On an idle launcher it starts at once; with `queued`,
+   * the launcher must accept one behind its running job (acceptsBehind),
+   * and starts it only once that one exited with 0 (else it is dropped).
+   */
+  launch(spec: LaunchSpec, listener: LaunchListener, queued = false): void {
+    if (queued) {
+      const last = this.#last();
+      if (last === undefined || !this.acceptsBehind(last)) {
+        throw new Error('Internal error: launcher cannot queue a job');
+      }
+      this.#queued.push(listener);
+    } else {
+      if (this.busy) throw new Error('Internal error: launcher already busy');
+      this.#running = {listener, started: false};
     }
-    this.#listener = listener;
     this.#busy();
     const fields = [
       spec.cwd,
@@ -112,10 +172,19 @@ export class Launcher {
       fields.push(`${name}=${value}`);
     }
     const payload = Buffer.from(fields.join('\0'));
+    const head = `${payload.length}${queued ? ' q' : ''}\n`;
     // One write: the launcher wakes once per job.
-    this.#child.stdin.write(
-      Buffer.concat([Buffer.from(`${payload.length}\n`), payload]),
-    );
+    this.#child.stdin.write(Buffer.concat([Buffer.from(head), payload]));
+  }
+
+  /**
+   * Asks the launcher to drop its last queued job if that has not started;
+   * the answer is that job's `dropped` or, if it had started, its `begun`.
+   */
+  cancelQueued(): void {
+    if (this.#queued.length > 0 && !this.#dead) {
+      this.#child.stdin.write('C\n');
+    }
   }
 
   /** Ends the launcher (it exits at end of input) and waits for that. */
@@ -142,41 +211,83 @@ export class Launcher {
   #message(line: string): void {
     const kind = line[0];
     const rest = line.slice(2);
-    if (kind === 'R') {
-      this.#onReady?.(true);
-      return;
+    switch (kind) {
+      case 'R':
+        this.#canQueue = rest === 'queue';
+        this.#onReady?.(true);
+        return;
+      case 'S':
+        if (this.#running === undefined) return;
+        this.#running.started = true;
+        this.#running.listener.started(Number(rest));
+        return;
+      case 'N':
+        this.#dropped();
+        return;
+      case 'F':
+        this.#settle({kind: 'spawn-error', message: rest}, false);
+        return;
+      case 'E': {
+        const [code = '-', signal = '-'] = rest.split(' ');
+        const end: LaunchEnd =
+          signal === '-'
+            ? {kind: 'exit', code: Number(code)}
+            : {kind: 'signal', signal: signalName(Number(signal))};
+        this.#settle(end, end.kind === 'exit' && end.code === 0);
+        return;
+      }
     }
-    const listener = this.#listener;
-    if (listener === undefined) return;
-    if (kind === 'S') {
-      listener.started(Number(rest));
-      return;
+  }
+
+  /**
+   * The running job ended (or could not start): the queued one, if any,
+   * takes its place, and has begun when this one succeeded.
+   */
+  #settle(end: LaunchEnd, succeeded: boolean): void {
+    const ended = this.#running;
+    const next = this.#queued.shift();
+    this.#running =
+      next === undefined ? undefined : {listener: next, started: false};
+    if (!this.busy) this.#idle();
+    ended?.listener.ended(end);
+    if (!succeeded) return;
+    next?.begun?.();
+    if (next !== undefined) this.#last()?.room?.();
+  }
+
+  /** The newest job not yet started was dropped by the launcher. */
+  #dropped(): void {
+    let dropped = this.#queued.pop();
+    if (
+      dropped === undefined &&
+      this.#running !== undefined &&
+      !this.#running.started
+    ) {
+      dropped = this.#running.listener;
+      this.#running = undefined;
     }
-    this.#listener = undefined;
-    this.#idle();
-    if (kind === 'F') {
-      listener.ended({kind: 'spawn-error', message: rest});
-      return;
-    }
-    const [code = '-', signal = '-'] = rest.split(' ');
-    listener.ended(
-      signal === '-'
-        ? {kind: 'exit', code: Number(code)}
-        : {kind: 'signal', signal: signalName(Number(signal))},
-    );
+    if (!this.busy) this.#idle();
+    dropped?.dropped?.();
+  }
+
+  /** The job sent last, if it has not ended. */
+  #last(): LaunchListener | undefined {
+    return this.#queued.at(-1) ?? this.#running?.listener;
   }
 
   #die(): void {
     if (this.#dead) return;
     this.#dead = true;
     this.#onReady?.(false);
-    const listener = this.#listener;
-    this.#listener = undefined;
+    const running = this.#running;
+    const queued = this.#queued.splice(0);
+    this.#running = undefined;
     const why = this.#stderr.trim();
-    listener?.ended({
+    running?.listener.ended({
       kind: 'lost',
       message: `the job launcher exited${why === '' ? '' : `: ${why}`}`,
     });
+    for (const listener of queued) listener.dropped?.();
   }
 
   /** Lets the runner exit while this launcher waits for work. */
@@ -278,9 +389,13 @@ export class LauncherPool {
     }
   }
 
-  /** Returns a launcher after its job ended. */
+  /**
+   * Returns a launcher after its job ended. One that still has a job (one
+   * queued behind the job that ended) comes back when that one ends.
+   */
   release(launcher: Launcher): void {
-    if (!launcher.alive) return;
+    if (!launcher.alive || launcher.busy) return;
+    if (this.#idle.includes(launcher)) return;
     if (launcher.program.name === this.#program.name) {
       this.#idle.push(launcher);
     } else {

@@ -47,7 +47,8 @@ export class LocalRunner implements ActionRunner {
       : this.#task(request);
   }
 
-  #shell({job, outputs, allocation, log, signal}: ActionRequest) {
+  #shell(request: ActionRequest) {
+    const {job, outputs, allocation, log, signal} = request;
     const command = renderCommand(job, this.#spec.params, (name) =>
       outputs.tempOf(name),
     );
@@ -59,12 +60,20 @@ export class LocalRunner implements ActionRunner {
       jobEnv: jobVariables(job, allocation, this.#gpuBudget, this.#inheritGpus),
       log,
       signal,
+      behind: request.behind,
+      onLane: request.onLane,
+      begun: request.begun,
     });
   }
 
-  #task({job, outputs, allocation, log, signal}: ActionRequest) {
+  #task(request: ActionRequest): Promise<JobFailure | undefined> {
+    const {job, outputs, allocation, log, signal} = request;
     if (job.step.action.kind !== 'task') {
       throw new Error('Internal error: not a task step');
+    }
+    // The worker pool has no lanes: a task is never queued behind a job.
+    if (request.behind !== undefined) {
+      return Promise.resolve({reason: 'not-started'});
     }
     // Tasks get paths as the pipeline wrote them when the process runs in
     // the workspace (the CLI makes sure it does): a task that records its

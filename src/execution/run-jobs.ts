@@ -16,8 +16,8 @@ import {CommitBatcher} from './commit-batcher.js';
 import {describeFailure, type JobFailure} from './job-failure.js';
 import {JobLog} from './job-log.js';
 import {JobOutputs, releasePending, restoreOutputs} from './job-outputs.js';
-import type {ActionRunner} from './action-runner.js';
-import {StartQueue} from './start-queue.js';
+import type {ActionRunner, Lane} from './action-runner.js';
+import {StartQueue, type StartedJob} from './start-queue.js';
 
 /** Everything one run needs. */
 export interface RunContext extends Omit<EvaluationContext, 'producedHash'> {
@@ -88,6 +88,14 @@ class JobRun {
   readonly #failed: string[] = [];
   readonly #failedKeys = new Map<string, string>();
   readonly #settled = new Set<Job>();
+  /** Lanes a job could be queued behind, with the job running there. */
+  readonly #lanes = new Map<Lane, {job: Job; allocation: Allocation}>();
+  /** Jobs queued behind a running one, not begun yet, and that lane. */
+  readonly #behind = new Map<Job, Lane>();
+  /** Of those, the ones whose lane was asked to drop them. */
+  readonly #recalled = new Set<Job>();
+  #pumping = false;
+  #queueingBehind = false;
 
   constructor(
     jobs: readonly Job[],
@@ -112,6 +120,7 @@ class JobRun {
   async run(): Promise<RunSummary> {
     const onAbort = () => {
       this.#stopping = true;
+      this.#recallIdle();
       this.#maybeFinish();
     };
     this.#context.signal.addEventListener('abort', onAbort, {once: true});
@@ -140,6 +149,22 @@ class JobRun {
 
   /** Starts evaluations and jobs while there is capacity. */
   #pump(): void {
+    const outer = !this.#pumping;
+    this.#pumping = true;
+    try {
+      this.#fill();
+    } finally {
+      if (outer) this.#pumping = false;
+    }
+    // Note: after the free resources were filled, so that a job is queued
+    // behind another only when nothing can start at once.
+    if (outer) {
+      this.#queueBehind();
+      this.#recallIdle();
+    }
+  }
+
+  #fill(): void {
     while (
       !this.#stopping &&
       this.#evaluating < EVALUATION_CONCURRENCY &&
@@ -161,14 +186,7 @@ class JobRun {
     while (!this.#stopping) {
       const next = this.#queue.take(() => this.#pump());
       if (next === undefined) break;
-      this.#running++;
-      const {job, key, allocation, release} = next;
-      void this.#execute(job, key, allocation, release).finally(() => {
-        this.#running--;
-        release();
-        this.#pump();
-        this.#maybeFinish();
-      });
+      this.#start(next);
     }
     // The queue changed: what waits for a commit may be what should start
     // next.
@@ -176,6 +194,76 @@ class JobRun {
     // Jobs settled above without a promise have no callback of their own
     // to notice that the run is over.
     this.#maybeFinish();
+  }
+
+  #start(next: StartedJob, behind?: Lane): void {
+    this.#running++;
+    const {job, key, allocation, release} = next;
+    void this.#execute(job, key, allocation, release, behind).finally(() => {
+      this.#running--;
+      release();
+      this.#pump();
+      this.#maybeFinish();
+    });
+  }
+
+  /**
+   * Queues the next jobs behind running ones, on lanes that can take one
+   * (ActionRequest.behind): a launcher then starts the next job the moment
+   * one ends, instead of waiting for this thread to hear of that and
+   * answer, which on a busy machine leaves a core idle between tiny jobs.
+   * Only the job that would go next anyway is queued, on the same
+   * resources (StartQueue.takeBehind), so the order and budgets hold.
+   */
+  #queueBehind(): void {
+    // Note: a job queued here offers its own lane at once; the loop below
+    // comes to it (a Map's iteration visits entries added meanwhile).
+    if (this.#queueingBehind) return;
+    this.#queueingBehind = true;
+    try {
+      for (const [lane, ahead] of this.#lanes) {
+        if (this.#stopping) return;
+        this.#lanes.delete(lane);
+        if (!lane.open) continue;
+        const runner = this.#context.runnerFor(ahead.job);
+        const next = this.#queue.takeBehind(
+          ahead,
+          (job) =>
+            job.step.action.kind === 'shell' &&
+            this.#context.runnerFor(job) === runner,
+          () => this.#pump(),
+        );
+        if (next === undefined) {
+          // Nothing suits now; ask again the next time round.
+          this.#lanes.set(lane, ahead);
+          return;
+        }
+        this.#behind.set(next.job, lane);
+        this.#start(next, lane);
+      }
+    } finally {
+      this.#queueingBehind = false;
+    }
+  }
+
+  /**
+   * A job waiting behind another must not wait while it could start on
+   * free resources (the queue ran dry, and the job ahead may be long):
+   * its lane is asked to drop it, and it is queued again (not-started).
+   * When stopping, every waiting job is dropped.
+   */
+  #recallIdle(): void {
+    if (this.#behind.size === 0) return;
+    if (!this.#stopping && this.#queue.size > 0) return;
+    for (const [job, lane] of this.#behind) {
+      if (this.#recalled.has(job)) continue;
+      const admission =
+        this.#context.runnerFor(job).admission ?? this.#context.resources;
+      if (this.#stopping || admission.fits(job.step.resources)) {
+        this.#recalled.add(job);
+        lane.cancelQueued();
+      }
+    }
   }
 
   #maybeFinish(): void {
@@ -306,23 +394,48 @@ class JobRun {
     key: JobKey,
     allocation: Allocation,
     release: () => void,
+    behind?: Lane,
   ): Promise<void> {
-    const start = performance.now();
+    let start = performance.now();
     const retries = job.step.retries;
     let failure: JobFailure | undefined;
     let logPath = '';
     let actionEnd: number | undefined;
     for (let attempt = 1; attempt <= retries + 1; attempt++) {
-      this.#context.logger.log({type: 'job-start', job: job.id, attempt});
+      const started = () =>
+        this.#context.logger.log({type: 'job-start', job: job.id, attempt});
+      // Note: a job queued behind another starts when that one ends.
+      const queued = attempt === 1 ? behind : undefined;
+      if (queued === undefined) started();
       const last = attempt === retries + 1;
-      const result = await this.#attempt(job, key, allocation, attempt, start, {
+      const result = await this.#attempt(job, key, allocation, attempt, {
+        startedAt: () => start,
         actionDone: () => {
           actionEnd = performance.now();
           if (last) release();
         },
+        behind: queued,
+        begun: () => {
+          start = performance.now();
+          this.#behind.delete(job);
+          this.#recalled.delete(job);
+          started();
+        },
+        onLane: (lane) => {
+          this.#lanes.set(lane, {job, allocation});
+          if (!this.#pumping) this.#queueBehind();
+        },
       });
       failure = result.failure;
       logPath = result.logPath;
+      if (failure?.reason === 'not-started') {
+        // Never started: queued again, to go by the ordinary way.
+        this.#behind.delete(job);
+        this.#recalled.delete(job);
+        release();
+        this.#queue.push({job, key});
+        return;
+      }
       if (failure === undefined) {
         const ms = performance.now() - start;
         this.#timeline(job, 'ran', start, allocation.slot, actionEnd);
@@ -354,8 +467,14 @@ class JobRun {
     key: JobKey,
     allocation: Allocation,
     attempt: number,
-    started: number,
-    hooks: {readonly actionDone: () => void},
+    hooks: {
+      /** When the action started (later for one queued behind another). */
+      readonly startedAt: () => number;
+      readonly actionDone: () => void;
+      readonly behind: Lane | undefined;
+      readonly begun: () => void;
+      readonly onLane: (lane: Lane) => void;
+    },
   ): Promise<{
     failure?: JobFailure;
     outputs: Record<string, OutputRecord>;
@@ -377,7 +496,14 @@ class JobRun {
         allocation,
         log,
         signal,
+        behind: hooks.behind,
+        onLane: hooks.onLane,
+        begun: hooks.begun,
       });
+      if (failure?.reason === 'not-started') {
+        await outputs.discard();
+        return {...none, failure};
+      }
       const missing = failure ?? outputs.verify();
       if (missing !== undefined) {
         log.write(`\nneuromake: ${describeFailure(missing)}\n`);
@@ -403,7 +529,7 @@ class JobRun {
         keyRecord: key.text,
         outputs: records,
         run: this.#context.runId,
-        ms: performance.now() - started,
+        ms: performance.now() - hooks.startedAt(),
       });
 
       // Note the record is committed before the outputs are renamed into

@@ -1,9 +1,15 @@
 import {spawn} from 'node:child_process';
 import type {Writable} from 'node:stream';
 
+import type {Lane} from './action-runner.js';
 import type {JobFailure} from './job-failure.js';
 import {JobLog} from './job-log.js';
-import {type LaunchEnd, LauncherPool} from './launcher.js';
+import {
+  type LaunchEnd,
+  type LaunchListener,
+  Launcher,
+  LauncherPool,
+} from './launcher.js';
 
 /** How long a child may take to exit after SIGTERM before it gets SIGKILL. */
 const KILL_GRACE_MS = 2000;
@@ -20,6 +26,12 @@ export interface ShellOptions {
   /** Written to the log before the command's output (`$ command`). */
   readonly header?: string;
   readonly signal: AbortSignal;
+  /** Queue the command behind the one on this lane (ActionRequest). */
+  readonly behind?: Lane | undefined;
+  /** Told the lane the command runs on, if one can be queued behind. */
+  readonly onLane?: ((lane: Lane) => void) | undefined;
+  /** A command queued behind another begins now. */
+  readonly begun?: (() => void) | undefined;
 }
 
 /** Launchers by base environment: one set per runner configuration. */
@@ -40,8 +52,17 @@ export async function runShell(
   options: ShellOptions,
 ): Promise<JobFailure | undefined> {
   if (options.signal.aborted) return {reason: 'interrupted'};
-  const {log} = options;
-  if (log instanceof JobLog && launchable(options)) {
+  const {log, behind} = options;
+  const usable = log instanceof JobLog && launchable(options);
+  if (behind !== undefined) {
+    // Note: only a lane of this module queues, and only while still open;
+    // otherwise the engine runs the job the ordinary way later.
+    if (!usable || !(behind instanceof LauncherLane) || !behind.open) {
+      return {reason: 'not-started'};
+    }
+    return launchOn(behind.launcher, behind.pool, log, options);
+  }
+  if (usable) {
     let pool = pools.get(options.baseEnv);
     if (pool === undefined) {
       pool = new LauncherPool(options.baseEnv);
@@ -51,41 +72,94 @@ export async function runShell(
     // Note: synchronously when a launcher is idle, so that the job is sent
     // before the caller's other work (the previous job's staging) goes on.
     const launcher = pool.tryAcquire() ?? (await pool.acquire());
-    if (launcher !== undefined) {
-      try {
-        return await new Promise((resolvePromise) => {
-          const abort = groupKiller(options.signal);
-          // Note: the launcher opens the log and writes the header, so a
-          // job costs this thread no file operation.
-          launcher.launch(
-            {
-              command: options.command,
-              cwd: options.cwd,
-              logPath: log.path,
-              truncate: log.claim(),
-              header: options.header ?? '',
-              env: options.jobEnv,
-            },
-            {
-              started: (pid) => abort.know(pid),
-              ended: (end) => {
-                abort.done();
-                if (end.kind === 'lost') abort.abandon();
-                resolvePromise(
-                  options.signal.aborted
-                    ? {reason: 'interrupted'}
-                    : failure(end),
-                );
-              },
-            },
-          );
-        });
-      } finally {
-        pool.release(launcher);
-      }
-    }
+    if (launcher !== undefined) return launchOn(launcher, pool, log, options);
   }
   return spawnShell(options);
+}
+
+/**
+ * A running job's launcher, as a lane another job can be queued behind
+ * (open while the launcher accepts one behind that very job).
+ */
+class LauncherLane implements Lane {
+  readonly launcher: Launcher;
+  readonly pool: LauncherPool;
+  readonly #listener: LaunchListener;
+
+  constructor(launcher: Launcher, pool: LauncherPool, job: LaunchListener) {
+    this.launcher = launcher;
+    this.pool = pool;
+    this.#listener = job;
+  }
+
+  get open(): boolean {
+    return this.launcher.acceptsBehind(this.#listener);
+  }
+
+  cancelQueued(): void {
+    this.launcher.cancelQueued();
+  }
+}
+
+/**
+ * Runs the command on `launcher`: at once, or queued behind its running
+ * job when `options.behind` is set. The launcher goes back to the pool
+ * when the job ends, unless a job queued behind still needs it.
+ */
+async function launchOn(
+  launcher: Launcher,
+  pool: LauncherPool,
+  log: JobLog,
+  options: ShellOptions,
+): Promise<JobFailure | undefined> {
+  const queued = options.behind !== undefined;
+  try {
+    return await new Promise((resolvePromise) => {
+      const abort = groupKiller(options.signal);
+      const offerLane = () => {
+        if (options.onLane === undefined) return;
+        if (!launcher.acceptsBehind(listener)) return;
+        options.onLane(new LauncherLane(launcher, pool, listener));
+      };
+      const listener: LaunchListener = {
+        started: (pid) => abort.know(pid),
+        ended: (end) => {
+          abort.done();
+          if (end.kind === 'lost') abort.abandon();
+          resolvePromise(
+            options.signal.aborted ? {reason: 'interrupted'} : failure(end),
+          );
+        },
+        begun: () => options.begun?.(),
+        room: offerLane,
+        dropped: () => {
+          abort.done();
+          resolvePromise(
+            options.signal.aborted
+              ? {reason: 'interrupted'}
+              : {reason: 'not-started'},
+          );
+        },
+      };
+      // Note: the launcher opens the log and writes the header, so a
+      // job costs this thread no file operation.
+      launcher.launch(
+        {
+          command: options.command,
+          cwd: options.cwd,
+          logPath: log.path,
+          truncate: log.claim(),
+          header: options.header ?? '',
+          env: options.jobEnv,
+        },
+        listener,
+        queued,
+      );
+      offerLane();
+    });
+  } finally {
+    pool.release(launcher);
+  }
 }
 
 /**

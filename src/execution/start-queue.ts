@@ -11,6 +11,11 @@ export interface QueuedJob {
   readonly key: JobKey;
 }
 
+/** A queued job with its critical-path length. */
+interface Ranked extends QueuedJob {
+  readonly rank: number;
+}
+
 /** A job taken from the queue, holding what it was admitted with. */
 export interface StartedJob extends QueuedJob {
   readonly allocation: Allocation;
@@ -39,9 +44,14 @@ export interface StartedJob extends QueuedJob {
 export class StartQueue {
   readonly #lengths: ReadonlyMap<Job, number>;
   readonly #admission: (job: Job) => Admission;
-  readonly #queue: PriorityQueue<QueuedJob>;
+  readonly #queue: PriorityQueue<Ranked>;
   /** Queued jobs per step, and one of them to ask about the step. */
   readonly #steps = new Map<Job['step'], {readonly job: Job; count: number}>();
+  /** Jobs holding each allocation: two while one is queued behind another. */
+  readonly #holders = new WeakMap<
+    Allocation,
+    {count: number; readonly admission: Admission}
+  >();
   #blocked = false;
 
   /**
@@ -57,11 +67,9 @@ export class StartQueue {
     const lengths = criticalPathLengths(jobs, estimateMs);
     this.#lengths = lengths;
     this.#admission = admission;
-    this.#queue = new PriorityQueue((a, b) => {
-      const la = lengths.get(a.job) ?? 0;
-      const lb = lengths.get(b.job) ?? 0;
-      return la !== lb ? la > lb : a.job.index < b.job.index;
-    });
+    this.#queue = new PriorityQueue((a, b) =>
+      a.rank !== b.rank ? a.rank > b.rank : a.job.index < b.job.index,
+    );
   }
 
   get size(): number {
@@ -80,7 +88,9 @@ export class StartQueue {
   }
 
   push(item: QueuedJob): void {
-    this.#queue.push(item);
+    // Note: the rank travels with the item, so that ordering the heap
+    // looks up no map.
+    this.#queue.push({...item, rank: this.lengthOf(item.job)});
     const queued = this.#steps.get(item.job.step);
     if (queued === undefined) {
       this.#steps.set(item.job.step, {job: item.job, count: 1});
@@ -120,15 +130,64 @@ export class StartQueue {
     this.#unqueued(next.job);
     const admission = this.#admission(next.job);
     const allocation = admission.take(next.job.step.resources);
+    this.#holders.set(allocation, {count: 0, admission});
+    return {...next, allocation, release: this.#holding(allocation, done)};
+  }
+
+  /**
+   * Takes the first queued job to run right after `ahead` on the same
+   * resources (ActionRequest.behind): only when it is the job that would
+   * go next anyway, asks for exactly what `ahead` holds, is admitted by the
+   * same budget, and `suits` it. The allocation is then shared, and given
+   * back once both jobs released it.
+   */
+  takeBehind(
+    ahead: {readonly job: Job; readonly allocation: Allocation},
+    suits: (job: Job) => boolean,
+    done: () => void,
+  ): StartedJob | undefined {
+    const head = this.#queue.peek();
+    if (head === undefined || !suits(head.job)) return undefined;
+    const admission = this.#admission(ahead.job);
+    if (this.#admission(head.job) !== admission) return undefined;
+    const wants = head.job.step.resources;
+    const has = ahead.job.step.resources;
+    if (
+      wants.cpus !== has.cpus ||
+      wants.memoryBytes !== has.memoryBytes ||
+      wants.gpus !== has.gpus
+    ) {
+      return undefined;
+    }
+    if (this.#holders.get(ahead.allocation) === undefined) return undefined;
+    const next = this.#queue.takeFirst((item) => item === head);
+    if (next === undefined) return undefined;
+    this.#unqueued(next.job);
+    return {
+      ...next,
+      allocation: ahead.allocation,
+      release: this.#holding(ahead.allocation, done),
+    };
+  }
+
+  /** One more holder of `allocation`, and its (idempotent) release. */
+  #holding(allocation: Allocation, done: () => void): () => void {
+    const holders = this.#holders.get(allocation);
+    if (holders === undefined) {
+      throw new Error('Internal error: allocation not held');
+    }
+    holders.count++;
     let held = true;
-    const release = () => {
+    return () => {
       if (!held) return;
       held = false;
-      admission.give(allocation);
-      this.#blocked = false;
+      if (--holders.count === 0) {
+        this.#holders.delete(allocation);
+        holders.admission.give(allocation);
+        this.#blocked = false;
+      }
       done();
     };
-    return {...next, allocation, release};
   }
 
   /** Counts a job out of its step; the step goes when its last job does. */
