@@ -3,8 +3,9 @@
  * launchers (src/execution/launcher.ts) running the benchmark DAG's `cp`
  * commands with none of the engine around them (no planning, cache keys,
  * hashing, content store, state store or renames), `lanes` at a time,
- * step by step, and a log file per job as the engine keeps. Prints one
- * JSON line.
+ * step by step, and a log file per job as the engine keeps. Like the
+ * engine, a lane queues its next jobs behind the running one where the
+ * launcher can (Python with pidfds). Prints one JSON line.
  *
  *   node dist/bench/launch-floor.js [--size 1000] [--depth 10] [--lanes 2]
  *
@@ -17,7 +18,12 @@ import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {parseArgs} from 'node:util';
 
-import {LauncherPool, type LaunchEnd} from '../src/execution/launcher.js';
+import {
+  type LaunchEnd,
+  type Launcher,
+  type LaunchListener,
+  LauncherPool,
+} from '../src/execution/launcher.js';
 import {
   jobCount,
   outputOf,
@@ -72,15 +78,52 @@ function* commands(): Generator<[string, number]> {
 
 let launcher = '';
 
-/** One lane: takes the next command until none is left. */
+/**
+ * One lane: takes the next command until none is left, as the engine
+ * does: queued behind the lane's last job while its launcher takes one
+ * (launcher.ts), else on an idle launcher from the pool.
+ */
 async function lane(queue: Iterator<[string, number]>): Promise<void> {
+  let current: Launcher | undefined;
+  let last: LaunchListener | undefined;
+  let wake: (() => void) | undefined;
+  const changed = () => {
+    const waiting = wake;
+    wake = undefined;
+    waiting?.();
+  };
+  const ends: Promise<void>[] = [];
   for (let next = queue.next(); next.done !== true; next = queue.next()) {
     const [command, n] = next.value;
-    const got = await pool.acquire();
-    if (got === undefined) throw new Error('no job launcher could start');
-    launcher = got.program.name;
-    const end = await new Promise<LaunchEnd>((resolve) =>
-      got.launch(
+    const behind = () =>
+      current !== undefined &&
+      last !== undefined &&
+      current.busy &&
+      current.acceptsBehind(last);
+    while (current?.busy === true && !behind()) {
+      await new Promise<void>((r) => (wake = r));
+    }
+    const queued = behind();
+    if (!queued) {
+      if (current !== undefined) pool.release(current);
+      current = await pool.acquire();
+      if (current === undefined) throw new Error('no job launcher could start');
+      launcher = current.program.name;
+    }
+    const on = current!;
+    const ended = new Promise<void>((resolve, reject) => {
+      const listener: LaunchListener = {
+        started: () => undefined,
+        ended: (end: LaunchEnd) => {
+          if (end.kind === 'exit' && end.code === 0) resolve();
+          else
+            reject(new Error(`\`${command}\` failed: ${JSON.stringify(end)}`));
+          changed();
+        },
+        dropped: () => reject(new Error(`\`${command}\` was not started`)),
+        room: changed,
+      };
+      on.launch(
         {
           command,
           cwd: dir,
@@ -89,14 +132,18 @@ async function lane(queue: Iterator<[string, number]>): Promise<void> {
           header: `$ ${command}\n`,
           env: {},
         },
-        {started: () => undefined, ended: resolve},
-      ),
-    );
-    pool.release(got);
-    if (end.kind !== 'exit' || end.code !== 0) {
-      throw new Error(`\`${command}\` failed: ${JSON.stringify(end)}`);
-    }
+        listener,
+        queued,
+      );
+      last = listener;
+    });
+    // Note: awaited all together below; a failure must not go unhandled
+    // meanwhile.
+    ended.catch(() => undefined);
+    ends.push(ended);
   }
+  await Promise.all(ends);
+  if (current !== undefined) pool.release(current);
 }
 
 // Note: a chain's step k+1 may start before its step k ends only if the

@@ -1,7 +1,7 @@
 import type {StateStore} from '../cache/state-store.js';
 
 /** The longest a finished job's outputs wait for their record's commit. */
-const MAX_WAIT_MS = 50;
+const MAX_WAIT_MS = 200;
 
 /** A batch commits at once when this many jobs wait on it. */
 const MAX_JOBS = 256;
