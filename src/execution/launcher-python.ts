@@ -19,8 +19,8 @@ const QUICK_MS = 20;
  * glibc implements with vfork: the launcher's memory is not copied for
  * each job, as Perl's fork does, which saves about 0.3 ms of CPU per job
  * (a third of what a `cp` job itself costs). The launcher changes into the
- * job's directory itself (posix_spawn cannot), which is harmless: it runs
- * one job at a time.
+ * job's directory itself (posix_spawn cannot), which is harmless: it starts
+ * one job at a time, and a started job keeps its own directory.
  *
  * Where Linux and Python have pidfd_open (5.3 and 3.9), the launcher
  * waits for its job and its input at once, which lets it take a job
