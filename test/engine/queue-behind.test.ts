@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import {describe, test} from 'node:test';
 
 import {pythonLauncher} from '../../src/execution/launcher-python.js';
-import {fanOut} from '../rig/fixtures.js';
+import {fanOut, spanStep} from '../rig/fixtures.js';
 import {
   FILE_CONCURRENCY,
   maxOverlap,
@@ -26,23 +26,6 @@ function rigFor(t: Parameters<typeof WorkspaceRig.create>[0]): WorkspaceRig {
   const rig = WorkspaceRig.create(t);
   rig.env['NEUROMAKE_LAUNCHER'] = 'python';
   return rig;
-}
-
-/** A step of `count` span.sh jobs sharing the spans file `spans`. */
-function spanStep(
-  id: string,
-  count: number,
-  seconds: number,
-  resources?: string,
-): string[] {
-  const values = Array.from({length: count}, (_, i) => i + 1).join(', ');
-  return [
-    `  ${id}:`,
-    `    for_each: {matrix: {i: [${values}]}}`,
-    `    outputs: {out: "${id}/{i}.txt"}`,
-    ...(resources === undefined ? [] : [`    resources: ${resources}`]),
-    `    shell: "sh tools/span.sh spans {outputs.out} ${seconds}"`,
-  ];
 }
 
 void describe(

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import {describe, test} from 'node:test';
 
+import {spanStep} from '../rig/fixtures.js';
 import {
   lineOf,
   locate,
@@ -48,23 +49,6 @@ function spans(text: string): Span[] {
 
 function overlaps(a: Span, b: Span): boolean {
   return a.start < b.end && b.start < a.end;
-}
-
-/** A step of `count` span.sh jobs sharing the spans file `name`. */
-function spanStep(
-  id: string,
-  count: number,
-  seconds: number,
-  resources?: string,
-): string[] {
-  const values = Array.from({length: count}, (_, i) => i + 1).join(', ');
-  return [
-    `  ${id}:`,
-    `    for_each: {matrix: {i: [${values}]}}`,
-    `    outputs: {out: "${id}/{i}.txt"}`,
-    ...(resources === undefined ? [] : [`    resources: ${resources}`]),
-    `    shell: "sh tools/span.sh spans {outputs.out} ${seconds}"`,
-  ];
 }
 
 void describe('resource limits', {concurrency: FILE_CONCURRENCY}, () => {

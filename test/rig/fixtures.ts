@@ -40,3 +40,23 @@ export function fanOutOutputs(
     'out/all.txt',
   ];
 }
+
+/**
+ * A step of `count` span.sh jobs (matrix i = 1…count), all recording into
+ * the spans file `spans`; `resources` is the step's resources value.
+ */
+export function spanStep(
+  id: string,
+  count: number,
+  seconds: number,
+  resources?: string,
+): string[] {
+  const values = Array.from({length: count}, (_, i) => i + 1).join(', ');
+  return [
+    `  ${id}:`,
+    `    for_each: {matrix: {i: [${values}]}}`,
+    `    outputs: {out: "${id}/{i}.txt"}`,
+    ...(resources === undefined ? [] : [`    resources: ${resources}`]),
+    `    shell: "sh tools/span.sh spans {outputs.out} ${seconds}"`,
+  ];
+}
