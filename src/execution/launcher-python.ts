@@ -205,10 +205,10 @@ def main():
         try:
             fd = pidfd_open(pid)
         except OSError:
-            # No pidfd for this one: wait for it alone.
-            say(b'S %d\n' % pid)
+            # No pidfd for this one: wait for it alone. Its S goes out
+            # with its E, after the E of any job ahead (said by the caller).
             line, last_ok = ending(pid)
-            return line
+            return b'S %d\n' % pid + line
         poller.register(fd, select.POLLIN)
         running = (pid, fd)
         # The S line waits up to QUICK_MS: a job that ends by then has its

@@ -57,7 +57,10 @@ const QUEUE_DEPTH = 2;
 /** A job sent to the launcher that has not ended. */
 interface Sent {
   readonly listener: LaunchListener;
+  /** Its `S` came. */
   started: boolean;
+  /** It was sent to start at once, or the job ahead of it succeeded. */
+  readonly begun: boolean;
 }
 
 /**
@@ -81,6 +84,12 @@ export class Launcher {
   #running: Sent | undefined;
   /** Jobs queued behind {@link #running}, oldest first. */
   readonly #queued: LaunchListener[] = [];
+  /**
+   * A cancel was sent and the queue has not emptied since: nothing more is
+   * queued meanwhile, or the launcher's `N` could drop the newcomer while
+   * this side drops the one it meant.
+   */
+  #cancelling = false;
   #onReady: ((ok: boolean) => void) | undefined;
 
   constructor(env: NodeJS.ProcessEnv, program: LauncherProgram) {
@@ -139,6 +148,7 @@ export class Launcher {
     return (
       !this.#dead &&
       this.#canQueue &&
+      !this.#cancelling &&
       this.#queued.length < QUEUE_DEPTH &&
       this.#last() === listener
     );
@@ -158,7 +168,7 @@ export class Launcher {
       this.#queued.push(listener);
     } else {
       if (this.busy) throw new Error('Internal error: launcher already busy');
-      this.#running = {listener, started: false};
+      this.#running = {listener, started: false, begun: true};
     }
     this.#busy();
     const fields = [
@@ -183,6 +193,7 @@ export class Launcher {
    */
   cancelQueued(): void {
     if (this.#queued.length > 0 && !this.#dead) {
+      this.#cancelling = true;
       this.#child.stdin.write('C\n');
     }
   }
@@ -247,8 +258,10 @@ export class Launcher {
     const ended = this.#running;
     const next = this.#queued.shift();
     this.#running =
-      next === undefined ? undefined : {listener: next, started: false};
-    if (!this.busy) this.#idle();
+      next === undefined
+        ? undefined
+        : {listener: next, started: false, begun: succeeded};
+    this.#queueChanged();
     ended?.listener.ended(end);
     if (!succeeded) return;
     next?.begun?.();
@@ -266,8 +279,13 @@ export class Launcher {
       dropped = this.#running.listener;
       this.#running = undefined;
     }
-    if (!this.busy) this.#idle();
+    this.#queueChanged();
     dropped?.dropped?.();
+  }
+
+  #queueChanged(): void {
+    if (this.#queued.length === 0) this.#cancelling = false;
+    if (!this.busy) this.#idle();
   }
 
   /** The job sent last, if it has not ended. */
@@ -283,10 +301,15 @@ export class Launcher {
     const queued = this.#queued.splice(0);
     this.#running = undefined;
     const why = this.#stderr.trim();
-    running?.listener.ended({
-      kind: 'lost',
-      message: `the job launcher exited${why === '' ? '' : `: ${why}`}`,
-    });
+    if (running !== undefined && !running.begun) {
+      // Its job ahead failed: the launcher was dropping it, not running it.
+      running.listener.dropped?.();
+    } else {
+      running?.listener.ended({
+        kind: 'lost',
+        message: `the job launcher exited${why === '' ? '' : `: ${why}`}`,
+      });
+    }
     for (const listener of queued) listener.dropped?.();
   }
 

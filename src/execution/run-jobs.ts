@@ -161,6 +161,7 @@ class JobRun {
     if (outer) {
       this.#queueBehind();
       this.#recallIdle();
+      this.#commits.check();
     }
   }
 
@@ -248,13 +249,12 @@ class JobRun {
 
   /**
    * A job waiting behind another must not wait while it could start on
-   * free resources (the queue ran dry, and the job ahead may be long):
-   * its lane is asked to drop it, and it is queued again (not-started).
-   * When stopping, every waiting job is dropped.
+   * free resources (after #fill, nothing queued fits them, and the job
+   * ahead may be long): its lane is asked to drop it, and it is queued
+   * again (not-started). When stopping, every waiting job is dropped.
    */
   #recallIdle(): void {
     if (this.#behind.size === 0) return;
-    if (!this.#stopping && this.#queue.size > 0) return;
     for (const [job, lane] of this.#behind) {
       if (this.#recalled.has(job)) continue;
       const admission =
@@ -421,7 +421,10 @@ class JobRun {
           this.#recalled.delete(job);
           started();
         },
+        // Note: a job with attempts left offers no lane: its retry would
+        // share the allocation with the job queued behind.
         onLane: (lane) => {
+          if (!last) return;
           this.#lanes.set(lane, {job, allocation});
           if (!this.#pumping) this.#queueBehind();
         },

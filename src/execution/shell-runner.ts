@@ -132,13 +132,11 @@ async function launchOn(
         },
         begun: () => options.begun?.(),
         room: offerLane,
+        // Note: not-started even after an abort: the job never ran, and
+        // the engine counts it with the jobs a stopped run did not reach.
         dropped: () => {
           abort.done();
-          resolvePromise(
-            options.signal.aborted
-              ? {reason: 'interrupted'}
-              : {reason: 'not-started'},
-          );
+          resolvePromise({reason: 'not-started'});
         },
       };
       // Note: the launcher opens the log and writes the header, so a

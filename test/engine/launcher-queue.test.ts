@@ -182,6 +182,9 @@ void describe('job launcher queue (python)', {skip: SKIP}, () => {
     // its input then), so that the cancel is read while a runs.
     await new Promise((r) => setTimeout(r, 100));
     l.cancelQueued();
+    // Until the cancel is answered nothing more is queued: the launcher's
+    // N could otherwise drop the newcomer instead of c.
+    assert.equal(l.acceptsBehind(c.listener), false);
     assert.equal(await c.ended, 'dropped');
     assert.deepEqual(a.events, ['started'], 'a still runs');
     assert.deepEqual(await a.ended, {kind: 'exit', code: 0});

@@ -100,6 +100,26 @@ void describe(
       }
     });
 
+    void test('no job waits behind an attempt that may be retried', async (t) => {
+      const rig = rigFor(t);
+      // first: its first attempt exits 0 without its output (a failure
+      // found after the process ended), its retry writes it. A job queued
+      // behind the first attempt would run beside the retry on one slot.
+      rig.pipeline(
+        'steps:',
+        '  first:',
+        '    outputs: {out: "first.txt"}',
+        '    retries: 1',
+        '    shell: "sh tools/span.sh spans {outputs.out} 0.2; if [ ! -e tried ]; then touch tried; rm {outputs.out}; fi"',
+        ...spanStep('rest', 3, 0.1),
+      );
+      const result = await rig.run('run', '-j', '1', '--json');
+      assert.equal(result.code, 0, show(result));
+      assert.equal(rig.count('spans'), 5, 'first twice, rest once each');
+      const spans = rig.countsFile('spans.spans');
+      assert.equal(maxOverlap(spans), 1, spans);
+    });
+
     void test('a job waiting behind a long one is taken back when a slot frees', async (t) => {
       const rig = rigFor(t);
       // long runs first (it goes first by its index), quick beside it;
@@ -143,6 +163,9 @@ void describe(
       const stopped = await running.done;
       assert.equal(stopped.code, 130, show(stopped));
       assert.equal(rig.count('next'), 0, 'a queued job started after SIGINT');
+      // Both waited behind the gated job; they count as not reached.
+      assert.equal(runEnd(stopped)['skipped'], 2, show(stopped));
+      assert.equal(rig.exists('.neuromake/logs/next[i=1].log'), false);
       assert.deepEqual(rig.tempFiles(), []);
 
       rig.openGate('never');
