@@ -32,13 +32,33 @@ export interface Measure {
   readonly allWallMs: readonly number[];
 }
 
-export function measure(results: readonly Timed[]): Measure {
+export function measure(
+  results: readonly Pick<Timed, 'ms' | 'cpuMs'>[],
+): Measure {
   const cpu = results.map((r) => r.cpuMs);
   return {
     wallMs: median(results.map((r) => r.ms)),
     cpuMs: cpu.every((c) => c !== undefined) ? median(cpu) : undefined,
     allWallMs: results.map((r) => r.ms),
   };
+}
+
+/**
+ * A measure of one run with more runs added: medians over all of them.
+ * (A measure keeps every run's wall time but only the median CPU, so the
+ * first must be of a single run.)
+ */
+export function withRuns(
+  one: Measure,
+  more: readonly {readonly ms: number; readonly cpuMs: number | undefined}[],
+): Measure {
+  if (one.allWallMs.length !== 1) {
+    throw new Error('Internal error: withRuns takes a measure of one run');
+  }
+  return measure([
+    {ms: one.wallMs, cpuMs: one.cpuMs},
+    ...more.map((r) => ({ms: r.ms, cpuMs: r.cpuMs})),
+  ]);
 }
 
 /** A measure scaled per job from `fromJobs` to `toJobs`. */

@@ -12,6 +12,10 @@
  * time per job is the task dispatch cost (split into the worker pool's own
  * round trip, from pool-dispatch.ts, and the rest of the engine).
  *
+ * The full runs (neuromake's, both Makefiles' and the launch floor's) are
+ * medians of `--repeat` runs too: the first in each tool's own phase, the
+ * others in interleaved rounds at the end (engine-dag-rounds.ts).
+ *
  * Snakemake takes minutes for 10,000 jobs, so its full run uses a smaller
  * fan-out (`--snakemake-size`, default 100) and is reported per job, scaled
  * to the full DAG; its plan and no-op use the full size. Its no-op
@@ -25,7 +29,7 @@
  * Prints a table and writes bench/results/engine-dag.json. `--check` exits
  * 1 when a target is missed.
  */
-import {mkdir, mkdtemp, readFile, writeFile} from 'node:fs/promises';
+import {mkdir, mkdtemp, writeFile} from 'node:fs/promises';
 import {spawnSync} from 'node:child_process';
 import {rmSync} from 'node:fs';
 import os from 'node:os';
@@ -35,19 +39,18 @@ import {setTimeout as sleep} from 'node:timers/promises';
 import {parseArgs} from 'node:util';
 
 import {
-  finalOutput,
-  inputText,
-  outputOf,
   jobCount,
   positiveInt,
   writeOutputs,
   writeWorkspace,
-  type DagShape,
 } from './generate-dag.js';
+import {events, expectRun, field, verifyOutputs} from './engine-dag-checks.js';
 import {report, targets, views} from './engine-dag-report.js';
+import {fullRunRounds, type Rounds} from './engine-dag-rounds.js';
 import {
   describe,
   measure,
+  withRuns,
   type NeuromakeResult,
   type Options,
   type PeerResult,
@@ -62,6 +65,7 @@ import {
   timeCommand,
   type MissingPeer,
   type Peer,
+  type Timed,
 } from './peers.js';
 import type {LaunchFloorResult} from './launch-floor.js';
 import type {PoolDispatchResult} from './pool-dispatch.js';
@@ -75,71 +79,6 @@ function log(message: string): void {
 }
 
 // ---------------------------------------------------------------- neuromake
-
-/** The JSON events of a `--json` run, one object per line. */
-function events(stdout: string): Record<string, unknown>[] {
-  const out: Record<string, unknown>[] = [];
-  for (const line of stdout.split('\n')) {
-    if (!line.startsWith('{')) continue;
-    const value: unknown = JSON.parse(line);
-    if (typeof value === 'object' && value !== null) {
-      out.push(value as Record<string, unknown>);
-    }
-  }
-  return out;
-}
-
-/** A numeric field of the last event of `type`; throws when absent. */
-function field(
-  list: readonly Record<string, unknown>[],
-  type: string,
-  name: string,
-): number {
-  const event = list.findLast((e) => e['type'] === type);
-  const value = event?.[name];
-  if (typeof value !== 'number') {
-    throw new Error(
-      `no "${type}" event with a numeric "${name}" in the output`,
-    );
-  }
-  return value;
-}
-
-/** Checks a run-end event: `ran` jobs ran, none failed. */
-function expectRun(
-  list: readonly Record<string, unknown>[],
-  ran: number,
-  what: string,
-): void {
-  const got = field(list, 'run-end', 'ran');
-  const failed = field(list, 'run-end', 'failed');
-  if (got !== ran || failed !== 0) {
-    throw new Error(
-      `${what}: expected ${ran} jobs to run, got ${got} ran and ${failed} failed`,
-    );
-  }
-}
-
-/**
- * Checks that a few chains' outputs, the last and one on the way (which
- * a tool could have deleted as intermediate), hold their input's text.
- */
-async function verifyOutputs(dir: string, shape: DagShape): Promise<void> {
-  const last = shape.fanOut - 1;
-  const files: [string, number][] = [
-    ...new Set([0, shape.fanOut >> 1, last]),
-  ].map((i) => [finalOutput(shape, i), i]);
-  if (shape.depth > 1) files.push([outputOf(1, last), last]);
-  for (const [rel, i] of files) {
-    const file = path.join(dir, rel);
-    const text = await readFile(file, 'utf8').catch(() => undefined);
-    if (text !== inputText(i)) {
-      throw new Error(
-        `${file} is ${text === undefined ? 'missing' : 'wrong'} after the run`,
-      );
-    }
-  }
-}
 
 async function benchNeuromake(
   options: Options,
@@ -474,6 +413,43 @@ async function benchPeer(
   return run(found);
 }
 
+/** Each tool's results with the extra rounds' full runs folded in. */
+function addRounds(
+  rounds: Rounds,
+  nm: NeuromakeResult,
+  make: PeerResult | Skipped,
+  makePattern: PeerResult | Skipped,
+): {
+  nm: NeuromakeResult;
+  make: PeerResult | Skipped;
+  makePattern: PeerResult | Skipped;
+} {
+  const engine = [nm.run.engineMs, ...rounds.neuromake.map((r) => r.engineMs)];
+  const floors = rounds.floor.map((f) => ({ms: f.wallMs, cpuMs: f.cpuMs}));
+  const peer = (
+    result: PeerResult | Skipped,
+    runs: readonly Timed[],
+  ): PeerResult | Skipped =>
+    'skipped' in result || runs.length === 0
+      ? result
+      : {
+          ...result,
+          run: {...withRuns(result.run, runs), jobs: result.run.jobs},
+        };
+  return {
+    nm: {
+      ...nm,
+      run: {...withRuns(nm.run, rounds.neuromake), engineMs: median(engine)},
+      launchFloor: {
+        ...withRuns(nm.launchFloor, floors),
+        launcher: nm.launchFloor.launcher,
+      },
+    },
+    make: peer(make, rounds.make),
+    makePattern: peer(makePattern, rounds.makePattern),
+  };
+}
+
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'neuromake-bench-'));
@@ -496,12 +472,14 @@ async function main(): Promise<void> {
     );
     log(`workspaces under ${tmp}`);
     const loadBefore = os.loadavg()[0] ?? 0;
-    const nm = await benchNeuromake(options, tmp);
+    const firstNm = await benchNeuromake(options, tmp);
     const makePeer = findPeer('make', 'make');
-    const make = await benchPeer(makePeer, options.skip.has('make'), (peer) =>
-      benchMake(peer, 'make', options, tmp),
+    const firstMake = await benchPeer(
+      makePeer,
+      options.skip.has('make'),
+      (peer) => benchMake(peer, 'make', options, tmp),
     );
-    const makePattern = await benchPeer(
+    const firstPattern = await benchPeer(
       makePeer,
       options.skip.has('make'),
       (peer) => benchMake(peer, 'make-pattern', options, tmp),
@@ -511,6 +489,20 @@ async function main(): Promise<void> {
       options.skip.has('snakemake'),
       (peer) => benchSnakemake(peer, options, tmp),
     );
+    const rounds =
+      options.repeat > 1
+        ? await fullRunRounds(
+            options,
+            tmp,
+            options.repeat - 1,
+            'skipped' in firstMake || !isPeer(makePeer) ? undefined : makePeer,
+            log,
+          )
+        : undefined;
+    const {nm, make, makePattern} =
+      rounds === undefined
+        ? {nm: firstNm, make: firstMake, makePattern: firstPattern}
+        : addRounds(rounds, firstNm, firstMake, firstPattern);
     const load = {before: loadBefore, after: os.loadavg()[0] ?? 0};
     const text = [
       report(options, nm, {make, makePattern, snake}, load),

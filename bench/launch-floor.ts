@@ -8,6 +8,10 @@
  * launcher can (Python with pidfds). Prints one JSON line.
  *
  *   node dist/bench/launch-floor.js [--size 1000] [--depth 10] [--lanes 2]
+ *     [--dir DIR]
+ *
+ * With `--dir` the workspace is made there and kept (the caller deletes
+ * it when no timed run follows); else in a temporary directory, deleted.
  *
  * engine-dag.ts runs this as a child process and compares it with make's
  * run: what is left between the two is the price of starting jobs from
@@ -53,6 +57,7 @@ const {values} = parseArgs({
     size: {type: 'string', default: '1000'},
     depth: {type: 'string', default: '10'},
     lanes: {type: 'string', default: '2'},
+    dir: {type: 'string'},
   },
 });
 const shape = {
@@ -61,7 +66,10 @@ const shape = {
 };
 const lanes = positiveInt('lanes', values.lanes);
 
-const dir = await mkdtemp(path.join(tmpdir(), 'neuromake-floor-'));
+const dir =
+  values.dir === undefined
+    ? await mkdtemp(path.join(tmpdir(), 'neuromake-floor-'))
+    : path.resolve(values.dir);
 await writeWorkspace(dir, 'make', shape);
 const logs = path.join(dir, 'logs');
 const pool = new LauncherPool(process.env);
@@ -160,7 +168,7 @@ const wallMs = performance.now() - start;
 await pool.close();
 const own = process.cpuUsage(ownBefore);
 const childrenAfter = childrenCpuMs();
-await rm(dir, {recursive: true, force: true});
+if (values.dir === undefined) await rm(dir, {recursive: true, force: true});
 
 const result: LaunchFloorResult = {
   jobs: jobCount(shape),
