@@ -23,6 +23,33 @@ import {timeCommand, type Peer, type Timed} from './peers.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 
+/**
+ * Runs launch-floor.js on the benchmark's DAG (in `dir`, kept, when given)
+ * and returns what it measured.
+ */
+export async function launchFloor(
+  options: Options,
+  tmp: string,
+  dir?: string,
+): Promise<LaunchFloorResult> {
+  const {shape} = options;
+  const run = await timeCommand(
+    process.execPath,
+    [
+      path.join(HERE, 'launch-floor.js'),
+      '--size',
+      String(shape.fanOut),
+      '--depth',
+      String(shape.depth),
+      '--lanes',
+      String(options.jobs),
+      ...(dir === undefined ? [] : ['--dir', dir]),
+    ],
+    {cwd: tmp},
+  );
+  return JSON.parse(run.stdout) as LaunchFloorResult;
+}
+
 /** The full runs of the extra rounds, by tool. */
 export interface Rounds {
   /** With the run-end event's `ms` (engine time). */
@@ -82,22 +109,7 @@ export async function fullRunRounds(
       }
     }
 
-    const floor = await timeCommand(
-      process.execPath,
-      [
-        path.join(HERE, 'launch-floor.js'),
-        '--size',
-        String(shape.fanOut),
-        '--depth',
-        String(shape.depth),
-        '--lanes',
-        j,
-        '--dir',
-        dirOf(r, 'floor'),
-      ],
-      {cwd: tmp},
-    );
-    rounds.floor.push(JSON.parse(floor.stdout) as LaunchFloorResult);
+    rounds.floor.push(await launchFloor(options, tmp, dirOf(r, 'floor')));
   }
   return rounds;
 }

@@ -46,7 +46,7 @@ import {
 } from './generate-dag.js';
 import {events, expectRun, field, verifyOutputs} from './engine-dag-checks.js';
 import {report, targets, views} from './engine-dag-report.js';
-import {fullRunRounds, type Rounds} from './engine-dag-rounds.js';
+import {fullRunRounds, launchFloor, type Rounds} from './engine-dag-rounds.js';
 import {
   describe,
   measure,
@@ -67,7 +67,6 @@ import {
   type Peer,
   type Timed,
 } from './peers.js';
-import type {LaunchFloorResult} from './launch-floor.js';
 import type {PoolDispatchResult} from './pool-dispatch.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -161,20 +160,7 @@ async function benchNeuromake(
   const pool = JSON.parse(poolRun.stdout) as PoolDispatchResult;
 
   log(`neuromake: launchers alone, no engine (${describe(shape)}, ${j} lanes)`);
-  const floorRun = await timeCommand(
-    node,
-    [
-      path.join(HERE, 'launch-floor.js'),
-      '--size',
-      String(shape.fanOut),
-      '--depth',
-      String(shape.depth),
-      '--lanes',
-      j,
-    ],
-    {cwd: tmp},
-  );
-  const floor = JSON.parse(floorRun.stdout) as LaunchFloorResult;
+  const floor = await launchFloor(options, tmp);
 
   return {
     jobs,
