@@ -46,7 +46,9 @@ const allPools = new Set<LauncherPool>();
  * A job whose log is a file ({@link JobLog}) is started by a launcher
  * process (launcher.ts), which is much cheaper than forking the runner;
  * where no launcher can start, or the log is a stream (a compute node's
- * stdout), the runner spawns the shell itself.
+ * stdout), the runner spawns the shell itself. With `behind`, the command
+ * is queued on the launcher of that lane's running job (see Lane), and
+ * `not-started` comes back when it never ran.
  */
 export async function runShell(
   options: ShellOptions,
