@@ -1,16 +1,8 @@
 import {readFileSync, statSync, type Stats} from 'node:fs';
 import {resolve} from 'node:path';
 
-import {sha256, sha256File, type Sha256Hex} from '../util/hash.js';
+import {SMALL_FILE, sha256, sha256File, type Sha256Hex} from '../util/hash.js';
 import type {FileStamp, StateStore} from './state-store.js';
-
-/**
- * Files up to this size are read and hashed at once, on the calling
- * thread: for a small file the thread pool's round trips cost more than
- * the reading, and a synchronous answer keeps the caller's evaluation
- * synchronous too. Larger ones are hashed off the main thread.
- */
-const SMALL_FILE = 256 * 1024;
 
 /** A workspace file's content hash, or why there is none. */
 export type FileHash =

@@ -21,11 +21,8 @@ import type {
   StateStore,
 } from '../cache/state-store.js';
 import type {Job} from '../graph/job.js';
-import {sha256, sha256File, type Sha256Hex} from '../util/hash.js';
+import {SMALL_FILE, sha256, sha256File, type Sha256Hex} from '../util/hash.js';
 import type {JobFailure} from './job-failure.js';
-
-/** Outputs up to this size are hashed and stored on the main thread. */
-const SMALL_FILE = 256 * 1024;
 
 /** Marks temporary outputs, so they are easy to recognise and ignore. */
 export const TEMP_PREFIX = '.nm-tmp-';

@@ -14,6 +14,14 @@ const MAX_CHUNK = 4 * 1024 * 1024;
 const MIN_CHUNK = 16 * 1024;
 
 /**
+ * Files up to this size are read and hashed at once on the calling thread
+ * (input hashes, staged outputs): for a small file the thread pool's round
+ * trips cost more than the reading, and a synchronous answer keeps the
+ * caller synchronous too. Larger ones go through {@link sha256File}.
+ */
+export const SMALL_FILE = 256 * 1024;
+
+/**
  * Hashes a file's bytes, reading it in large chunks into one buffer sized
  * to the file (one byte over, so a small file takes a single read plus the
  * read that sees its end). A fixed 4 MiB buffer per call, as a stream with
