@@ -83,8 +83,7 @@ export class StartQueue {
 
   /** The critical-path length of the first queued job; -Infinity if none. */
   headLength(): number {
-    const head = this.#queue.peek();
-    return head === undefined ? -Infinity : this.lengthOf(head.job);
+    return this.#queue.peek()?.rank ?? -Infinity;
   }
 
   push(item: QueuedJob): void {
@@ -160,11 +159,10 @@ export class StartQueue {
       return undefined;
     }
     if (this.#holders.get(ahead.allocation) === undefined) return undefined;
-    const next = this.#queue.takeFirst((item) => item === head);
-    if (next === undefined) return undefined;
-    this.#unqueued(next.job);
+    this.#queue.pop();
+    this.#unqueued(head.job);
     return {
-      ...next,
+      ...head,
       allocation: ahead.allocation,
       release: this.#holding(ahead.allocation, done),
     };

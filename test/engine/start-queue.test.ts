@@ -143,3 +143,79 @@ void test('a step whose last queued job left can queue and start again', () => {
   assert.equal(q.take(() => {})?.job, s1);
   assert.equal(q.size, 0);
 });
+
+void test('a job taken behind another shares its allocation until both release', () => {
+  const all = jobs(step('a', 1), step('b', 1), step('c', 1));
+  const pool = new ResourcePool({cpus: 1, memoryBytes: 1e12, gpus: []});
+  const q = new StartQueue(
+    all,
+    () => 1,
+    () => pool,
+  );
+  for (const job of all) q.push({job, key: KEY});
+  let given = 0;
+  const first = q.take(() => given++);
+  assert.equal(first?.job, all[0]);
+  assert.equal(
+    q.take(() => undefined),
+    undefined,
+    'the one cpu is taken',
+  );
+
+  const behind = q.takeBehind(
+    first!,
+    () => true,
+    () => given++,
+  );
+  assert.ok(behind !== undefined);
+  assert.equal(behind.job, all[1], 'the head, as take would have chosen');
+  assert.equal(behind.allocation, first!.allocation);
+  assert.equal(q.size, 1);
+
+  first!.release();
+  first!.release();
+  assert.equal(pool.fits({cpus: 1, memoryBytes: 0, gpus: 0}), false);
+  behind.release();
+  assert.equal(pool.fits({cpus: 1, memoryBytes: 0, gpus: 0}), true);
+  assert.equal(given, 2, 'each release once');
+  assert.equal(q.take(() => undefined)?.job, all[2]);
+});
+
+void test('only a head with the same resources, that suits, goes behind', () => {
+  const all = jobs(step('narrow', 1), step('wide', 2), step('narrow2', 1));
+  const pool = new ResourcePool({cpus: 2, memoryBytes: 1e12, gpus: []});
+  // Longest first: narrow, then wide, then narrow2.
+  const ms = (job: Job) => 10 - job.index;
+  const q = new StartQueue(all, ms, () => pool);
+  for (const job of all) q.push({job, key: KEY});
+  const first = q.take(() => undefined)!;
+  assert.equal(first.job, all[0]);
+  // wide is next and asks for 2 cpus: nothing goes behind narrow, and
+  // narrow2 must not jump the queue there.
+  assert.equal(
+    q.takeBehind(
+      first,
+      () => true,
+      () => undefined,
+    ),
+    undefined,
+  );
+  assert.equal(q.size, 2);
+  const rest = jobs(step('x', 1), step('y', 1));
+  const q2 = new StartQueue(
+    rest,
+    () => 1,
+    () => pool,
+  );
+  for (const job of rest) q2.push({job, key: KEY});
+  const x = q2.take(() => undefined)!;
+  assert.equal(
+    q2.takeBehind(
+      x,
+      () => false,
+      () => undefined,
+    ),
+    undefined,
+  );
+  assert.equal(q2.size, 1, 'a head that does not suit stays queued');
+});
