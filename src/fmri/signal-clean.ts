@@ -9,7 +9,7 @@ export type Standardize = 'none' | 'zscore' | 'zscore_sample';
  * Removes each column's mean and least-squares linear trend, as nilearn's
  * signal.clean(detrend=True) does. In place.
  */
-export function detrend(s: ParcelSeries): void {
+function detrend(s: ParcelSeries): void {
   const {frames: n, parcels: k, data} = s;
   if (n < 2) return;
   const tMean = (n - 1) / 2;
@@ -32,7 +32,7 @@ export function detrend(s: ParcelSeries): void {
  * 'zscore', 1 for 'zscore_sample'); constant columns become 0, as nilearn
  * leaves them rather than dividing by ~0. In place.
  */
-export function standardize(s: ParcelSeries, mode: Standardize): void {
+function standardize(s: ParcelSeries, mode: Standardize): void {
   if (mode === 'none') return;
   const {frames: n, parcels: k, data} = s;
   const ddof = mode === 'zscore_sample' ? 1 : 0;

@@ -93,6 +93,9 @@ void test('fmri.project cleans as cleanSeries does, and records how in its sidec
       standardize: 'zscore',
     });
     const got = await readNpy(o('clean.npy'));
+    // Both the same non-empty shape, so that the loop below compares values.
+    assert.deepEqual(raw.shape, [166, 16]);
+    assert.deepEqual(got.shape, raw.shape);
     let worst = 0;
     got.data.forEach((v, i) => {
       worst = Math.max(worst, Math.abs(v - expected.data[i]!));

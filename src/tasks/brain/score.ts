@@ -151,6 +151,11 @@ const score: TaskDefinition = {
     const sidecar = singleInput(context, 'sidecar');
     const samples = listInput(context, 'samples');
     const metadata = listInput(context, 'metadata');
+    // Read before the activations and samples, so that splits naming no
+    // subject cost no work.
+    const subjectsFrom = listInput(context, 'subjects_from');
+    const wanted =
+      subjectsFrom.length === 0 ? undefined : await subjectsIn(subjectsFrom);
 
     const acts = await readActivations(actFile, sidecar);
     const layerIdx = pickLayers(acts, namesOrNumbers(context, 'layers'));
@@ -185,14 +190,9 @@ const score: TaskDefinition = {
         : {columns: await readLabels(labelsFile), file: labelsFile},
       stringParam(context, 'roi_column', 'Yeo_networks7'),
     );
-    const subjectsFrom = listInput(context, 'subjects_from');
     let scored = aligned.subjects;
-    if (subjectsFrom.length > 0) {
-      const picked = keepSubjects(
-        aligned.subjects,
-        await subjectsIn(subjectsFrom),
-        subjectsFrom,
-      );
+    if (wanted !== undefined) {
+      const picked = keepSubjects(aligned.subjects, wanted, subjectsFrom);
       scored = picked.kept;
       if (picked.missing.length > 0) {
         context.warn(

@@ -128,8 +128,6 @@ const project: TaskDefinition = {
         `param "confound_columns" names ${names.join(', ')} but there is no "confounds" input: add the confounds table to the step's inputs`,
       );
     }
-    const started = Date.now();
-    const atlas = await loadPreparedAtlas(atlasFile);
     const header = await readNiftiHeader(bold);
     const tr = await resolveTr(header, sidecar);
     if (
@@ -142,7 +140,8 @@ const project: TaskDefinition = {
       );
     }
     // Everything that can be wrong with the cleaning is checked before the
-    // projection, the expensive part: the TR, the cutoff, the confounds.
+    // expensive part (loading the atlas, the projection): the TR, the
+    // cutoff, the confounds.
     const frames = frameCount(header.shape);
     const cleanHighPass =
       highPass > 0
@@ -160,6 +159,8 @@ const project: TaskDefinition = {
         ? undefined
         : (await readConfounds(confoundsFile, names, frames)).columns;
 
+    const started = Date.now();
+    const atlas = await loadPreparedAtlas(atlasFile);
     const series = await projectRun(bold, header, atlas, (d, t) =>
       context.progress(d, t),
     );
