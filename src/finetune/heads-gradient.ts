@@ -67,7 +67,7 @@ export function bceWithLogit(logit: number, label: number): number {
  * Softmax of `logits` into `p` (in place allowed); returns the cross-entropy
  * −log p[label], computed stably through the log-sum-exp.
  */
-export function softmaxCrossEntropy(
+function softmaxCrossEntropy(
   logits: Float64Array,
   label: number,
   p: Float64Array,
