@@ -34,6 +34,14 @@ export interface FmriSet {
   readonly ratings?: Int8Array;
 }
 
+/**
+ * Whether any row of `set` has a rating: without one the rating head gets
+ * no gradient, so training leaves it out and model.heads warns.
+ */
+export function hasRatings(set: FmriSet | undefined): boolean {
+  return set?.ratings?.some((r) => r >= 0) ?? false;
+}
+
 /** A gradient buffer shaped like `m`, all zeros. */
 export function zeroGradient(m: HeadsModel): HeadsModel {
   return {
