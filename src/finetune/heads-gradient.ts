@@ -34,6 +34,14 @@ export interface FmriSet {
   readonly ratings?: Int8Array;
 }
 
+/**
+ * Whether any row of `set` has a rating: without one the rating head gets
+ * no gradient, so training leaves it out and model.heads warns.
+ */
+export function hasRatings(set: FmriSet | undefined): boolean {
+  return set?.ratings?.some((r) => r >= 0) ?? false;
+}
+
 /** A gradient buffer shaped like `m`, all zeros. */
 export function zeroGradient(m: HeadsModel): HeadsModel {
   return {
@@ -67,7 +75,7 @@ export function bceWithLogit(logit: number, label: number): number {
  * Softmax of `logits` into `p` (in place allowed); returns the cross-entropy
  * −log p[label], computed stably through the log-sum-exp.
  */
-export function softmaxCrossEntropy(
+function softmaxCrossEntropy(
   logits: Float64Array,
   label: number,
   p: Float64Array,

@@ -24,7 +24,7 @@ import {
   type Standardizer,
 } from './head-data.js';
 import {evaluateEthics, evaluateFmri} from './head-metrics.js';
-import type {EthicsSet, FmriSet} from './heads-gradient.js';
+import {hasRatings, type EthicsSet, type FmriSet} from './heads-gradient.js';
 import {
   adaptRow,
   headsTensors,
@@ -223,7 +223,7 @@ export async function runHeads(
   if (
     input.ratingWeight > 0 &&
     orderUsesFmri(input.order) &&
-    !(fTrain.ratings?.some((r) => r >= 0) ?? false)
+    !hasRatings(fTrain)
   ) {
     report.warn(
       `no row of ${input.fmriTrain.targets} has a rating (fmri.dataset's "rating"): the rating head is left untrained`,

@@ -10,6 +10,7 @@ import {
   clearGradient,
   ethicsBatchGradient,
   fmriBatchGradient,
+  hasRatings,
   zeroGradient,
   type EthicsSet,
   type FmriSet,
@@ -206,9 +207,7 @@ export function trainHeads(
   const tensors = headsTensors(model);
   const gradTensors = headsTensors(grad);
   let globalEpoch = 0;
-  const trainsRating =
-    (options.ratingWeight ?? 0) > 0 &&
-    (data.fmri?.ratings?.some((r) => r >= 0) ?? false);
+  const trainsRating = (options.ratingWeight ?? 0) > 0 && hasRatings(data.fmri);
   for (const [index, stage] of options.stages.entries()) {
     hooks.onStageStart?.(index, cloneHeads(model));
     const startDigest = weightsDigest(model);

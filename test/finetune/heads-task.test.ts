@@ -6,6 +6,7 @@ import {readNpy} from '../../src/io/npy.js';
 import heads from '../../src/tasks/model/heads.js';
 import {runStandalone} from '../../src/tasks/fmri/standalone.js';
 import {withTempDir} from '../io/helpers.js';
+import {readWeights, referenceRatingAccuracy} from './heads-reference.js';
 import {syntheticRating, writeHeadsFiles} from './synthetic.js';
 
 const SMALL = {epochs_ethics: 6, epochs_fmri: 20, epochs_joint: 4, lr: 0.01};
@@ -95,6 +96,20 @@ void test('model.heads trains, evaluates and labels its outputs', async () => {
     assert.ok(
       m.fmri.validation.rating_accuracy >= 0 &&
         m.fmri.validation.rating_accuracy <= 1,
+    );
+    // And it is the accuracy of the rating head the weights file holds.
+    const ratingKeys = Array.from({length: 20}, (_, r) => {
+      const k = syntheticRating(r);
+      return k.no_response ? null : k.rating;
+    });
+    assert.equal(
+      m.fmri.validation.rating_accuracy,
+      await referenceRatingAccuracy(
+        await readWeights(files.outputs['weights']!),
+        files.inputs['fmri_validation']!,
+        1,
+        ratingKeys,
+      ),
     );
     assert.equal(m.fmri.validation_mean_predictor.rating_accuracy, null);
     assert.equal(m.params.rating_weight, 1);
