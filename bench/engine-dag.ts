@@ -419,7 +419,7 @@ function addRounds(
     result: PeerResult | Skipped,
     runs: readonly Timed[],
   ): PeerResult | Skipped =>
-    'skipped' in result || runs.length === 0
+    'skipped' in result
       ? result
       : {
           ...result,
