@@ -50,15 +50,12 @@ export function measure(
  */
 export function withRuns(
   one: Measure,
-  more: readonly {readonly ms: number; readonly cpuMs: number | undefined}[],
+  more: readonly Pick<Timed, 'ms' | 'cpuMs'>[],
 ): Measure {
   if (one.allWallMs.length !== 1) {
     throw new Error('Internal error: withRuns takes a measure of one run');
   }
-  return measure([
-    {ms: one.wallMs, cpuMs: one.cpuMs},
-    ...more.map((r) => ({ms: r.ms, cpuMs: r.cpuMs})),
-  ]);
+  return measure([{ms: one.wallMs, cpuMs: one.cpuMs}, ...more]);
 }
 
 /** A measure scaled per job from `fromJobs` to `toJobs`. */

@@ -10,7 +10,6 @@
  * whenever it creates a file, so a run right after another's outputs were
  * deleted pays for that deletion.
  */
-import {mkdir} from 'node:fs/promises';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {setTimeout as sleep} from 'node:timers/promises';
@@ -83,7 +82,6 @@ export async function fullRunRounds(
       await writeWorkspace(dirOf(r, 'make'), 'make', shape);
       await writeWorkspace(dirOf(r, 'make-pattern'), 'make-pattern', shape);
     }
-    await mkdir(dirOf(r, 'floor'), {recursive: true});
   }
   await sleep(2000);
 

@@ -160,7 +160,10 @@ async function benchNeuromake(
   const pool = JSON.parse(poolRun.stdout) as PoolDispatchResult;
 
   log(`neuromake: launchers alone, no engine (${describe(shape)}, ${j} lanes)`);
-  const floor = await launchFloor(options, tmp);
+  // Its workspace is kept (deleted with tmp at the end): deleting its
+  // outputs here would slow make's full run, which follows (ext4 scans
+  // recently deleted inodes on every create; engine-dag-rounds.ts).
+  const floor = await launchFloor(options, tmp, path.join(tmp, 'floor'));
 
   return {
     jobs,
@@ -416,7 +419,7 @@ function addRounds(
     result: PeerResult | Skipped,
     runs: readonly Timed[],
   ): PeerResult | Skipped =>
-    'skipped' in result || runs.length === 0
+    'skipped' in result
       ? result
       : {
           ...result,

@@ -65,6 +65,9 @@ const shape = {
   depth: positiveInt('depth', values.depth),
 };
 const lanes = positiveInt('lanes', values.lanes);
+// Note: a chain's step k+1 may start before its step k ends only if the
+// lanes are more than the fan-out; the bench's shapes never are.
+if (lanes > shape.fanOut) throw new Error('--lanes must not exceed --size');
 
 const dir =
   values.dir === undefined
@@ -154,9 +157,6 @@ async function lane(queue: Iterator<[string, number]>): Promise<void> {
   if (current !== undefined) pool.release(current);
 }
 
-// Note: a chain's step k+1 may start before its step k ends only if the
-// lanes are more than the fan-out; the bench's shapes never are.
-if (lanes > shape.fanOut) throw new Error('--lanes must not exceed --size');
 const queue = commands();
 const ownBefore = process.cpuUsage();
 const childrenBefore = childrenCpuMs();

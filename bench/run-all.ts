@@ -31,8 +31,10 @@ const HELPERS = new Set([
   'peers',
   'pool-dispatch',
   'noop-worker',
+  'engine-dag-checks',
   'engine-dag-results',
   'engine-dag-report',
+  'engine-dag-rounds',
   'launch-floor',
 ]);
 const HELPER_SUFFIX = /-(common|utils?|helpers?)$/;
