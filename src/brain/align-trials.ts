@@ -10,6 +10,7 @@ import {isIntentional} from '../fmri/scenario-text.js';
 import {FormatError} from '../io/format-error.js';
 import {readJsonl} from '../io/jsonl.js';
 import {readNpy} from '../io/npy.js';
+import {subjectOf} from './held-out.js';
 import type {Activations, TextEntry} from './activations.js';
 import type {SubjectData} from './brain-score.js';
 
@@ -111,12 +112,12 @@ async function readTrials(
           `non-finite value at parcel ${bad} (subject ${String(row['subject'])}, item ${String(row['item'])})`,
         );
       }
-      const subject = row['subject'];
-      if (typeof subject !== 'string' && typeof subject !== 'number') {
+      const subject = subjectOf(row);
+      if (subject === undefined) {
         throw new FormatError(meta, `line ${i + 1}`, 'has no "subject" field');
       }
       trials.push({
-        subject: String(subject),
+        subject,
         row,
         values,
       });

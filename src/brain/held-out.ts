@@ -2,6 +2,21 @@ import {FormatError} from '../io/format-error.js';
 import {readJsonl} from '../io/jsonl.js';
 
 /**
+ * The subject a dataset row names in its `subject` field (fmri.dataset
+ * writes strings; a number is read as its text), or undefined. One rule
+ * for every reader, so that the subjects an adapter was fitted to and the
+ * ones scored are named alike.
+ */
+export function subjectOf(
+  row: Readonly<Record<string, unknown>>,
+): string | undefined {
+  const subject = row['subject'];
+  return typeof subject === 'string' || typeof subject === 'number'
+    ? String(subject)
+    : undefined;
+}
+
+/**
  * The subjects named by the `subject` field of the rows of JSONL files,
  * such as fmri.dataset's validation and test splits: the subjects a model
  * fine-tuned on the train split has not seen. One file may be empty (a
@@ -14,10 +29,8 @@ export async function subjectsIn(
   const subjects = new Set<string>();
   for (const file of files) {
     for (const row of await readJsonl(file)) {
-      const subject = row['subject'];
-      if (typeof subject === 'string' || typeof subject === 'number') {
-        subjects.add(String(subject));
-      }
+      const subject = subjectOf(row);
+      if (subject !== undefined) subjects.add(subject);
     }
   }
   if (subjects.size === 0) {

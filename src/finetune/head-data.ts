@@ -4,6 +4,7 @@
  * fmri.dataset JSONL rows; plus the seeded train/held-out split and the
  * feature standardisation.
  */
+import {subjectOf} from '../brain/held-out.js';
 import {readTable} from '../io/delimited.js';
 import {FormatError} from '../io/format-error.js';
 import {readJsonl} from '../io/jsonl.js';
@@ -159,12 +160,9 @@ export async function readFmriTargets(
   let unnamed = false;
   for (const [i, row] of rows.entries()) {
     ratings[i] = ratingClass(row, file, i);
-    const subject = row['subject'];
-    if (typeof subject === 'string' || typeof subject === 'number') {
-      subjects.add(String(subject));
-    } else {
-      unnamed = true;
-    }
+    const subject = subjectOf(row);
+    if (subject !== undefined) subjects.add(subject);
+    else unnamed = true;
     const v = row[field];
     if (
       !Array.isArray(v) ||
