@@ -27,6 +27,7 @@ import {
   type Launcher,
   type LaunchListener,
   LauncherPool,
+  QUEUE_DEPTH,
 } from '../src/execution/launcher.js';
 import {
   jobCount,
@@ -65,9 +66,16 @@ const shape = {
   depth: positiveInt('depth', values.depth),
 };
 const lanes = positiveInt('lanes', values.lanes);
-// Note: a chain's step k+1 may start before its step k ends only if the
-// lanes are more than the fan-out; the bench's shapes never are.
-if (lanes > shape.fanOut) throw new Error('--lanes must not exceed --size');
+// Note: commands are taken in step order, and each lane holds at most its
+// running one and QUEUE_DEPTH queued. A chain's step k+1 could still start
+// before its step k ended if one lane fell a whole step behind the others:
+// a fan-out well above what the lanes hold makes that unlikely, and should
+// it happen, that `cp` finds no input and the run fails loudly.
+if (lanes * (1 + QUEUE_DEPTH) >= shape.fanOut) {
+  throw new Error(
+    `--size must exceed ${1 + QUEUE_DEPTH} × --lanes (the jobs in flight)`,
+  );
+}
 
 const dir =
   values.dir === undefined

@@ -52,7 +52,7 @@ export interface LaunchListener {
 }
 
 /** How many jobs a launcher holds queued behind its running one. */
-const QUEUE_DEPTH = 2;
+export const QUEUE_DEPTH = 2;
 
 /** A job sent to the launcher that has not ended. */
 interface Sent {
