@@ -49,7 +49,7 @@ export interface LaunchFloorResult {
    * (inputs) and clean-up are left out, Node's start-up too.
    */
   readonly cpuMs: number | undefined;
-  /** Which launcher kind ran the last job (perl or python). */
+  /** Which launcher kind ran the last job (native, perl or python). */
   readonly launcher: string;
 }
 

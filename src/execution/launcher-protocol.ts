@@ -42,6 +42,13 @@
  * run stops it by its NEUROMAKE_RUN_TOKEN; a queued one is not started.
  */
 
+/**
+ * How long a queueing launcher holds a job's `S <pid>` back, in ms: a job that
+ * ends sooner has its pid and its end sent together (protocol:
+ * launcher-protocol.ts), and an abort waits at most this long for the pid.
+ */
+export const QUICK_MS = 20;
+
 /** How to start one kind of launcher. */
 export interface LauncherProgram {
   /** For messages and tests. */
@@ -50,14 +57,40 @@ export interface LauncherProgram {
   readonly args: readonly string[];
 }
 
+/** A simple command's first word's characters, as a regex class. */
+const FIRST_WORD = '[A-Za-z0-9_./,:+@%-]';
+
+/** Its later words' characters: `=` too (not an assignment there). */
+const LATER_WORD = '[A-Za-z0-9_./,:+=@%-]';
+
 /**
  * A simple command, as a regular expression's body (anchor it with the
  * host language's start and end of string): words of characters that no
  * shell treats specially, `=` allowed after the first word (not an
  * assignment then).
  */
-export const SIMPLE_COMMAND =
-  '[A-Za-z0-9_./,:+@%-]+(?:[ \\t]+[A-Za-z0-9_./,:+=@%-]+)*';
+export const SIMPLE_COMMAND = `${FIRST_WORD}+(?:[ \\t]+${LATER_WORD}+)*`;
+
+/** The printable ASCII characters a one-character regex class matches. */
+function classCharacters(charClass: string): string {
+  const pattern = new RegExp(`^${charClass}$`);
+  let chars = '';
+  for (let code = 0x21; code < 0x7f; code++) {
+    const char = String.fromCharCode(code);
+    if (pattern.test(char)) chars += char;
+  }
+  return chars;
+}
+
+/**
+ * {@link SIMPLE_COMMAND}'s word characters spelled out, first word and
+ * later words, for a launcher without regular expressions (the native
+ * one).
+ */
+export const SIMPLE_WORD_CHARS = {
+  first: classCharacters(FIRST_WORD),
+  later: classCharacters(LATER_WORD),
+} as const;
 
 /**
  * First words that mean the shell must run the command: its keywords and

@@ -1,17 +1,11 @@
 import {execFile} from 'node:child_process';
 
 import {
+  QUICK_MS,
   SHELL_WORDS,
   SIMPLE_COMMAND,
   type LauncherProgram,
 } from './launcher-protocol.js';
-
-/**
- * How long the launcher holds a job's `S <pid>` back, in ms: a job that
- * ends sooner has its pid and its end sent together (protocol:
- * launcher-protocol.ts), and an abort waits at most this long for the pid.
- */
-const QUICK_MS = 20;
 
 /**
  * The Python job launcher (protocol: launcher-protocol.ts), used where

@@ -2,6 +2,7 @@ import {spawn, type ChildProcessWithoutNullStreams} from 'node:child_process';
 import type {Socket} from 'node:net';
 import {constants} from 'node:os';
 
+import {nativeLauncher} from './launcher-native.js';
 import {PERL_LAUNCHER} from './launcher-perl.js';
 import type {LauncherProgram} from './launcher-protocol.js';
 import {pythonLauncher} from './launcher-python.js';
@@ -72,7 +73,7 @@ interface Sent {
  * exits, and the launcher with it (end of its stdin).
  */
 export class Launcher {
-  /** Which program this is (Perl or Python). */
+  /** Which program this is (native, Perl or Python). */
   readonly program: LauncherProgram;
   readonly #child: ChildProcessWithoutNullStreams;
   readonly #ready: Promise<boolean>;
@@ -342,35 +343,51 @@ function signalName(n: number): string {
 /** After this many jobs a pool looks for the cheaper Python launcher. */
 const UPGRADE_AFTER = 50;
 
+/** The kinds of launcher program, as NEUROMAKE_LAUNCHER names them. */
+type LauncherKind = 'native' | 'perl' | 'python';
+
+const KINDS: readonly string[] = ['native', 'perl', 'python'];
+
 /**
  * Launchers for this process, one per job running at once, started on
- * demand and kept for later jobs. The first ones run Perl, which starts in
- * milliseconds. Once a pool has launched {@link UPGRADE_AFTER} jobs (a run
- * big enough for per-job costs to add up) it starts a Python launcher in
- * the background, which costs less per job (launcher-python.ts); if that
- * works, new launchers run Python and Perl ones are ended as they come
- * back. NEUROMAKE_LAUNCHER=perl or =python in the environment picks one
- * kind from the start, and only that kind.
+ * demand and kept for later jobs. Where the build compiled the native
+ * launcher (launcher-native.c) and it starts, every launcher runs it: it
+ * starts in a millisecond and costs the least per job. Else the first ones
+ * run Perl, which starts in milliseconds; once a pool has launched
+ * {@link UPGRADE_AFTER} jobs (a run big enough for per-job costs to add
+ * up) it starts a Python launcher in the background, which costs less per
+ * job (launcher-python.ts); if that works, new launchers run Python and
+ * Perl ones are ended as they come back. NEUROMAKE_LAUNCHER=native, =perl
+ * or =python in the environment picks one kind from the start, and only
+ * that kind.
  *
- * `unavailable` turns true when no launcher could start (neither perl nor
- * python): the caller then spawns jobs itself, as before.
+ * `unavailable` turns true when no launcher could start (none of the
+ * three): the caller then spawns jobs itself, as before.
  */
 export class LauncherPool {
   readonly #env: NodeJS.ProcessEnv;
   readonly #idle: Launcher[] = [];
   /** What new launchers run. */
   #program: LauncherProgram = PERL_LAUNCHER;
-  /** Which kinds may run: both, unless the environment picked one. */
-  readonly #only: 'perl' | 'python' | undefined;
+  /** Which kind may run, if the environment picked one. */
+  readonly #only: LauncherKind | undefined;
   #launches = 0;
   /** The switch to Python, once begun. */
   #upgrade: Promise<void> | undefined;
   #unavailable = false;
+  /** The native launcher is not to be tried: it failed to start (no
+   * pidfds, say), or the caller left it out. */
+  #nativeFailed: boolean;
 
-  constructor(env: NodeJS.ProcessEnv) {
+  /**
+   * `native: false` leaves the native launcher out, as on a machine where
+   * the build found no C compiler (for tests of the other kinds).
+   */
+  constructor(env: NodeJS.ProcessEnv, options: {native?: boolean} = {}) {
     this.#env = env;
-    const only = env['NEUROMAKE_LAUNCHER'];
-    this.#only = only === 'perl' || only === 'python' ? only : undefined;
+    this.#nativeFailed = options.native === false;
+    const only = env['NEUROMAKE_LAUNCHER'] ?? '';
+    this.#only = KINDS.includes(only) ? (only as LauncherKind) : undefined;
   }
 
   get unavailable(): boolean {
@@ -407,7 +424,11 @@ export class LauncherPool {
 
   /** Counts a launch; the one that reaches UPGRADE_AFTER looks for Python. */
   #counted(): void {
-    if (++this.#launches === UPGRADE_AFTER && this.#only === undefined) {
+    if (
+      ++this.#launches === UPGRADE_AFTER &&
+      this.#only === undefined &&
+      this.#program.name === 'perl'
+    ) {
       this.#upgrade = this.#tryPython();
     }
   }
@@ -438,26 +459,35 @@ export class LauncherPool {
 
   /**
    * Starts a launcher of the current kind or, when that cannot start, the
-   * other (looked for only then: finding Python takes a moment).
+   * next (Python is looked for only then: finding it takes a moment). The
+   * native one is tried first, until it failed to start once.
    */
   async #start(): Promise<Launcher | undefined> {
-    type Find = () => LauncherProgram | Promise<LauncherProgram | undefined>;
+    type Find = () =>
+      LauncherProgram | undefined | Promise<LauncherProgram | undefined>;
+    const native: Find = () =>
+      this.#nativeFailed ? undefined : nativeLauncher();
     const perl: Find = () => PERL_LAUNCHER;
     const python: Find = () => pythonLauncher(this.#env);
     const current: Find = () => this.#program;
     const order =
-      this.#only === 'perl'
-        ? [perl]
-        : this.#only === 'python'
-          ? [python]
-          : this.#program.name === 'python'
-            ? [current, perl]
-            : [perl, python];
+      this.#only === 'native'
+        ? [native]
+        : this.#only === 'perl'
+          ? [perl]
+          : this.#only === 'python'
+            ? [python]
+            : this.#program.name === 'python'
+              ? [current, perl]
+              : [native, perl, python];
     for (const find of order) {
       const program = await find();
       if (program === undefined) continue;
       const launcher = new Launcher(this.#env, program);
-      if (!(await launcher.ready())) continue;
+      if (!(await launcher.ready())) {
+        if (program.name === 'native') this.#nativeFailed = true;
+        continue;
+      }
       this.#program = program;
       return launcher;
     }

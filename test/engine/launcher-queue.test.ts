@@ -11,22 +11,24 @@ import {
   LauncherPool,
 } from '../../src/execution/launcher.js';
 
-/** The Python launcher only: it is the one that can queue jobs. */
-const BASE = {
-  ...process.env,
-  NEUROMAKE_RUN_TOKEN: 'launcher-queue-test',
-  NEUROMAKE_LAUNCHER: 'python',
-};
+/** The launchers that can queue jobs: Python (with pidfds) and native. */
+const KINDS = ['python', 'native'] as const;
 
-/** A launcher that says it can queue, or why this machine has none. */
-async function queueingLauncher(): Promise<
-  {pool: LauncherPool; launcher: Launcher} | string
-> {
-  const pool = new LauncherPool({...BASE});
+/** A launcher of `kind` that says it can queue, or why there is none. */
+async function queueingLauncher(
+  kind: (typeof KINDS)[number],
+): Promise<{pool: LauncherPool; launcher: Launcher} | string> {
+  const pool = new LauncherPool({
+    ...process.env,
+    NEUROMAKE_RUN_TOKEN: 'launcher-queue-test',
+    NEUROMAKE_LAUNCHER: kind,
+  });
   const launcher = await pool.acquire();
   if (launcher === undefined) {
     await pool.close();
-    return 'no Python 3.8 launcher here';
+    return kind === 'python'
+      ? 'no Python 3.8 launcher here'
+      : 'no native launcher built here (no C compiler?), or no pidfds';
   }
   // Note: a job must be running to ask whether one can wait behind it.
   const dir = mkdtempSync(join(tmpdir(), 'nm-launcher-probe-'));
@@ -42,9 +44,6 @@ async function queueingLauncher(): Promise<
   }
   return {pool, launcher};
 }
-
-const SETUP = await queueingLauncher();
-const SKIP = typeof SETUP === 'string' && SETUP;
 
 function scratch(t: TestContext): string {
   const dir = mkdtempSync(join(tmpdir(), 'nm-launcher-queue-'));
@@ -88,140 +87,145 @@ function record() {
   return {events, pids, ended, listener};
 }
 
-void describe('job launcher queue (python)', {skip: SKIP}, () => {
-  const {pool, launcher} = SETUP as Exclude<typeof SETUP, string>;
-  test.after(() => pool.close());
+for (const kind of KINDS) {
+  const setup = await queueingLauncher(kind);
+  const skip = typeof setup === 'string' && setup;
 
-  /** The pool's idle launcher (the same one, as tests run in turn). */
-  function take(): Launcher {
-    const got = pool.tryAcquire();
-    assert.equal(got, launcher);
-    return got;
-  }
+  void describe(`job launcher queue (${kind})`, {skip}, () => {
+    const {pool, launcher} = setup as Exclude<typeof setup, string>;
+    test.after(() => pool.close());
 
-  void test('a queued job starts when the one ahead exits with 0', async (t) => {
-    const dir = scratch(t);
-    const l = take();
-    const a = record();
-    const b = record();
-    l.launch(spec(dir, 'sleep 0.2; echo a >> order'), a.listener);
-    assert.ok(l.acceptsBehind(a.listener));
-    l.launch(spec(dir, 'echo b >> order'), b.listener, true);
-    assert.equal(l.acceptsBehind(a.listener), false, 'a is not last now');
-    assert.ok(l.acceptsBehind(b.listener));
+    /** The pool's idle launcher (the same one, as tests run in turn). */
+    function take(): Launcher {
+      const got = pool.tryAcquire();
+      assert.equal(got, launcher);
+      return got;
+    }
 
-    assert.deepEqual(await a.ended, {kind: 'exit', code: 0});
-    assert.deepEqual(await b.ended, {kind: 'exit', code: 0});
-    pool.release(l);
-    assert.equal(readFileSync(join(dir, 'order'), 'utf8'), 'a\nb\n');
-    // b is the last job sent: once it runs, one more can queue behind.
-    assert.deepEqual(b.events, ['begun', 'room', 'started', 'ended']);
-    assert.equal(l.busy, false);
-  });
+    void test('a queued job starts when the one ahead exits with 0', async (t) => {
+      const dir = scratch(t);
+      const l = take();
+      const a = record();
+      const b = record();
+      l.launch(spec(dir, 'sleep 0.2; echo a >> order'), a.listener);
+      assert.ok(l.acceptsBehind(a.listener));
+      l.launch(spec(dir, 'echo b >> order'), b.listener, true);
+      assert.equal(l.acceptsBehind(a.listener), false, 'a is not last now');
+      assert.ok(l.acceptsBehind(b.listener));
 
-  void test('a queued job is dropped when the one ahead fails', async (t) => {
-    const dir = scratch(t);
-    const l = take();
-    const a = record();
-    const b = record();
-    const c = record();
-    l.launch(spec(dir, 'sleep 0.1; exit 3'), a.listener);
-    l.launch(spec(dir, 'touch b-ran'), b.listener, true);
-    l.launch(spec(dir, 'touch c-ran'), c.listener, true);
-    assert.equal(l.acceptsBehind(c.listener), false, 'two at most');
-
-    assert.deepEqual(await a.ended, {kind: 'exit', code: 3});
-    assert.equal(await b.ended, 'dropped');
-    assert.equal(await c.ended, 'dropped');
-    pool.release(l);
-    assert.equal(existsSync(join(dir, 'b-ran')), false);
-    assert.equal(existsSync(join(dir, 'c-ran')), false);
-    assert.deepEqual(b.events, ['dropped']);
-    assert.equal(l.busy, false);
-
-    // The launcher works on: the next job runs as usual.
-    const d = record();
-    take().launch(spec(dir, 'touch d-ran'), d.listener);
-    assert.deepEqual(await d.ended, {kind: 'exit', code: 0});
-    pool.release(l);
-    assert.ok(existsSync(join(dir, 'd-ran')));
-  });
-
-  void test('a job that cannot start drops the ones queued behind it', async (t) => {
-    const dir = scratch(t);
-    const l = take();
-    const a = record();
-    const b = record();
-    const c = record();
-    l.launch(spec(dir, 'sleep 0.1'), a.listener);
-    l.launch(
-      {...spec(dir, 'touch b-ran'), cwd: join(dir, 'missing')},
-      b.listener,
-      true,
-    );
-    l.launch(spec(dir, 'touch c-ran'), c.listener, true);
-    assert.deepEqual(await a.ended, {kind: 'exit', code: 0});
-    const bEnd = await b.ended;
-    assert.equal(bEnd !== 'dropped' && bEnd.kind, 'spawn-error');
-    assert.equal(await c.ended, 'dropped');
-    pool.release(l);
-    assert.equal(existsSync(join(dir, 'c-ran')), false);
-    assert.deepEqual(b.events, ['begun', 'ended']);
-  });
-
-  void test('cancel drops the last queued job and leaves the running one', async (t) => {
-    const dir = scratch(t);
-    const l = take();
-    const a = record();
-    const b = record();
-    const c = record();
-    l.launch(spec(dir, 'sleep 0.3; touch a-ran'), a.listener);
-    l.launch(spec(dir, 'touch b-ran'), b.listener, true);
-    l.launch(spec(dir, 'touch c-ran'), c.listener, true);
-    // Note: after the launcher stopped holding a's start (it listens to
-    // its input then), so that the cancel is read while a runs.
-    await new Promise((r) => setTimeout(r, 100));
-    l.cancelQueued();
-    // Until the cancel is answered nothing more is queued: the launcher's
-    // N could otherwise drop the newcomer instead of c.
-    assert.equal(l.acceptsBehind(c.listener), false);
-    assert.equal(await c.ended, 'dropped');
-    assert.deepEqual(a.events, ['started'], 'a still runs');
-    assert.deepEqual(await a.ended, {kind: 'exit', code: 0});
-    assert.deepEqual(await b.ended, {kind: 'exit', code: 0});
-    pool.release(l);
-    assert.ok(existsSync(join(dir, 'a-ran')));
-    assert.ok(existsSync(join(dir, 'b-ran')));
-    assert.equal(existsSync(join(dir, 'c-ran')), false);
-    // b became last when a ended: another could be queued behind it.
-    assert.ok(b.events.includes('room'), b.events.join(' '));
-  });
-
-  void test('queued jobs are dropped when the launcher dies', async (t) => {
-    const dir = scratch(t);
-    const l = take();
-    const a = record();
-    const b = record();
-    l.launch(spec(dir, 'sleep 5'), a.listener);
-    l.launch(spec(dir, 'touch b-ran'), b.listener, true);
-    await new Promise((r) => setTimeout(r, 100));
-    // a's group is left running, as a plain child's would be: stop it.
-    t.after(() => {
-      for (const pid of a.pids) {
-        try {
-          process.kill(-pid, 'SIGKILL');
-        } catch {
-          // Already gone.
-        }
-      }
+      assert.deepEqual(await a.ended, {kind: 'exit', code: 0});
+      assert.deepEqual(await b.ended, {kind: 'exit', code: 0});
+      pool.release(l);
+      assert.equal(readFileSync(join(dir, 'order'), 'utf8'), 'a\nb\n');
+      // b is the last job sent: once it runs, one more can queue behind.
+      assert.deepEqual(b.events, ['begun', 'room', 'started', 'ended']);
+      assert.equal(l.busy, false);
     });
-    process.kill(l.pid!, 'SIGKILL');
-    const aEnd = await a.ended;
-    assert.equal(aEnd !== 'dropped' && aEnd.kind, 'lost');
-    assert.equal(await b.ended, 'dropped');
-    assert.equal(existsSync(join(dir, 'b-ran')), false);
-    assert.equal(l.alive, false);
-    pool.release(l);
-    assert.equal(pool.tryAcquire(), undefined, 'a dead launcher is dropped');
+
+    void test('a queued job is dropped when the one ahead fails', async (t) => {
+      const dir = scratch(t);
+      const l = take();
+      const a = record();
+      const b = record();
+      const c = record();
+      l.launch(spec(dir, 'sleep 0.1; exit 3'), a.listener);
+      l.launch(spec(dir, 'touch b-ran'), b.listener, true);
+      l.launch(spec(dir, 'touch c-ran'), c.listener, true);
+      assert.equal(l.acceptsBehind(c.listener), false, 'two at most');
+
+      assert.deepEqual(await a.ended, {kind: 'exit', code: 3});
+      assert.equal(await b.ended, 'dropped');
+      assert.equal(await c.ended, 'dropped');
+      pool.release(l);
+      assert.equal(existsSync(join(dir, 'b-ran')), false);
+      assert.equal(existsSync(join(dir, 'c-ran')), false);
+      assert.deepEqual(b.events, ['dropped']);
+      assert.equal(l.busy, false);
+
+      // The launcher works on: the next job runs as usual.
+      const d = record();
+      take().launch(spec(dir, 'touch d-ran'), d.listener);
+      assert.deepEqual(await d.ended, {kind: 'exit', code: 0});
+      pool.release(l);
+      assert.ok(existsSync(join(dir, 'd-ran')));
+    });
+
+    void test('a job that cannot start drops the ones queued behind it', async (t) => {
+      const dir = scratch(t);
+      const l = take();
+      const a = record();
+      const b = record();
+      const c = record();
+      l.launch(spec(dir, 'sleep 0.1'), a.listener);
+      l.launch(
+        {...spec(dir, 'touch b-ran'), cwd: join(dir, 'missing')},
+        b.listener,
+        true,
+      );
+      l.launch(spec(dir, 'touch c-ran'), c.listener, true);
+      assert.deepEqual(await a.ended, {kind: 'exit', code: 0});
+      const bEnd = await b.ended;
+      assert.equal(bEnd !== 'dropped' && bEnd.kind, 'spawn-error');
+      assert.equal(await c.ended, 'dropped');
+      pool.release(l);
+      assert.equal(existsSync(join(dir, 'c-ran')), false);
+      assert.deepEqual(b.events, ['begun', 'ended']);
+    });
+
+    void test('cancel drops the last queued job and leaves the running one', async (t) => {
+      const dir = scratch(t);
+      const l = take();
+      const a = record();
+      const b = record();
+      const c = record();
+      l.launch(spec(dir, 'sleep 0.3; touch a-ran'), a.listener);
+      l.launch(spec(dir, 'touch b-ran'), b.listener, true);
+      l.launch(spec(dir, 'touch c-ran'), c.listener, true);
+      // Note: after the launcher stopped holding a's start (it listens to
+      // its input then), so that the cancel is read while a runs.
+      await new Promise((r) => setTimeout(r, 100));
+      l.cancelQueued();
+      // Until the cancel is answered nothing more is queued: the launcher's
+      // N could otherwise drop the newcomer instead of c.
+      assert.equal(l.acceptsBehind(c.listener), false);
+      assert.equal(await c.ended, 'dropped');
+      assert.deepEqual(a.events, ['started'], 'a still runs');
+      assert.deepEqual(await a.ended, {kind: 'exit', code: 0});
+      assert.deepEqual(await b.ended, {kind: 'exit', code: 0});
+      pool.release(l);
+      assert.ok(existsSync(join(dir, 'a-ran')));
+      assert.ok(existsSync(join(dir, 'b-ran')));
+      assert.equal(existsSync(join(dir, 'c-ran')), false);
+      // b became last when a ended: another could be queued behind it.
+      assert.ok(b.events.includes('room'), b.events.join(' '));
+    });
+
+    void test('queued jobs are dropped when the launcher dies', async (t) => {
+      const dir = scratch(t);
+      const l = take();
+      const a = record();
+      const b = record();
+      l.launch(spec(dir, 'sleep 5'), a.listener);
+      l.launch(spec(dir, 'touch b-ran'), b.listener, true);
+      await new Promise((r) => setTimeout(r, 100));
+      // a's group is left running, as a plain child's would be: stop it.
+      t.after(() => {
+        for (const pid of a.pids) {
+          try {
+            process.kill(-pid, 'SIGKILL');
+          } catch {
+            // Already gone.
+          }
+        }
+      });
+      process.kill(l.pid!, 'SIGKILL');
+      const aEnd = await a.ended;
+      assert.equal(aEnd !== 'dropped' && aEnd.kind, 'lost');
+      assert.equal(await b.ended, 'dropped');
+      assert.equal(existsSync(join(dir, 'b-ran')), false);
+      assert.equal(l.alive, false);
+      pool.release(l);
+      assert.equal(pool.tryAcquire(), undefined, 'a dead launcher is dropped');
+    });
   });
-});
+}

@@ -13,6 +13,7 @@ import {describe, test, type TestContext} from 'node:test';
 
 import {JobLog} from '../../src/execution/job-log.js';
 import {type LaunchEnd, LauncherPool} from '../../src/execution/launcher.js';
+import {nativeLauncher} from '../../src/execution/launcher-native.js';
 import {pythonLauncher} from '../../src/execution/launcher-python.js';
 import {runShell} from '../../src/execution/shell-runner.js';
 
@@ -30,8 +31,18 @@ const BASE = {...process.env, NEUROMAKE_RUN_TOKEN: 'launcher-test'};
 const NO_PYTHON =
   (await pythonLauncher(BASE)) === undefined && 'no Python 3.8 here';
 
-/** Both kinds of launcher, each picked by the environment. */
+/** Where the build compiled no native launcher, its tests are skipped. */
+const NO_NATIVE =
+  nativeLauncher() === undefined &&
+  'no native launcher built here (no C compiler?)';
+
+/** Every kind of launcher, each picked by the environment. */
 const KINDS = [
+  {
+    kind: 'native',
+    skip: NO_NATIVE,
+    base: {...BASE, NEUROMAKE_LAUNCHER: 'native'},
+  },
   {kind: 'perl', skip: false, base: {...BASE, NEUROMAKE_LAUNCHER: 'perl'}},
   {
     kind: 'python',
@@ -257,6 +268,49 @@ for (const {kind, skip, base} of KINDS) {
       );
     });
 
+    void test('a simple command sees PWD and the job variables', async (t) => {
+      const dir = scratch(t);
+      const direct = await run(base, dir, 'printenv PWD NEUROMAKE_JOB', {
+        jobEnv: {NEUROMAKE_JOB: 'k'},
+      });
+      assert.equal(direct.failure, undefined);
+      assert.equal(
+        direct.log,
+        `$ printenv PWD NEUROMAKE_JOB\n${dir}\nk\nafter\n`,
+      );
+      // An assignment first is shell syntax: sh runs it.
+      const assigned = await run(base, dir, 'A=5 printenv A');
+      assert.equal(assigned.log, '$ A=5 printenv A\n5\nafter\n');
+    });
+
+    void test('a program that moved is found again', async (t) => {
+      const dir = scratch(t);
+      const [first, second] = [join(dir, 'bin1'), join(dir, 'bin2')];
+      mkdirSync(first);
+      mkdirSync(second);
+      const tool = (where: string, says: string) =>
+        writeFileSync(join(where, 'tool-nm'), `#!/bin/sh\necho ${says}\n`, {
+          mode: 0o755,
+        });
+      tool(first, 'one');
+      const env = {
+        ...base,
+        PATH: `${first}:${second}:${process.env['PATH'] ?? ''}`,
+      };
+      assert.equal(
+        (await run(env, dir, 'tool-nm')).log,
+        '$ tool-nm\none\nafter\n',
+      );
+
+      // The same launcher runs the next job (the pool keeps it).
+      rmSync(join(first, 'tool-nm'));
+      tool(second, 'two');
+      assert.equal(
+        (await run(env, dir, 'tool-nm')).log,
+        '$ tool-nm\ntwo\nafter\n',
+      );
+    });
+
     void test('a missing log directory is created', async (t) => {
       const dir = scratch(t);
       const {failure, log} = await run(base, dir, 'cp logs/job.log copy.txt');
@@ -276,7 +330,8 @@ void describe('job launcher pool', () => {
     {skip: NO_PYTHON},
     async (t) => {
       const dir = scratch(t);
-      const pool = new LauncherPool({...BASE});
+      // As where no native launcher was built.
+      const pool = new LauncherPool({...BASE}, {native: false});
       t.after(() => pool.close());
       const kinds: string[] = [];
       const deadline = Date.now() + 30_000;
@@ -312,7 +367,8 @@ void describe('job launcher pool', () => {
     const bin = join(dir, 'bin');
     mkdirSync(bin);
     symlinkSync('/bin/sh', join(bin, 'sh'));
-    const env = {...BASE, PATH: bin};
+    // Perl only, as where no native launcher was built.
+    const env = {...BASE, PATH: bin, NEUROMAKE_LAUNCHER: 'perl'};
     const pool = new LauncherPool(env);
     assert.equal(await pool.acquire(), undefined);
     assert.equal(pool.unavailable, true);
@@ -320,6 +376,28 @@ void describe('job launcher pool', () => {
     assert.deepEqual(failure, {reason: 'exit-non-zero', code: 4});
     assert.equal(log, '$ echo "$NEUROMAKE_JOB"; exit 4\nj\nafter\n');
   });
+
+  void test(
+    'the native launcher comes first and needs neither perl nor python',
+    {skip: NO_NATIVE},
+    async (t) => {
+      const dir = scratch(t);
+      const bin = join(dir, 'bin');
+      mkdirSync(bin);
+      symlinkSync('/bin/sh', join(bin, 'sh'));
+      const env = {...BASE, PATH: bin};
+      const pool = new LauncherPool(env);
+      t.after(() => pool.close());
+      assert.equal((await pool.acquire())?.program.name, 'native');
+      const {failure, log} = await run(
+        env,
+        dir,
+        'echo "$NEUROMAKE_JOB"; exit 4',
+      );
+      assert.deepEqual(failure, {reason: 'exit-non-zero', code: 4});
+      assert.equal(log, '$ echo "$NEUROMAKE_JOB"; exit 4\nj\nafter\n');
+    },
+  );
 
   void test('a quiet task leaves no log; the first write creates it', async (t) => {
     const dir = scratch(t);

@@ -1,0 +1,576 @@
+/*
+ * neuromake's native job launcher: the protocol of launcher-protocol.ts,
+ * as the Python launcher (launcher-python.ts) speaks it with pidfds (`R
+ * queue`), in C. A DAG of tiny commands spends about 50 us of the Python
+ * interpreter's CPU per job on parsing and bookkeeping; this program
+ * spends a few, and starts in a millisecond where Python takes 20.
+ *
+ * Built by `npm run build` where a C compiler is found
+ * (scripts/build-launcher.js); without one the runner keeps its Perl and
+ * Python launchers. Linux only: it needs pidfd_open (Linux 5.3) to wait
+ * for its job and its input at once, and exits at start without it, which
+ * makes the runner fall back.
+ *
+ *   neuromake-launcher QUICK_MS FIRST_WORD_CHARS WORD_CHARS SHELL_WORD...
+ *
+ * QUICK_MS: how long a job's `S` is held back (see launcher-protocol.ts).
+ * FIRST_WORD_CHARS, WORD_CHARS: the characters of a simple command's first
+ * and later words; SHELL_WORDS: first words the shell must run. The runner
+ * passes them from launcher-protocol.ts, so every launcher agrees.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+extern char **environ;
+
+/* A job sent by the runner and not started yet. */
+struct waiting {
+  bool queued; /* Sent with `q`: start only if the job ahead exited 0. */
+  char *payload;
+  size_t size;
+};
+
+/* At most the running job's successors the runner queues, with room. */
+#define MAX_WAITING 16
+
+static struct waiting waiting[MAX_WAITING];
+static size_t waiting_count;
+
+static const char *first_chars;
+static const char *word_chars;
+static char **shell_words;
+static int quick_ms;
+
+/* Programs found on PATH, by name: see resolve(). */
+#define MAX_FOUND 64
+static char *found_name[MAX_FOUND];
+static char *found_path[MAX_FOUND];
+static size_t found_count;
+
+static void fail(const char *what) {
+  fprintf(stderr, "neuromake-launcher: %s: %s\n", what, strerror(errno));
+  exit(3);
+}
+
+static void *must(void *p) {
+  if (p == NULL) fail("out of memory");
+  return p;
+}
+
+/* Writes all of `text`; the runner gone (EPIPE) ends the launcher. */
+static void say(const char *text, size_t size) {
+  while (size > 0) {
+    ssize_t n = write(1, text, size);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      exit(0);
+    }
+    text += n;
+    size -= (size_t)n;
+  }
+}
+
+/* What goes out in one write once a wake-up's work is done. */
+static char said[8192];
+static size_t said_size;
+
+static void add_said(const char *text) {
+  size_t n = strlen(text);
+  if (said_size + n > sizeof said) {
+    say(said, said_size);
+    said_size = 0;
+  }
+  if (n > sizeof said) {
+    say(text, n);
+    return;
+  }
+  memcpy(said + said_size, text, n);
+  said_size += n;
+}
+
+static void flush_said(void) {
+  if (said_size > 0) say(said, said_size);
+  said_size = 0;
+}
+
+/* Adds `F <what>: <strerror>`, the line for a job that could not start. */
+static void add_failure(const char *what, const char *path, int error) {
+  char line[4096];
+  snprintf(line, sizeof line, "F %s%s%s: %s\n", what, path ? " " : "",
+           path ? path : "", strerror(error));
+  add_said(line);
+}
+
+static bool all_in(const char *word, size_t n, const char *chars) {
+  for (size_t i = 0; i < n; i++) {
+    if (word[i] == '\0' || strchr(chars, word[i]) == NULL) return false;
+  }
+  return n > 0;
+}
+
+/*
+ * Splits a simple command into its words (NULL-terminated, in `words`,
+ * pointing into `cmd`, which is changed); false when the shell must run it.
+ */
+static bool simple_words(char *cmd, char ***words) {
+  size_t count = 0;
+  size_t cap = 8;
+  char **list = must(malloc(cap * sizeof *list));
+  char *p = cmd;
+  while (*p != '\0') {
+    size_t n = strcspn(p, " \t");
+    if (!all_in(p, n, count == 0 ? first_chars : word_chars)) break;
+    if (count + 2 > cap) list = must(realloc(list, (cap *= 2) * sizeof *list));
+    list[count++] = p;
+    p += n;
+    if (*p == '\0') break;
+    *p++ = '\0';
+    p += strspn(p, " \t");
+    if (*p == '\0') {
+      count = 0; /* Trailing blanks: not simple. */
+      break;
+    }
+  }
+  if (count == 0 || *p != '\0') {
+    free(list);
+    return false;
+  }
+  for (char **w = shell_words; *w != NULL; w++) {
+    if (strcmp(*w, list[0]) == 0) {
+      free(list);
+      return false;
+    }
+  }
+  list[count] = NULL;
+  *words = list;
+  return true;
+}
+
+/*
+ * Where `name` is on the launcher's PATH, as execvp would find it, or NULL.
+ * Each name is looked up once per launcher: execvp tries every PATH entry
+ * before the one that holds it, and each failed exec costs a path walk in
+ * the kernel (eight per `cp` job here). A program that moves in the
+ * meantime fails its exec, which drops the entry; the job then runs
+ * through `sh -c`, which looks again.
+ */
+static const char *resolve(const char *name) {
+  if (strchr(name, '/') != NULL) return name;
+  for (size_t i = 0; i < found_count; i++) {
+    if (strcmp(found_name[i], name) == 0) return found_path[i];
+  }
+  const char *path = getenv("PATH");
+  if (path == NULL) path = "/bin:/usr/bin";
+  size_t name_size = strlen(name);
+  const char *dir = path;
+  while (true) {
+    size_t n = strcspn(dir, ":");
+    char *candidate = must(malloc(n + name_size + 3));
+    if (n == 0) {
+      strcpy(candidate, name); /* An empty entry means the cwd. */
+    } else {
+      memcpy(candidate, dir, n);
+      candidate[n] = '/';
+      strcpy(candidate + n + 1, name);
+    }
+    struct stat st;
+    if (stat(candidate, &st) == 0 && S_ISREG(st.st_mode) &&
+        access(candidate, X_OK) == 0) {
+      if (found_count < MAX_FOUND) {
+        found_name[found_count] = must(strdup(name));
+        found_path[found_count] = candidate;
+        found_count++;
+        return candidate;
+      }
+      return candidate; /* Leaked once the table is full: rare, small. */
+    }
+    free(candidate);
+    if (dir[n] == '\0') return NULL;
+    dir += n + 1;
+  }
+}
+
+static void forget(const char *name) {
+  for (size_t i = 0; i < found_count; i++) {
+    if (strcmp(found_name[i], name) != 0) continue;
+    free(found_name[i]);
+    free(found_path[i]);
+    found_count--;
+    found_name[i] = found_name[found_count];
+    found_path[i] = found_path[found_count];
+    return;
+  }
+}
+
+/*
+ * The launcher's environment with the job's NAME=value pairs on top, and
+ * `pwd` (PWD=cwd, or NULL) after them.
+ */
+static char **job_environment(char **pairs, size_t pair_count, char *pwd) {
+  size_t base = 0;
+  while (environ[base] != NULL) base++;
+  char **env = must(malloc((base + pair_count + 2) * sizeof *env));
+  memcpy(env, environ, base * sizeof *env);
+  size_t count = base;
+  for (size_t i = 0; i <= pair_count; i++) {
+    char *pair = i < pair_count ? pairs[i] : pwd;
+    if (pair == NULL) break;
+    size_t name = strcspn(pair, "=");
+    size_t j = 0;
+    while (j < count && strncmp(env[j], pair, name + 1) != 0) j++;
+    env[j] = pair;
+    if (j == count) count++;
+  }
+  env[count] = NULL;
+  return env;
+}
+
+static int open_log(const char *log, bool truncate) {
+  int flags = O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC;
+  if (truncate) flags |= O_TRUNC;
+  int fd = open(log, flags, 0666);
+  if (fd >= 0 || errno != ENOENT) return fd;
+
+  /* No directory yet; another launcher may be making it right now. */
+  char *parent = must(strdup(log));
+  for (char *slash = strchr(parent + 1, '/'); slash != NULL;
+       slash = strchr(slash + 1, '/')) {
+    *slash = '\0';
+    if (mkdir(parent, 0777) != 0 && errno != EEXIST) break;
+    *slash = '/';
+  }
+  free(parent);
+  return open(log, flags, 0666);
+}
+
+static posix_spawnattr_t attributes;
+
+/*
+ * Starts one job from its payload: its pid, or -1 after adding its F line.
+ * Fields: cwd, log, w|a, header, command, NAME=value pairs (all NUL
+ * separated; the payload carries one more NUL at its end).
+ */
+static pid_t start(char *payload, size_t size) {
+  char *fields[5];
+  char *p = payload;
+  char *end = payload + size;
+  for (int i = 0; i < 5; i++) {
+    if (p > end) {
+      errno = EINVAL;
+      fail("a job's payload has fewer than five fields");
+    }
+    fields[i] = p;
+    p += strlen(p) + 1;
+  }
+  char *cwd = fields[0], *log = fields[1], *header = fields[3];
+  char *cmd = fields[4];
+  size_t pair_count = 0;
+  char *pairs_at = p;
+  for (char *q = p; q < end; q += strlen(q) + 1) pair_count++;
+  char **pairs = must(malloc((pair_count + 1) * sizeof *pairs));
+  for (size_t i = 0; i < pair_count; i++) {
+    pairs[i] = pairs_at;
+    pairs_at += strlen(pairs_at) + 1;
+  }
+
+  pid_t pid = -1;
+  int out = open_log(log, fields[2][0] == 'w');
+  if (out < 0) {
+    add_failure("open", log, errno);
+    free(pairs);
+    return -1;
+  }
+  size_t header_size = strlen(header);
+  if (header_size > 0 && write(out, header, header_size) < 0) {
+    add_failure("write", log, errno);
+    close(out);
+    free(pairs);
+    return -1;
+  }
+  if (chdir(cwd) != 0) {
+    add_failure("chdir", cwd, errno);
+    close(out);
+    free(pairs);
+    return -1;
+  }
+
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, out, 1);
+  posix_spawn_file_actions_adddup2(&actions, out, 2);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+
+  /* A simple command runs directly, as GNU make runs it, with PWD set as
+     sh would set it; anything else through sh. */
+  char *copy = must(strdup(cmd));
+  char **words;
+  if (simple_words(copy, &words)) {
+    const char *program = resolve(words[0]);
+    if (program != NULL) {
+      char *pwd = must(malloc(strlen(cwd) + 5));
+      strcpy(pwd, "PWD=");
+      strcat(pwd, cwd);
+      char **env = job_environment(pairs, pair_count, pwd);
+      int error =
+          posix_spawn(&pid, program, &actions, &attributes, words, env);
+      free(env);
+      free(pwd);
+      if (error != 0) {
+        pid = -1;
+        forget(words[0]);
+      }
+    }
+    free(words);
+  }
+  free(copy);
+  if (pid < 0) {
+    char *argv[] = {"sh", "-c", cmd, NULL};
+    char **env = job_environment(pairs, pair_count, NULL);
+    int error = posix_spawnp(&pid, "sh", &actions, &attributes, argv, env);
+    free(env);
+    if (error != 0) {
+      add_failure("spawn sh", NULL, error);
+      pid = -1;
+    }
+  }
+  posix_spawn_file_actions_destroy(&actions);
+  free(pairs);
+  close(out);
+  return pid;
+}
+
+/* Reaps `pid`: adds its E line; whether it exited with 0. */
+static bool reap(pid_t pid) {
+  int status;
+  while (waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) fail("waitpid");
+  }
+  char line[64];
+  if (WIFSIGNALED(status)) {
+    snprintf(line, sizeof line, "E - %d\n", WTERMSIG(status));
+    add_said(line);
+    return false;
+  }
+  snprintf(line, sizeof line, "E %d -\n", WEXITSTATUS(status));
+  add_said(line);
+  return WEXITSTATUS(status) == 0;
+}
+
+static char *unread;
+static size_t unread_size, unread_cap;
+
+/* Reads what the runner sent and queues its jobs; false at end of input. */
+static bool take_input(void) {
+  bool open = true;
+  while (true) {
+    if (unread_cap - unread_size < 65536) {
+      unread_cap = unread_cap * 2 + 65536;
+      unread = must(realloc(unread, unread_cap));
+    }
+    ssize_t n = read(0, unread + unread_size, unread_cap - unread_size);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN) break;
+      fail("read");
+    }
+    if (n == 0) {
+      open = false;
+      break;
+    }
+    unread_size += (size_t)n;
+  }
+  size_t at = 0;
+  while (true) {
+    char *newline = memchr(unread + at, '\n', unread_size - at);
+    if (newline == NULL) break;
+    size_t head = (size_t)(newline - (unread + at));
+    if (head == 1 && unread[at] == 'C') {
+      at += 2;
+      if (waiting_count > 0) {
+        waiting_count--;
+        free(waiting[waiting_count].payload);
+        add_said("N\n");
+      }
+      continue;
+    }
+    char *flag;
+    size_t size = strtoul(unread + at, &flag, 10);
+    size_t body = at + head + 1;
+    if (unread_size - body < size) break;
+    if (waiting_count == MAX_WAITING) {
+      errno = EOVERFLOW;
+      fail("more jobs queued than the protocol allows");
+    }
+    char *payload = must(malloc(size + 1));
+    memcpy(payload, unread + body, size);
+    payload[size] = '\0';
+    waiting[waiting_count++] = (struct waiting){
+        .queued = *flag == ' ' && flag[1] == 'q',
+        .payload = payload,
+        .size = size,
+    };
+    at = body + size;
+  }
+  memmove(unread, unread + at, unread_size - at);
+  unread_size -= at;
+  return open;
+}
+
+static double now_ms(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
+}
+
+static pid_t running_pid = -1;
+static int running_fd = -1;
+static bool held; /* The running job's S line waits (until deadline). */
+static char held_line[32];
+static double deadline;
+static bool last_ok = true;
+
+/* Starts the next waiting job, adding what is to be said about it. */
+static void launch(void) {
+  struct waiting next = waiting[0];
+  waiting_count--;
+  memmove(waiting, waiting + 1, waiting_count * sizeof *waiting);
+  if (next.queued && !last_ok) {
+    free(next.payload);
+    add_said("N\n");
+    return;
+  }
+  pid_t pid = start(next.payload, next.size);
+  free(next.payload);
+  if (pid < 0) {
+    last_ok = false;
+    return;
+  }
+  int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+  snprintf(held_line, sizeof held_line, "S %d\n", (int)pid);
+  if (fd < 0) {
+    /* No pidfd for this one: wait for it alone, S and E together. */
+    add_said(held_line);
+    last_ok = reap(pid);
+    return;
+  }
+  running_pid = pid;
+  running_fd = fd;
+
+  /* The S line waits up to quick_ms: a job that ends by then has its pid
+     sent with its end, one write and one wake-up instead of two. */
+  held = true;
+  deadline = now_ms() + quick_ms;
+}
+
+int main(int argc, char **argv) {
+  if (argc < 4) {
+    fprintf(stderr, "usage: neuromake-launcher QUICK_MS FIRST_WORD_CHARS "
+                    "WORD_CHARS SHELL_WORD...\n");
+    return 2;
+  }
+  quick_ms = atoi(argv[1]);
+  first_chars = argv[2];
+  word_chars = argv[3];
+  shell_words = argv + 4;
+  signal(SIGPIPE, SIG_IGN);
+
+  int probe = (int)syscall(SYS_pidfd_open, getpid(), 0);
+  if (probe < 0) fail("pidfd_open");
+  close(probe);
+
+  /* Jobs start in their own session, every signal at its default and
+     none blocked, whatever the runner left to this process. */
+  sigset_t all, none;
+  sigfillset(&all);
+  sigdelset(&all, SIGKILL);
+  sigdelset(&all, SIGSTOP);
+  sigemptyset(&none);
+  posix_spawnattr_init(&attributes);
+  posix_spawnattr_setsigdefault(&attributes, &all);
+  posix_spawnattr_setsigmask(&attributes, &none);
+  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSID |
+                                            POSIX_SPAWN_SETSIGDEF |
+                                            POSIX_SPAWN_SETSIGMASK);
+
+  int flags = fcntl(0, F_GETFL);
+  if (flags < 0 || fcntl(0, F_SETFL, flags | O_NONBLOCK) < 0) fail("fcntl");
+  say("R queue\n", 8);
+
+  while (true) {
+    if (running_pid < 0 && waiting_count > 0) {
+      launch();
+      flush_said();
+      continue;
+    }
+
+    /* Note: input is not listened to while the job is young, so that the
+       runner queueing the next job does not wake this process; it is read
+       when the job ends. */
+    struct pollfd fds[2];
+    nfds_t count = 0;
+    int timeout = -1;
+    if (running_pid < 0 || !held) fds[count++] = (struct pollfd){0, POLLIN, 0};
+    if (running_pid >= 0) {
+      fds[count++] = (struct pollfd){running_fd, POLLIN, 0};
+      if (held) {
+        double left = deadline - now_ms();
+        timeout = left <= 0 ? 0 : (int)left + 1;
+      }
+    }
+    int ready = poll(fds, count, timeout);
+    if (ready < 0) {
+      if (errno == EINTR) continue;
+      fail("poll");
+    }
+    if (ready == 0 && held) {
+      add_said(held_line);
+      held = false;
+      flush_said();
+      continue;
+    }
+    bool input = false, ended = false;
+    for (nfds_t i = 0; i < count; i++) {
+      if (fds[i].revents == 0) continue;
+      if (fds[i].fd == 0) input = true;
+      else ended = true;
+    }
+    if (input && !ended) {
+      if (!take_input()) {
+        flush_said();
+        return 0;
+      }
+      flush_said();
+      continue;
+    }
+    if (ended) {
+      close(running_fd);
+      pid_t pid = running_pid;
+      running_pid = -1;
+      running_fd = -1;
+      if (held) add_said(held_line);
+      held = false;
+      last_ok = reap(pid);
+      if (!take_input()) {
+        flush_said();
+        return 0;
+      }
+
+      /* The next job starts before the runner hears of this end. */
+      if (waiting_count > 0) launch();
+      flush_said();
+    }
+  }
+}

@@ -1,0 +1,38 @@
+import {existsSync} from 'node:fs';
+import {fileURLToPath} from 'node:url';
+
+import {
+  QUICK_MS,
+  SHELL_WORDS,
+  SIMPLE_WORD_CHARS,
+  type LauncherProgram,
+} from './launcher-protocol.js';
+
+/**
+ * Where `npm run build` puts the native launcher (launcher-native.c,
+ * compiled by scripts/build-launcher.js): dist/native/, beside the
+ * compiled dist/src/.
+ */
+export const NATIVE_LAUNCHER_PATH = fileURLToPath(
+  new URL('../../native/neuromake-launcher', import.meta.url),
+);
+
+/**
+ * The native launcher, or undefined where the build found no C compiler
+ * (then the Perl and Python launchers do its work). It speaks the Python
+ * launcher's queueing protocol, with the simple-command rules passed in
+ * from launcher-protocol.ts so that every launcher agrees on them.
+ */
+export function nativeLauncher(): LauncherProgram | undefined {
+  if (!existsSync(NATIVE_LAUNCHER_PATH)) return undefined;
+  return {
+    name: 'native',
+    command: NATIVE_LAUNCHER_PATH,
+    args: [
+      String(QUICK_MS),
+      SIMPLE_WORD_CHARS.first,
+      SIMPLE_WORD_CHARS.later,
+      ...SHELL_WORDS,
+    ],
+  };
+}
