@@ -19,6 +19,13 @@ export class ContentStore {
   readonly #root: string;
   /** Shard directories known to exist: one mkdir each per process. */
   readonly #shards = new Set<string>();
+  /**
+   * Blobs this object stored or found: a DAG whose jobs write equal
+   * outputs stats each blob once. Safe because gc, which deletes blobs,
+   * takes the workspace lock that every run holds; a blob deleted by hand
+   * meanwhile is found missing when restoring, and that job just reruns.
+   */
+  readonly #known = new Set<Sha256Hex>();
 
   constructor(root: string) {
     this.#root = root;
@@ -45,10 +52,12 @@ export class ContentStore {
    * takes three system calls where copying the file takes about nine.
    */
   putBytes(bytes: Uint8Array, hash: Sha256Hex): void {
-    // Note: no cache of blobs known to exist; gc deletes blobs behind this
-    // object's back, and one stat is cheap.
+    if (this.#known.has(hash)) return;
     const target = this.pathOf(hash);
-    if (statSync(target, {throwIfNoEntry: false}) !== undefined) return;
+    if (statSync(target, {throwIfNoEntry: false}) !== undefined) {
+      this.#known.add(hash);
+      return;
+    }
     const shard = dirname(target);
     const temp = this.#tempFor(target);
     if (!this.#shards.has(shard)) mkdirSync(shard, {recursive: true});
@@ -62,6 +71,7 @@ export class ContentStore {
     }
     this.#shards.add(shard);
     renameSync(temp, target);
+    this.#known.add(hash);
   }
 
   /**
@@ -87,10 +97,21 @@ export class ContentStore {
   /** Copies the blob for `hash` to `destination` (a temporary path). */
   async copyOut(hash: Sha256Hex, destination: string): Promise<void> {
     await mkdir(dirname(destination), {recursive: true});
-    await copyFile(this.pathOf(hash), destination, constants.COPYFILE_FICLONE);
+    try {
+      await copyFile(
+        this.pathOf(hash),
+        destination,
+        constants.COPYFILE_FICLONE,
+      );
+    } catch (err) {
+      // Gone after all: the job that reruns for it must store it again.
+      this.#known.delete(hash);
+      throw err;
+    }
   }
 
   async remove(hash: Sha256Hex): Promise<void> {
+    this.#known.delete(hash);
     await rm(this.pathOf(hash), {force: true});
   }
 

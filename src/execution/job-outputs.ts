@@ -41,8 +41,12 @@ export const TEMP_PREFIX = '.nm-tmp-';
 export class JobOutputs {
   readonly #workspace: string;
   readonly #store: StateStore;
-  /** Output name → [final relative path, temporary relative path]. */
-  readonly paths = new Map<string, {final: string; temp: string}>();
+  /**
+   * Output name → its final and temporary paths, relative to the
+   * workspace, and both absolute (worked out once: each is used several
+   * times per job).
+   */
+  readonly paths = new Map<string, OutputPaths>();
   #staged: Record<string, OutputRecord> | undefined;
   /** Output name → its temporary file, opened by {@link verify}. */
   readonly #opened = new Map<string, OpenOutput>();
@@ -54,7 +58,13 @@ export class JobOutputs {
     this.#store = store;
     const tag = `${RUN_TOKEN}-${(sequence++).toString(36)}`;
     for (const [name, final] of job.outputs) {
-      this.paths.set(name, {final, temp: tempPathFor(final, tag)});
+      const temp = tempPathFor(final, tag);
+      this.paths.set(name, {
+        final,
+        temp,
+        absoluteFinal: resolve(workspace, final),
+        absoluteTemp: resolve(workspace, temp),
+      });
     }
   }
 
@@ -64,12 +74,12 @@ export class JobOutputs {
    */
   prepare(): void {
     const registered = registeredPatterns(this.#store);
-    for (const {final} of this.paths.values()) {
+    for (const {final, absoluteFinal} of this.paths.values()) {
       // Note: a directory registered in this run was created then too; not
       // creating it again saves a syscall or two per job.
       const pattern = patternFor(dirname(final));
       if (registered.has(pattern)) continue;
-      mkdirSync(dirname(resolve(this.#workspace, final)), {recursive: true});
+      mkdirSync(dirname(absoluteFinal), {recursive: true});
       this.#store.addPending(pattern, RUN_TOKEN);
       registered.set(pattern, false);
     }
@@ -80,7 +90,7 @@ export class JobOutputs {
   }
 
   absoluteTemp(name: string): string {
-    return resolve(this.#workspace, this.tempOf(name) ?? '');
+    return this.paths.get(name)?.absoluteTemp ?? this.#workspace;
   }
 
   /**
@@ -93,8 +103,8 @@ export class JobOutputs {
    */
   verify(): JobFailure | undefined {
     this.#closeAll();
-    for (const [name, {final, temp}] of this.paths) {
-      const file = openOutput(resolve(this.#workspace, temp));
+    for (const [name, {final, absoluteTemp}] of this.paths) {
+      const file = openOutput(absoluteTemp);
       if (file === undefined) {
         this.#closeAll();
         return {reason: 'missing-output', output: name, path: final};
@@ -117,7 +127,7 @@ export class JobOutputs {
     contentStore: ContentStore,
   ): Promise<Record<string, OutputRecord>> {
     const records: Record<string, OutputRecord> = {};
-    for (const [name, {final, temp}] of this.paths) {
+    for (const [name, {final, absoluteTemp}] of this.paths) {
       const file = this.#opened.get(name);
       if (file === undefined) {
         throw new Error(`Internal error: output "${name}" was not verified`);
@@ -132,9 +142,8 @@ export class JobOutputs {
         contentStore.putBytes(bytes, hash);
       } else {
         this.#close(name);
-        const absTemp = resolve(this.#workspace, temp);
-        hash = await sha256File(absTemp);
-        await contentStore.put(absTemp, hash);
+        hash = await sha256File(absoluteTemp);
+        await contentStore.put(absoluteTemp, hash);
       }
       records[name] = {path: final, hash, size};
     }
@@ -147,16 +156,13 @@ export class JobOutputs {
    * a rename is one metadata operation).
    */
   publish(hasher: FileHasher): void {
-    for (const [name, {final, temp}] of this.paths) {
+    for (const [name, {final, absoluteFinal, absoluteTemp}] of this.paths) {
       const record = this.#staged?.[name];
       const stamp = this.#stamps.get(name);
       if (record === undefined || stamp === undefined) {
         throw new Error(`Internal error: output "${name}" was not staged`);
       }
-      renameSync(
-        resolve(this.#workspace, temp),
-        resolve(this.#workspace, final),
-      );
+      renameSync(absoluteTemp, absoluteFinal);
       hasher.remember(final, record.hash, stamp);
     }
   }
@@ -169,8 +175,8 @@ export class JobOutputs {
   async discard(): Promise<void> {
     this.#closeAll();
     const registered = registeredPatterns(this.#store);
-    for (const {final, temp} of this.paths.values()) {
-      if (!(await removeQuietly(resolve(this.#workspace, temp)))) {
+    for (const {final, absoluteTemp} of this.paths.values()) {
+      if (!(await removeQuietly(absoluteTemp))) {
         registered.set(patternFor(dirname(final)), true);
       }
     }
@@ -186,6 +192,14 @@ export class JobOutputs {
   #closeAll(): void {
     for (const name of [...this.#opened.keys()]) this.#close(name);
   }
+}
+
+/** Where one output goes: relative to the workspace, and absolute. */
+interface OutputPaths {
+  readonly final: string;
+  readonly temp: string;
+  readonly absoluteFinal: string;
+  readonly absoluteTemp: string;
 }
 
 /** A verified output: its open file, and its stamp when opened. */
@@ -289,10 +303,10 @@ export async function restoreOutputs(
       await contentStore.copyOut(output.hash, staging.absoluteTemp(name));
     }
     const restored: Record<string, OutputRecord> = {};
-    for (const [name, {final, temp}] of staging.paths) {
+    for (const [name, {final, absoluteFinal, absoluteTemp}] of staging.paths) {
       const output = outputs[name];
       if (output === undefined) continue;
-      await rename(resolve(workspace, temp), resolve(workspace, final));
+      await rename(absoluteTemp, absoluteFinal);
       hasher.remember(final, output.hash);
       restored[name] = {...output, path: final};
     }

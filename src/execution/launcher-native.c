@@ -59,6 +59,7 @@ static int quick_ms;
 static char *found_name[MAX_FOUND];
 static char *found_path[MAX_FOUND];
 static size_t found_count;
+static char *uncached; /* The last answer not in the table. */
 
 static void fail(const char *what) {
   fprintf(stderr, "neuromake-launcher: %s: %s\n", what, strerror(errno));
@@ -189,13 +190,16 @@ static const char *resolve(const char *name) {
     struct stat st;
     if (stat(candidate, &st) == 0 && S_ISREG(st.st_mode) &&
         access(candidate, X_OK) == 0) {
-      if (found_count < MAX_FOUND) {
+      /* Note: a relative entry's answer holds for this job's cwd only. */
+      if (found_count < MAX_FOUND && candidate[0] == '/') {
         found_name[found_count] = must(strdup(name));
         found_path[found_count] = candidate;
         found_count++;
         return candidate;
       }
-      return candidate; /* Leaked once the table is full: rare, small. */
+      free(uncached); /* Kept until the next lookup: the caller's. */
+      uncached = candidate;
+      return candidate;
     }
     free(candidate);
     if (dir[n] == '\0') return NULL;
@@ -486,6 +490,9 @@ int main(int argc, char **argv) {
   word_chars = argv[3];
   shell_words = argv + 4;
   signal(SIGPIPE, SIG_IGN);
+
+  /* Inherited as ignored, SIGCHLD would reap jobs before waitpid can. */
+  signal(SIGCHLD, SIG_DFL);
 
   int probe = (int)syscall(SYS_pidfd_open, getpid(), 0);
   if (probe < 0) fail("pidfd_open");

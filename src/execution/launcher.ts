@@ -182,10 +182,10 @@ export class Launcher {
     for (const [name, value] of Object.entries(spec.env)) {
       fields.push(`${name}=${value}`);
     }
-    const payload = Buffer.from(fields.join('\0'));
-    const head = `${payload.length}${queued ? ' q' : ''}\n`;
+    const payload = fields.join('\0');
+    const head = `${Buffer.byteLength(payload)}${queued ? ' q' : ''}\n`;
     // One write: the launcher wakes once per job.
-    this.#child.stdin.write(Buffer.concat([Buffer.from(head), payload]));
+    this.#child.stdin.write(head + payload);
   }
 
   /**
