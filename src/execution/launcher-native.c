@@ -569,8 +569,13 @@ int main(int argc, char **argv) {
       running_fd = -1;
       if (held) add_said(held_line);
       held = false;
+
+      /* Input first: a cancel that came while the job was young is
+         answered (N) before this job's E, while the runner still counts
+         the cancelled job as queued, not as begun. */
+      bool open = take_input();
       last_ok = reap(pid);
-      if (!take_input()) {
+      if (!open) {
         flush_said();
         return 0;
       }

@@ -36,6 +36,9 @@
  *   (not started) instead. `C\n` cancels the queued job: `N\n` if it
  *   had not started, nothing if it had (its `S` follows). `S`, `F` and
  *   `N` are about the job not yet started, `E` about the running one.
+ *   When a job ends, the launcher reads its input before it writes that
+ *   job's `E`: the `N` for a cancel sent while the job ran comes first,
+ *   so the runner never takes the cancelled job for begun.
  *
  * At end of input (the runner exited or closed it) the launcher exits; a
  * job still running is left alone, as a plain child would be, and the next

@@ -158,8 +158,10 @@ def main():
             else:
                 poller.unregister(0)
             listening = yes
+    answers = []
     def take_input():
-        # Reads what the runner sent; False at end of input.
+        # Reads what the runner sent, answering cancels into answers;
+        # False at end of input.
         nonlocal unread
         while True:
             try:
@@ -178,7 +180,7 @@ def main():
                 unread = unread[newline + 1:]
                 if waiting:
                     waiting.pop()
-                    say(b'N\n')
+                    answers.append(b'N\n')
                 continue
             size, _, flag = head.partition(b' ')
             end = newline + 1 + int(size)
@@ -235,7 +237,11 @@ def main():
             held = b''
         for fd, _ in events:
             if fd == 0:
-                if not take_input():
+                more = take_input()
+                if answers:
+                    say(b''.join(answers))
+                    answers.clear()
+                if not more:
                     return
             elif running is not None and fd == running[1]:
                 pid, pidfd = running
@@ -243,9 +249,14 @@ def main():
                 poller.unregister(pidfd)
                 os.close(pidfd)
                 line, last_ok = ending(pid)
-                said = held + line
+                # Input first: a cancel that came while the job was young
+                # is answered (N) before this job's E, while the runner
+                # still counts the cancelled job as queued, not as begun.
+                more = take_input()
+                said = held + b''.join(answers) + line
                 held = b''
-                if not take_input():
+                answers.clear()
+                if not more:
                     say(said)
                     return
                 # The next job starts before the runner hears of this end.

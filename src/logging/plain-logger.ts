@@ -11,6 +11,7 @@ import {
   type Output,
   type Palette,
 } from './format.js';
+import {LineBatch} from './line-batch.js';
 
 /** Options shared by the human-readable loggers. */
 export interface PlainLoggerOptions {
@@ -175,16 +176,19 @@ export function eventLines(event: EngineEvent, opts: LineOptions): Line[] {
 /**
  * The logger for pipes and CI: one line per meaningful event, no cursor
  * movement, and no colour unless asked for. Failures, warnings and
- * diagnostics go to stderr; everything else to stdout.
+ * diagnostics go to stderr; everything else to stdout, in batches (a run
+ * of tiny jobs prints a line per job: {@link LineBatch}). A line for
+ * stderr first writes what stdout holds, so the two read in order when
+ * they go to one place (`2>&1`).
  */
 export class PlainLogger implements Logger {
-  readonly #stdout: Output;
+  readonly #stdout: LineBatch;
   readonly #stderr: Output;
   readonly #opts: LineOptions;
   #closed = false;
 
   constructor(options: PlainLoggerOptions) {
-    this.#stdout = options.stdout;
+    this.#stdout = new LineBatch(options.stdout);
     this.#stderr = options.stderr;
     this.#opts = lineOptions(options, false);
   }
@@ -193,13 +197,18 @@ export class PlainLogger implements Logger {
   log(event: EngineEvent): void {
     if (this.#closed) return;
     for (const line of eventLines(event, this.#opts)) {
-      const target = line.stream === 'stdout' ? this.#stdout : this.#stderr;
-      target.write(`${line.text}\n`);
+      if (line.stream === 'stdout') {
+        this.#stdout.push(`${line.text}\n`);
+      } else {
+        this.#stdout.flush();
+        this.#stderr.write(`${line.text}\n`);
+      }
     }
   }
 
-  /** Nothing is buffered; later events are ignored. */
+  /** Writes what stdout holds; later events are ignored. */
   close(): void {
+    this.#stdout.flush();
     this.#closed = true;
   }
 }

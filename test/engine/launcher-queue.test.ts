@@ -200,6 +200,25 @@ for (const kind of KINDS) {
       assert.ok(b.events.includes('room'), b.events.join(' '));
     });
 
+    void test('a cancel read as the job ahead ends comes before its end', async (t) => {
+      const dir = scratch(t);
+      const l = take();
+      const a = record();
+      const b = record();
+      l.launch(spec(dir, 'sleep 0.01'), a.listener);
+
+      // Sent while a is young, when the launcher does not read its input:
+      // it reads the queued job and the cancel together when a ends.
+      await new Promise((r) => setTimeout(r, 2));
+      l.launch(spec(dir, 'touch b-ran'), b.listener, true);
+      l.cancelQueued();
+      assert.deepEqual(await a.ended, {kind: 'exit', code: 0});
+      assert.equal(await b.ended, 'dropped');
+      assert.deepEqual(b.events, ['dropped'], 'b was never taken as begun');
+      assert.equal(existsSync(join(dir, 'b-ran')), false);
+      pool.release(l);
+    });
+
     void test('queued jobs are dropped when the launcher dies', async (t) => {
       const dir = scratch(t);
       const l = take();

@@ -64,6 +64,8 @@ describe('createLogger', () => {
     const piped = sink(false);
     const plain = createLogger({mode: 'plain', stdout: piped, stderr: piped});
     plain.log({type: 'job-done', job: 'a', outcome: 'ran', ms: 1});
+    plain.close();
+    assert.ok(piped.chunks.join('').includes('ran'));
     assert.ok(!piped.chunks.join('').includes('\x1b'));
     const forced = sink(false);
     const colored = createLogger({
@@ -73,6 +75,7 @@ describe('createLogger', () => {
       color: true,
     });
     colored.log({type: 'job-done', job: 'a', outcome: 'ran', ms: 1});
+    colored.close();
     assert.ok(forced.chunks.join('').includes('\x1b[32m'));
   });
 });

@@ -2,10 +2,15 @@
    describe() and it() itself; the promises they return need no handling. */
 import assert from 'node:assert/strict';
 import {describe, it} from 'node:test';
-import {setImmediate as nextTurn} from 'node:timers/promises';
+import {spawnSync} from 'node:child_process';
+import {
+  setImmediate as nextTurn,
+  setTimeout as sleep,
+} from 'node:timers/promises';
 
 import type {EngineEvent} from '../../src/logging/events.js';
 import {JsonLogger} from '../../src/logging/json-logger.js';
+import {FLUSH_MS} from '../../src/logging/line-batch.js';
 
 function sink() {
   const chunks: string[] = [];
@@ -94,18 +99,52 @@ describe('JsonLogger', () => {
     assert.ok(!Number.isNaN(Date.parse(String(parsed.time))));
   });
 
-  it('writes the lines of one turn on the next turn, without waiting for close', async () => {
+  it('writes each line the same as stringifying {time, ...event}', () => {
+    const out = sink();
+    const time = '2024-05-01T12:00:00.000Z';
+    const logger = new JsonLogger({stdout: out, now: () => new Date(time)});
+    for (const e of events) logger.log(e);
+    logger.close();
+    const expected = events.map((e) => `${JSON.stringify({time, ...e})}\n`);
+    assert.equal(out.chunks.join(''), expected.join(''));
+  });
+
+  it('writes batched lines within FLUSH_MS, without waiting for close', async () => {
     const out = sink();
     const logger = new JsonLogger({stdout: out});
     logger.log({type: 'info', message: 'one'});
-    logger.log({type: 'info', message: 'two'});
     await nextTurn();
+    logger.log({type: 'info', message: 'two'});
+    assert.equal(out.chunks.length, 0, 'not one write per turn');
+    await sleep(FLUSH_MS + 50);
     assert.equal(out.chunks.length, 1);
     assert.equal(out.chunks[0]!.trim().split('\n').length, 2);
     logger.log({type: 'info', message: 'three'});
-    await nextTurn();
-    assert.equal(out.chunks.length, 2);
     logger.close();
-    assert.equal(out.chunks.length, 2, 'nothing left to write');
+    assert.equal(out.chunks.length, 2, 'close writes what is left');
+  });
+
+  it('a process that logs and ends loses no line and is not held', () => {
+    const module = new URL('../../src/logging/json-logger.js', import.meta.url);
+    const script = `
+      const {JsonLogger} = await import(${JSON.stringify(module.href)});
+      const logger = new JsonLogger({stdout: process.stdout});
+      logger.log({type: 'info', message: 'one'});
+      logger.log({type: 'info', message: 'two'});
+      process.stderr.write(JSON.stringify(process.getActiveResourcesInfo()));
+    `;
+    const child = spawnSync(
+      process.execPath,
+      ['--input-type=module', '-e', script],
+      {encoding: 'utf8'},
+    );
+    assert.equal(child.status, 0, child.stderr);
+    const messages = child.stdout
+      .trim()
+      .split('\n')
+      .map((line) => (JSON.parse(line) as {message: string}).message);
+    assert.deepEqual(messages, ['one', 'two']);
+    const active = JSON.parse(child.stderr) as string[];
+    assert.ok(!active.includes('Timeout'), `held by ${active.join(', ')}`);
   });
 });

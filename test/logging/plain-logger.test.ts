@@ -155,6 +155,22 @@ describe('PlainLogger', () => {
     assert.ok(colored.out.includes('\x1b[32mran\x1b[39m'));
   });
 
+  it('writes stdout in batches, and what it holds before a stderr line', () => {
+    const both = sink();
+    const logger = new PlainLogger({stdout: both, stderr: both});
+    logger.log({type: 'job-done', job: 'a', outcome: 'ran', ms: 1});
+    logger.log({type: 'job-done', job: 'b', outcome: 'ran', ms: 1});
+    assert.equal(both.chunks.length, 0, 'batched');
+    logger.log({type: 'warning', message: 'low disk'});
+    logger.log({type: 'job-done', job: 'c', outcome: 'ran', ms: 1});
+    logger.close();
+    const lines = both.text().trimEnd().split('\n');
+    assert.deepEqual(
+      lines.map((l) => l.replace(/\s+\(.*$/, '').replace(/\s+/g, ' ')),
+      ['ran a', 'ran b', 'warning: low disk', 'ran c'],
+    );
+  });
+
   it('is quiet for thousands of fresh jobs', () => {
     const events: EngineEvent[] = [];
     for (let i = 0; i < 10_000; i++) {
