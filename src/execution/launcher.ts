@@ -344,9 +344,13 @@ function signalName(n: number): string {
 const UPGRADE_AFTER = 50;
 
 /** The kinds of launcher program, as NEUROMAKE_LAUNCHER names them. */
-type LauncherKind = 'native' | 'perl' | 'python';
+const KINDS = ['native', 'perl', 'python'] as const;
 
-const KINDS: readonly string[] = ['native', 'perl', 'python'];
+type LauncherKind = (typeof KINDS)[number];
+
+function isKind(name: string): name is LauncherKind {
+  return (KINDS as readonly string[]).includes(name);
+}
 
 /**
  * Launchers for this process, one per job running at once, started on
@@ -375,8 +379,10 @@ export class LauncherPool {
   /** The switch to Python, once begun. */
   #upgrade: Promise<void> | undefined;
   #unavailable = false;
-  /** The native launcher is not to be tried: it failed to start (no
-   * pidfds, say), or the caller left it out. */
+  /**
+   * The native launcher is not to be tried: it failed to start (no pidfds,
+   * say), or the caller left it out.
+   */
   #nativeFailed: boolean;
 
   /**
@@ -387,7 +393,7 @@ export class LauncherPool {
     this.#env = env;
     this.#nativeFailed = options.native === false;
     const only = env['NEUROMAKE_LAUNCHER'] ?? '';
-    this.#only = KINDS.includes(only) ? (only as LauncherKind) : undefined;
+    this.#only = isKind(only) ? only : undefined;
   }
 
   get unavailable(): boolean {
