@@ -5,7 +5,7 @@
  * hashing, content store, state store or renames), `lanes` at a time,
  * step by step, and a log file per job as the engine keeps. Like the
  * engine, a lane queues its next jobs behind the running one where the
- * launcher can (Python with pidfds). Prints one JSON line.
+ * launcher can (native, or Python with pidfds). Prints one JSON line.
  *
  *   node dist/bench/launch-floor.js [--size 1000] [--depth 10] [--lanes 2]
  *     [--dir DIR]
