@@ -54,13 +54,6 @@ static const char *word_chars;
 static char **shell_words;
 static int quick_ms;
 
-/* Programs found on PATH, by name: see resolve(). */
-#define MAX_FOUND 64
-static char *found_name[MAX_FOUND];
-static char *found_path[MAX_FOUND];
-static size_t found_count;
-static char *uncached; /* The last answer not in the table. */
-
 static void fail(const char *what) {
   fprintf(stderr, "neuromake-launcher: %s: %s\n", what, strerror(errno));
   exit(3);
@@ -107,12 +100,20 @@ static void flush_said(void) {
   said_size = 0;
 }
 
-/* Adds `F <what>: <strerror>`, the line for a job that could not start. */
+/*
+ * Adds `F <what>: <strerror>`, the line for a job that could not start,
+ * whatever its length: cut short, it would lose its newline and swallow
+ * the next message.
+ */
 static void add_failure(const char *what, const char *path, int error) {
-  char line[4096];
-  snprintf(line, sizeof line, "F %s%s%s: %s\n", what, path ? " " : "",
-           path ? path : "", strerror(error));
+  const char *gap = path ? " " : "";
+  if (path == NULL) path = "";
+  const char *why = strerror(error);
+  int n = snprintf(NULL, 0, "F %s%s%s: %s\n", what, gap, path, why);
+  char *line = must(malloc((size_t)n + 1));
+  snprintf(line, (size_t)n + 1, "F %s%s%s: %s\n", what, gap, path, why);
   add_said(line);
+  free(line);
 }
 
 static bool all_in(const char *word, size_t n, const char *chars) {
@@ -161,65 +162,6 @@ static bool simple_words(char *cmd, char ***words) {
 }
 
 /*
- * Where `name` is on the launcher's PATH, as execvp would find it, or NULL.
- * Each name is looked up once per launcher: execvp tries every PATH entry
- * before the one that holds it, and each failed exec costs a path walk in
- * the kernel (eight per `cp` job here). A program that moves in the
- * meantime fails its exec, which drops the entry; the job then runs
- * through `sh -c`, which looks again.
- */
-static const char *resolve(const char *name) {
-  if (strchr(name, '/') != NULL) return name;
-  for (size_t i = 0; i < found_count; i++) {
-    if (strcmp(found_name[i], name) == 0) return found_path[i];
-  }
-  const char *path = getenv("PATH");
-  if (path == NULL) path = "/bin:/usr/bin";
-  size_t name_size = strlen(name);
-  const char *dir = path;
-  while (true) {
-    size_t n = strcspn(dir, ":");
-    char *candidate = must(malloc(n + name_size + 3));
-    if (n == 0) {
-      strcpy(candidate, name); /* An empty entry means the cwd. */
-    } else {
-      memcpy(candidate, dir, n);
-      candidate[n] = '/';
-      strcpy(candidate + n + 1, name);
-    }
-    struct stat st;
-    if (stat(candidate, &st) == 0 && S_ISREG(st.st_mode) &&
-        access(candidate, X_OK) == 0) {
-      /* Note: a relative entry's answer holds for this job's cwd only. */
-      if (found_count < MAX_FOUND && candidate[0] == '/') {
-        found_name[found_count] = must(strdup(name));
-        found_path[found_count] = candidate;
-        found_count++;
-        return candidate;
-      }
-      free(uncached); /* Kept until the next lookup: the caller's. */
-      uncached = candidate;
-      return candidate;
-    }
-    free(candidate);
-    if (dir[n] == '\0') return NULL;
-    dir += n + 1;
-  }
-}
-
-static void forget(const char *name) {
-  for (size_t i = 0; i < found_count; i++) {
-    if (strcmp(found_name[i], name) != 0) continue;
-    free(found_name[i]);
-    free(found_path[i]);
-    found_count--;
-    found_name[i] = found_name[found_count];
-    found_path[i] = found_path[found_count];
-    return;
-  }
-}
-
-/*
  * The launcher's environment with the job's NAME=value pairs on top, and
  * `pwd` (PWD=cwd, or NULL) after them.
  */
@@ -250,8 +192,8 @@ static int open_log(const char *log, bool truncate) {
 
   /* No directory yet; another launcher may be making it right now. */
   char *parent = must(strdup(log));
-  for (char *slash = strchr(parent + 1, '/'); slash != NULL;
-       slash = strchr(slash + 1, '/')) {
+  for (char *slash = parent[0] ? strchr(parent + 1, '/') : NULL;
+       slash != NULL; slash = strchr(slash + 1, '/')) {
     *slash = '\0';
     if (mkdir(parent, 0777) != 0 && errno != EEXIST) break;
     *slash = '/';
@@ -317,32 +259,28 @@ static pid_t start(char *payload, size_t size) {
   posix_spawn_file_actions_adddup2(&actions, out, 2);
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
 
-  /* A simple command runs directly, as GNU make runs it, with PWD set as
-     sh would set it; anything else through sh. */
+  /* A simple command runs directly, as GNU make runs it, found on PATH as
+     execvp finds it, with PWD set as sh would set it; anything else, or a
+     simple command whose exec fails, through sh (which reports the error
+     as a shell does). */
   char *copy = must(strdup(cmd));
+  char *pwd = NULL;
   char **words;
   if (simple_words(copy, &words)) {
-    const char *program = resolve(words[0]);
-    if (program != NULL) {
-      char *pwd = must(malloc(strlen(cwd) + 5));
-      strcpy(pwd, "PWD=");
-      strcat(pwd, cwd);
-      char **env = job_environment(pairs, pair_count, pwd);
-      int error =
-          posix_spawn(&pid, program, &actions, &attributes, words, env);
-      free(env);
-      free(pwd);
-      if (error != 0) {
-        pid = -1;
-        forget(words[0]);
-      }
-    }
+    pwd = must(malloc(strlen(cwd) + 5));
+    strcpy(pwd, "PWD=");
+    strcat(pwd, cwd);
+    char **env = job_environment(pairs, pair_count, pwd);
+    int error =
+        posix_spawnp(&pid, words[0], &actions, &attributes, words, env);
+    free(env);
+    if (error != 0) pid = -1;
     free(words);
   }
   free(copy);
   if (pid < 0) {
     char *argv[] = {"sh", "-c", cmd, NULL};
-    char **env = job_environment(pairs, pair_count, NULL);
+    char **env = job_environment(pairs, pair_count, pwd);
     int error = posix_spawnp(&pid, "sh", &actions, &attributes, argv, env);
     free(env);
     if (error != 0) {
@@ -350,6 +288,7 @@ static pid_t start(char *payload, size_t size) {
       pid = -1;
     }
   }
+  free(pwd);
   posix_spawn_file_actions_destroy(&actions);
   free(pairs);
   close(out);
@@ -409,6 +348,10 @@ static bool take_input(void) {
         add_said("N\n");
       }
       continue;
+    }
+    if (head == 0 || unread[at] < '0' || unread[at] > '9') {
+      errno = EPROTO;
+      fail("a job's header does not start with its size");
     }
     char *flag;
     size_t size = strtoul(unread + at, &flag, 10);

@@ -167,6 +167,29 @@ for (const {kind, skip, base} of KINDS) {
       assert.equal(failure?.reason, 'spawn-error', JSON.stringify(failure));
     });
 
+    void test('a very long error message ends its line', async (t) => {
+      const dir = scratch(t);
+
+      // Longer than any fixed buffer: the message must still end in a
+      // newline, or it would swallow the next job's messages.
+      const far = join(dir, 'x'.repeat(250), 'y'.repeat(250)).repeat(10);
+      const log = new JobLog(join(dir, 'job.log'), true);
+      const failure = await runShell({
+        command: 'true',
+        cwd: far,
+        baseEnv: base,
+        jobEnv: {},
+        log,
+        signal: new AbortController().signal,
+      });
+      await new Promise((r) => log.end(r));
+      assert.equal(failure?.reason, 'spawn-error');
+      assert.ok(
+        failure?.reason === 'spawn-error' && failure.message.length > 4096,
+      );
+      assert.equal((await run(base, dir, 'true')).failure, undefined);
+    });
+
     void test('abort terminates the whole process group', async (t) => {
       const dir = scratch(t);
       const controller = new AbortController();
@@ -308,6 +331,33 @@ for (const {kind, skip, base} of KINDS) {
       assert.equal(
         (await run(env, dir, 'tool-nm')).log,
         '$ tool-nm\ntwo\nafter\n',
+      );
+    });
+
+    void test('a program that appears earlier on PATH is found', async (t) => {
+      const dir = scratch(t);
+      const [first, second] = [join(dir, 'bin1'), join(dir, 'bin2')];
+      mkdirSync(first);
+      mkdirSync(second);
+      const tool = (where: string, says: string) =>
+        writeFileSync(join(where, 'tool-nm'), `#!/bin/sh\necho ${says}\n`, {
+          mode: 0o755,
+        });
+      tool(second, 'two');
+      const env = {
+        ...base,
+        PATH: `${first}:${second}:${process.env['PATH'] ?? ''}`,
+      };
+      assert.equal(
+        (await run(env, dir, 'tool-nm')).log,
+        '$ tool-nm\ntwo\nafter\n',
+      );
+
+      // Made by an earlier job, say (a virtualenv's bin/).
+      tool(first, 'one');
+      assert.equal(
+        (await run(env, dir, 'tool-nm')).log,
+        '$ tool-nm\none\nafter\n',
       );
     });
 
