@@ -35,10 +35,14 @@ if (process.platform !== 'linux') {
   // Compiled to a temporary name and renamed: a run that starts meanwhile
   // sees the old binary or the new one, never half of one.
   const temp = `${target}.tmp-${process.pid}`;
-  const compiler = process.env.CC || 'cc';
+  // CC may carry arguments (`ccache gcc`, `gcc -m64`), as make takes it.
+  const [compiler = 'cc', ...ccArgs] = (process.env.CC ?? '')
+    .trim()
+    .split(/\s+/)
+    .filter((word) => word !== '');
   const built = spawnSync(
     compiler,
-    ['-O2', '-std=c11', '-Wall', '-o', temp, source],
+    [...ccArgs, '-O2', '-std=c11', '-Wall', '-o', temp, source],
     {encoding: 'utf8'},
   );
   if (built.error !== undefined) {

@@ -39,8 +39,12 @@ export class ContentStore {
   async has(hash: Sha256Hex): Promise<boolean> {
     try {
       await stat(this.pathOf(hash));
+      this.#known.add(hash);
       return true;
     } catch {
+      // Gone (deleted by hand, say): the job that reruns for it must store
+      // it again.
+      this.#known.delete(hash);
       return false;
     }
   }

@@ -501,10 +501,16 @@ export class LauncherPool {
   }
 
   async #tryPython(): Promise<void> {
+    // Note: counted launches may still be starting their launchers, so
+    // what runs is known only now; Python replaces Perl, nothing else.
     const program = await pythonLauncher(this.#env);
-    if (program === undefined || this.#program.name === program.name) return;
+    if (program === undefined || this.#program.name !== 'perl') return;
     const launcher = new Launcher(this.#env, program);
     if (!(await launcher.ready())) return;
+    if (this.#program.name !== 'perl') {
+      void launcher.close();
+      return;
+    }
     this.#program = program;
     for (const old of this.#idle.splice(0)) void old.close();
     this.#idle.push(launcher);

@@ -1,6 +1,6 @@
 import type {EngineEvent, Logger} from './events.js';
 import type {Output} from './format.js';
-import {LineBatch} from './line-batch.js';
+import {isPerJob, LineBatch} from './line-batch.js';
 
 /** Options for `JsonLogger`. */
 export interface JsonLoggerOptions {
@@ -23,8 +23,9 @@ type EventsWithTime = EngineEvent extends infer E
  * every event, and nothing else. Each object is the event itself with a
  * `time` field (ISO 8601) added; `time` comes first so lines sort and scan
  * well. Fields that are `undefined` are left out, as `JSON.stringify` does.
- * Lines are written in batches ({@link LineBatch}), each line at most
- * 50 ms after it was logged; {@link close} writes what is left.
+ * Per-job lines are written in batches ({@link LineBatch}), each at most
+ * 50 ms after it was logged; any other event's line is written at once,
+ * with what waits before it. {@link close} writes what is left.
  */
 export class JsonLogger implements Logger {
   readonly #stdout: LineBatch;
@@ -52,6 +53,7 @@ export class JsonLogger implements Logger {
     const time = `{"time":"${this.#time()}"`;
     const line = body === '{}' ? `${time}}` : `${time},${body.slice(1)}`;
     this.#stdout.push(`${line}\n`);
+    if (!isPerJob(event)) this.#stdout.flush();
   }
 
   /** Writes the lines not yet written; later events are ignored. */

@@ -11,7 +11,7 @@ import {
   type Output,
   type Palette,
 } from './format.js';
-import {LineBatch} from './line-batch.js';
+import {isPerJob, LineBatch} from './line-batch.js';
 
 /** Options shared by the human-readable loggers. */
 export interface PlainLoggerOptions {
@@ -176,10 +176,11 @@ export function eventLines(event: EngineEvent, opts: LineOptions): Line[] {
 /**
  * The logger for pipes and CI: one line per meaningful event, no cursor
  * movement, and no colour unless asked for. Failures, warnings and
- * diagnostics go to stderr; everything else to stdout, in batches (a run
- * of tiny jobs prints a line per job: {@link LineBatch}). A line for
- * stderr first writes what stdout holds, so the two read in order when
- * they go to one place (`2>&1`).
+ * diagnostics go to stderr; everything else to stdout, per-job lines in
+ * batches (a run of tiny jobs prints a line per job: {@link LineBatch}).
+ * Any other event writes what waits at once, and a line for stderr first
+ * writes what stdout holds, so the two read in order when they go to one
+ * place (`2>&1`), with what the CLI writes itself too.
  */
 export class PlainLogger implements Logger {
   readonly #stdout: LineBatch;
@@ -204,6 +205,7 @@ export class PlainLogger implements Logger {
         this.#stderr.write(`${line.text}\n`);
       }
     }
+    if (!isPerJob(event)) this.#stdout.flush();
   }
 
   /** Writes what stdout holds; later events are ignored. */

@@ -43,6 +43,18 @@ void describe('content store', () => {
     assert.equal(readFileSync(store.pathOf(hash), 'utf8'), 'run 1\n');
   });
 
+  void test('a blob found missing by has() is stored again', async (t) => {
+    const store = new ContentStore(join(scratch(t), 'store'));
+    const bytes = Buffer.from('run 3\n');
+    const hash = sha256(bytes);
+    store.putBytes(bytes, hash);
+    rmSync(store.pathOf(hash));
+    assert.equal(await store.has(hash), false);
+    store.putBytes(bytes, hash);
+    assert.equal(await store.has(hash), true);
+    assert.equal(readFileSync(store.pathOf(hash), 'utf8'), 'run 3\n');
+  });
+
   void test('a blob found missing when restoring is stored again', async (t) => {
     const dir = scratch(t);
     const store = new ContentStore(join(dir, 'store'));

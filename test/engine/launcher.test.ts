@@ -428,6 +428,28 @@ void describe('job launcher pool', () => {
   });
 
   void test(
+    'a pool starting many launchers at once keeps the native kind',
+    {skip: NO_NATIVE},
+    async (t) => {
+      const pool = new LauncherPool({...BASE});
+      t.after(() => pool.close());
+
+      // More than UPGRADE_AFTER launches counted before any launcher is up:
+      // the look for Python they start must not replace the native kind.
+      const launchers = await Promise.all(
+        Array.from({length: 60}, () => pool.acquire()),
+      );
+      assert.ok(launchers.every((l) => l?.program.name === 'native'));
+      for (const launcher of launchers) pool.release(launcher!);
+      await pool.close(); // Waits for that look to end, too.
+      const next = await pool.acquire();
+      assert.ok(next !== undefined);
+      assert.equal(next.program.name, 'native');
+      pool.release(next);
+    },
+  );
+
+  void test(
     'the native launcher comes first and needs neither perl nor python',
     {skip: NO_NATIVE},
     async (t) => {

@@ -64,9 +64,7 @@ describe('JsonLogger', () => {
       now: () => new Date('2024-05-01T12:00:00.000Z'),
     });
     for (const e of events) logger.log(e);
-    assert.equal(out.chunks.length, 0, 'written together, not one by one');
     logger.close();
-    assert.equal(out.chunks.length, 1);
     const text = out.chunks.join('');
     assert.ok(text.endsWith('\n'));
     const lines = text.slice(0, -1).split('\n');
@@ -122,6 +120,21 @@ describe('JsonLogger', () => {
     logger.log({type: 'info', message: 'three'});
     logger.close();
     assert.equal(out.chunks.length, 2, 'close writes what is left');
+  });
+
+  it('writes an event that is not per job at once, after what waits', () => {
+    const out = sink();
+    const logger = new JsonLogger({stdout: out});
+    logger.log({type: 'job-start', job: 'a', attempt: 1});
+    logger.log({type: 'job-done', job: 'a', outcome: 'ran', ms: 1});
+    assert.equal(out.chunks.length, 0, 'per-job lines wait');
+    logger.log({type: 'warning', message: 'low disk'});
+    assert.equal(out.chunks.length, 1);
+    const types = out.chunks[0]!.trim()
+      .split('\n')
+      .map((line) => (JSON.parse(line) as {type: string}).type);
+    assert.deepEqual(types, ['job-start', 'job-done', 'warning']);
+    logger.close();
   });
 
   it('a process that logs and ends loses no line and is not held', () => {

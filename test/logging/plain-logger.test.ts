@@ -171,6 +171,20 @@ describe('PlainLogger', () => {
     );
   });
 
+  it('writes a plan at once, with the lines waiting before it', () => {
+    const out = sink();
+    const logger = new PlainLogger({
+      stdout: out,
+      stderr: sink(),
+      verbose: true,
+    });
+    logger.log({type: 'job-done', job: 'a', outcome: 'ran', ms: 1});
+    assert.equal(out.chunks.length, 0, 'per-job lines wait');
+    logger.log({type: 'plan', jobs: 3, steps: 2, planMs: 12});
+    assert.equal(out.chunks.length, 1, 'the CLI may write right after it');
+    assert.match(out.text(), /^ran\s+a[^\n]*\n.*3 jobs/s);
+  });
+
   it('is quiet for thousands of fresh jobs', () => {
     const events: EngineEvent[] = [];
     for (let i = 0; i < 10_000; i++) {
