@@ -95,6 +95,25 @@ async function waitFor(what: string, check: () => boolean): Promise<void> {
   }
 }
 
+/**
+ * Two directories first on PATH, bin1 then bin2, and a way to put a
+ * `tool-nm` script that says `says` into either.
+ */
+function twoBins(dir: string, base: NodeJS.ProcessEnv) {
+  const [first, second] = [join(dir, 'bin1'), join(dir, 'bin2')];
+  mkdirSync(first);
+  mkdirSync(second);
+  const tool = (where: string, says: string) =>
+    writeFileSync(join(where, 'tool-nm'), `#!/bin/sh\necho ${says}\n`, {
+      mode: 0o755,
+    });
+  const env = {
+    ...base,
+    PATH: `${first}:${second}:${process.env['PATH'] ?? ''}`,
+  };
+  return {first, second, tool, env};
+}
+
 for (const {kind, skip, base} of KINDS) {
   void describe(`job launcher (${kind})`, {skip}, () => {
     void test('exit codes and signals are failures as values', async (t) => {
@@ -308,18 +327,8 @@ for (const {kind, skip, base} of KINDS) {
 
     void test('a program that moved is found again', async (t) => {
       const dir = scratch(t);
-      const [first, second] = [join(dir, 'bin1'), join(dir, 'bin2')];
-      mkdirSync(first);
-      mkdirSync(second);
-      const tool = (where: string, says: string) =>
-        writeFileSync(join(where, 'tool-nm'), `#!/bin/sh\necho ${says}\n`, {
-          mode: 0o755,
-        });
+      const {first, second, tool, env} = twoBins(dir, base);
       tool(first, 'one');
-      const env = {
-        ...base,
-        PATH: `${first}:${second}:${process.env['PATH'] ?? ''}`,
-      };
       assert.equal(
         (await run(env, dir, 'tool-nm')).log,
         '$ tool-nm\none\nafter\n',
@@ -336,18 +345,8 @@ for (const {kind, skip, base} of KINDS) {
 
     void test('a program that appears earlier on PATH is found', async (t) => {
       const dir = scratch(t);
-      const [first, second] = [join(dir, 'bin1'), join(dir, 'bin2')];
-      mkdirSync(first);
-      mkdirSync(second);
-      const tool = (where: string, says: string) =>
-        writeFileSync(join(where, 'tool-nm'), `#!/bin/sh\necho ${says}\n`, {
-          mode: 0o755,
-        });
+      const {first, second, tool, env} = twoBins(dir, base);
       tool(second, 'two');
-      const env = {
-        ...base,
-        PATH: `${first}:${second}:${process.env['PATH'] ?? ''}`,
-      };
       assert.equal(
         (await run(env, dir, 'tool-nm')).log,
         '$ tool-nm\ntwo\nafter\n',
