@@ -19,6 +19,7 @@ import {ResourcePool} from '../scheduler/resource-pool.js';
 import {resolveBudget} from './budget.js';
 import {EXIT, usageError, type CliIo} from './cli-io.js';
 import {resolveExecutors} from './executor-flags.js';
+import {listenForInterrupts} from './interrupts.js';
 import type {LoadedPipeline} from './load-graph.js';
 import {openState} from './open-state.js';
 
@@ -135,9 +136,7 @@ export async function runCommand(
     probes: loaded.probes,
   };
   const controller = new AbortController();
-  const onSignal = () => controller.abort();
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  const stopListening = listenForInterrupts(controller, logger);
   const pool = new TaskPool(budget.budget.cpus);
   const slurmDir = join(loaded.stateDir, 'slurm');
   const slurm =
@@ -202,8 +201,7 @@ export async function runCommand(
     }
     return EXIT.ok;
   } finally {
-    process.removeListener('SIGINT', onSignal);
-    process.removeListener('SIGTERM', onSignal);
+    stopListening();
     slurm?.close();
     await pool.close();
     state.store.close();

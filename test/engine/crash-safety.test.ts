@@ -245,6 +245,50 @@ void describe('crash safety', {concurrency: FILE_CONCURRENCY}, () => {
     assert.equal(rig.read('out/slow.txt'), SLOW_COMPLETE);
   });
 
+  void test('a second SIGINT ends the run by that signal, its log written', async (t) => {
+    const rig = WorkspaceRig.create(t);
+
+    // A job that outlives SIGTERM (its trap notes each one), so that the
+    // run is still stopping when the second SIGINT comes.
+    rig.write(
+      'tools/stubborn.sh',
+      [
+        'trap "echo term >> got-term" TERM',
+        'echo started > started',
+        'i=0',
+        'while [ $i -lt "$LOOPS" ]; do sleep 0.1 & wait; i=$((i+1)); done',
+        'echo done > "$1"',
+        '',
+      ].join('\n'),
+    );
+    rig.pipeline(
+      'steps:',
+      '  stubborn:',
+      '    outputs: {out: out/stubborn.txt}',
+      '    shell: "sh tools/stubborn.sh {outputs.out}"',
+    );
+    rig.env['LOOPS'] = '50';
+    const running = rig.start('run', '--json');
+    await waitFor('the job to start', () => rig.exists('started'));
+    running.child.kill('SIGINT');
+    await waitFor('the job to be sent SIGTERM', () => rig.exists('got-term'));
+    running.child.kill('SIGINT');
+    const stopped = await running.done;
+    assert.equal(stopped.signal, 'SIGINT', show(stopped));
+    const started = stopped.events
+      .filter((e) => e['type'] === 'job-start')
+      .map((e) => e['job']);
+    assert.deepEqual(started, ['stubborn'], show(stopped));
+
+    // Stopped hard, the job still running: the next run stops it, cleans
+    // up and does the work.
+    rig.env['LOOPS'] = '0';
+    const rerun = await rig.run('run', '--json');
+    assert.equal(rerun.code, 0, show(rerun));
+    assert.equal(rig.read('out/stubborn.txt'), 'done\n');
+    assert.deepEqual(rig.tempFiles(), []);
+  });
+
   void test('SIGINT in plain mode says the run was interrupted', async (t) => {
     const rig = WorkspaceRig.create(t);
     crashPipeline(rig);
