@@ -5,6 +5,7 @@ import {ResourcePool} from '../scheduler/resource-pool.js';
 import {WatchSession} from '../watch/watch-session.js';
 import {resolveBudget} from './budget.js';
 import {EXIT, usageError, type CliIo} from './cli-io.js';
+import {listenForInterrupts} from './interrupts.js';
 import {openState} from './open-state.js';
 
 /** Flags of `neuromake watch`. */
@@ -54,9 +55,7 @@ export async function watchCommand(
   });
   const pool = new TaskPool(budget.budget.cpus);
   const controller = new AbortController();
-  const onSignal = () => controller.abort();
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const stopListening = listenForInterrupts(controller, logger);
   try {
     await new WatchSession({
       file: flags.file,
@@ -73,8 +72,7 @@ export async function watchCommand(
     }).run();
     return EXIT.ok;
   } finally {
-    process.removeListener('SIGINT', onSignal);
-    process.removeListener('SIGTERM', onSignal);
+    stopListening();
     await pool.close();
     state.store.close();
     lock.release();

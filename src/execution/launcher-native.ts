@@ -13,9 +13,12 @@ import {
  * compiled by scripts/build-launcher.js): dist/native/, beside the
  * compiled dist/src/.
  */
-export const NATIVE_LAUNCHER_PATH = fileURLToPath(
+const NATIVE_LAUNCHER_PATH = fileURLToPath(
   new URL('../../native/neuromake-launcher', import.meta.url),
 );
+
+/** Whether the build made it: looked at once per process. */
+let built: boolean | undefined;
 
 /**
  * The native launcher, or undefined where the build found no C compiler
@@ -24,7 +27,8 @@ export const NATIVE_LAUNCHER_PATH = fileURLToPath(
  * from launcher-protocol.ts so that every launcher agrees on them.
  */
 export function nativeLauncher(): LauncherProgram | undefined {
-  if (!existsSync(NATIVE_LAUNCHER_PATH)) return undefined;
+  built ??= existsSync(NATIVE_LAUNCHER_PATH);
+  if (!built) return undefined;
   return {
     name: 'native',
     command: NATIVE_LAUNCHER_PATH,

@@ -1,7 +1,7 @@
 /**
  * What the runner and a job launcher (launcher.ts) say to each other, and
  * the rules every launcher program follows (launcher-perl.ts,
- * launcher-python.ts). Protocol:
+ * launcher-python.ts, launcher-native.c). Protocol:
  *
  * - on start the launcher writes `R\n` (ready), or `R queue\n` when it
  *   can take a job queued behind the running one (below);
@@ -29,13 +29,15 @@
  *   a few milliseconds and, if the job ends by then, send `S` and `E` in
  *   one write: the runner wakes once for such a job, and an abort waits
  *   that long at most to learn which process group to stop;
- * - a launcher that said `R queue` also takes, while a job runs, one job
- *   sent as `<byte length> q\n<payload>`: it starts that job as soon as
- *   the running one exits with 0 (before writing that one's `E`), or,
- *   when the running one failed (or could not start), answers `N\n`
- *   (not started) instead. `C\n` cancels the queued job: `N\n` if it
- *   had not started, nothing if it had (its `S` follows). `S`, `F` and
- *   `N` are about the job not yet started, `E` about the running one.
+ * - a launcher that said `R queue` also takes, while a job runs, jobs
+ *   sent as `<byte length> q\n<payload>` (the runner sends up to
+ *   QUEUE_DEPTH, launcher.ts; a launcher takes at least 16): it starts
+ *   each in turn as soon as the one ahead exits with 0 (before writing
+ *   that one's `E`), or, when the one ahead failed (or could not start),
+ *   answers `N\n` (not started) instead. `C\n` cancels the newest queued
+ *   job: `N\n` if it had not started, nothing if it had (its `S`
+ *   follows). `S`, `F` and `N` are about jobs not yet started, `E` about
+ *   the running one.
  *   When a job ends, the launcher reads its input before it writes that
  *   job's `E`: the `N` for a cancel sent while the job ran comes first,
  *   so the runner never takes the cancelled job for begun.
@@ -46,9 +48,9 @@
  */
 
 /**
- * How long a queueing launcher holds a job's `S <pid>` back, in ms: a job that
- * ends sooner has its pid and its end sent together (protocol:
- * launcher-protocol.ts), and an abort waits at most this long for the pid.
+ * How long a queueing launcher holds a job's `S <pid>` back, in ms: a job
+ * that ends sooner has its pid and its end sent together (above), and an
+ * abort waits at most this long for the pid.
  */
 export const QUICK_MS = 20;
 

@@ -17,7 +17,7 @@ import {
  * one job at a time, and a started job keeps its own directory.
  *
  * Where Linux and Python have pidfd_open (5.3 and 3.9), the launcher
- * waits for its job and its input at once, which lets it take a job
+ * waits for its job and its input at once, which lets it take jobs
  * queued behind the running one (`R queue`): the next job then starts the
  * moment the running one exits, without waiting for the runner to hear of
  * that and answer. A job that ends within {@link QUICK_MS} also has its

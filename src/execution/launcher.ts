@@ -471,21 +471,19 @@ export class LauncherPool {
   async #start(): Promise<Launcher | undefined> {
     type Find = () =>
       LauncherProgram | undefined | Promise<LauncherProgram | undefined>;
-    const native: Find = () =>
-      this.#nativeFailed ? undefined : nativeLauncher();
-    const perl: Find = () => PERL_LAUNCHER;
-    const python: Find = () => pythonLauncher(this.#env);
+    const finders: Record<LauncherKind, Find> = {
+      native: () => (this.#nativeFailed ? undefined : nativeLauncher()),
+      perl: () => PERL_LAUNCHER,
+      python: () => pythonLauncher(this.#env),
+    };
+    const {native, perl, python} = finders;
     const current: Find = () => this.#program;
     const order =
-      this.#only === 'native'
-        ? [native]
-        : this.#only === 'perl'
-          ? [perl]
-          : this.#only === 'python'
-            ? [python]
-            : this.#program.name === 'python'
-              ? [current, perl]
-              : [native, perl, python];
+      this.#only !== undefined
+        ? [finders[this.#only]]
+        : this.#program.name === 'python'
+          ? [current, perl]
+          : [native, perl, python];
     for (const find of order) {
       const program = await find();
       if (program === undefined) continue;

@@ -18,6 +18,10 @@ type EventsWithTime = EngineEvent extends infer E
     : never
   : never;
 
+/** Fails to compile the day an event gains a `time` field. */
+export const NO_EVENT_HAS_TIME: EventsWithTime extends never ? true : never =
+  true;
+
 /**
  * Machine-readable output: exactly one JSON object per line on stdout, for
  * every event, and nothing else. Each object is the event itself with a
@@ -45,14 +49,12 @@ export class JsonLogger implements Logger {
     if (this.#closed) return;
 
     // The event's own JSON with `time` spliced in first: the same text as
-    // stringifying {time, ...event}, without copying the event. (No event
-    // has a field of that name.) JSON.stringify escapes newlines inside
-    // strings, so a multi-line error message still takes exactly one line.
-    const _noEventHasTime: EventsWithTime extends never ? true : never = true;
-    const body = JSON.stringify(event);
-    const time = `{"time":"${this.#time()}"`;
-    const line = body === '{}' ? `${time}}` : `${time},${body.slice(1)}`;
-    this.#stdout.push(`${line}\n`);
+    // stringifying {time, ...event}, without copying the event (every
+    // event has a `type`, so its JSON is never `{}`). JSON.stringify
+    // escapes newlines inside strings, so a multi-line error message still
+    // takes exactly one line.
+    const body = JSON.stringify(event).slice(1);
+    this.#stdout.push(`{"time":"${this.#time()}",${body}\n`);
     if (!isPerJob(event)) this.#stdout.flush();
   }
 
