@@ -5,7 +5,7 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
-import {copyFile, mkdir, rename, rm, stat} from 'node:fs/promises';
+import {copyFile, mkdir, rename, stat} from 'node:fs/promises';
 import {dirname, join} from 'node:path';
 
 import type {Sha256Hex} from '../util/hash.js';
@@ -83,6 +83,7 @@ export class ContentStore {
    * name first, so a crash never leaves a truncated blob under a real hash.
    */
   async put(file: string, hash: Sha256Hex): Promise<void> {
+    if (this.#known.has(hash)) return;
     const target = this.pathOf(hash);
     if (await this.has(hash)) return;
     await mkdir(dirname(target), {recursive: true});
@@ -92,6 +93,7 @@ export class ContentStore {
     // support it, and falls back to a real copy elsewhere.
     await copyFile(file, temp, constants.COPYFILE_FICLONE);
     await rename(temp, target);
+    this.#known.add(hash);
   }
 
   #tempFor(target: string): string {
@@ -112,11 +114,6 @@ export class ContentStore {
       this.#known.delete(hash);
       throw err;
     }
-  }
-
-  async remove(hash: Sha256Hex): Promise<void> {
-    this.#known.delete(hash);
-    await rm(this.pathOf(hash), {force: true});
   }
 
   get root(): string {

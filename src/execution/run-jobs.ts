@@ -402,10 +402,15 @@ class JobRun {
     let logPath = '';
     let actionEnd: number | undefined;
     for (let attempt = 1; attempt <= retries + 1; attempt++) {
-      const started = () =>
-        this.#context.logger.log({type: 'job-start', job: job.id, attempt});
       // Note: a job queued behind another starts when that one ends.
       const queued = attempt === 1 ? behind : undefined;
+      const started = () =>
+        this.#context.logger.log({
+          type: 'job-start',
+          job: job.id,
+          attempt,
+          behind: queued === undefined ? undefined : true,
+        });
       if (queued === undefined) started();
       const last = attempt === retries + 1;
       const result = await this.#attempt(job, key, allocation, attempt, {

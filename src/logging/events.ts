@@ -14,7 +14,16 @@ export type EngineEvent =
       /** Answered from the no-op stamp: nothing changed, no planning. */
       readonly fromStamp?: boolean | undefined;
     }
-  | {readonly type: 'job-start'; readonly job: string; readonly attempt: number}
+  | {
+      readonly type: 'job-start';
+      readonly job: string;
+      readonly attempt: number;
+      /**
+       * It was queued behind the job before it on its launcher, and began
+       * the moment that one ended (ActionRequest.behind).
+       */
+      readonly behind?: true | undefined;
+    }
   | {
       readonly type: 'job-progress';
       readonly job: string;

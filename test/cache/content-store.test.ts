@@ -1,23 +1,13 @@
 import assert from 'node:assert/strict';
-import {
-  existsSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-} from 'node:fs';
-import {tmpdir} from 'node:os';
+import {readdirSync, readFileSync, rmSync} from 'node:fs';
 import {join} from 'node:path';
 import {describe, test, type TestContext} from 'node:test';
 
 import {ContentStore} from '../../src/cache/content-store.js';
 import {sha256} from '../../src/util/hash.js';
+import {scratchDir} from '../rig/fixtures.js';
 
-function scratch(t: TestContext): string {
-  const dir = mkdtempSync(join(tmpdir(), 'nm-content-store-'));
-  t.after(() => rmSync(dir, {recursive: true, force: true}));
-  return dir;
-}
+const scratch = (t: TestContext) => scratchDir(t, 'content-store');
 
 void describe('content store', () => {
   void test('a blob is stored under its hash, with no temporary left', (t) => {
@@ -30,17 +20,6 @@ void describe('content store', () => {
     assert.equal(readFileSync(store.pathOf(hash), 'utf8'), 'subject 01\n');
     const shard = readdirSync(join(root, hash.slice(0, 2)));
     assert.deepEqual(shard, [hash.slice(2)]);
-  });
-
-  void test('a blob removed through the store is stored again', async (t) => {
-    const store = new ContentStore(join(scratch(t), 'store'));
-    const bytes = Buffer.from('run 1\n');
-    const hash = sha256(bytes);
-    store.putBytes(bytes, hash);
-    await store.remove(hash);
-    assert.equal(existsSync(store.pathOf(hash)), false);
-    store.putBytes(bytes, hash);
-    assert.equal(readFileSync(store.pathOf(hash), 'utf8'), 'run 1\n');
   });
 
   void test('a blob found missing by has() is stored again', async (t) => {

@@ -10,6 +10,7 @@ import {
   type LaunchListener,
   LauncherPool,
 } from '../../src/execution/launcher.js';
+import {scratchDir} from '../rig/fixtures.js';
 
 /** The launchers that can queue jobs: Python (with pidfds) and native. */
 const KINDS = ['python', 'native'] as const;
@@ -45,11 +46,7 @@ async function queueingLauncher(
   return {pool, launcher};
 }
 
-function scratch(t: TestContext): string {
-  const dir = mkdtempSync(join(tmpdir(), 'nm-launcher-queue-'));
-  t.after(() => rmSync(dir, {recursive: true, force: true}));
-  return dir;
-}
+const scratch = (t: TestContext) => scratchDir(t, 'launcher-queue');
 
 function spec(dir: string, command: string) {
   return {

@@ -1,13 +1,11 @@
 import assert from 'node:assert/strict';
 import {
-  mkdtempSync,
   readFileSync,
   rmSync,
   symlinkSync,
   mkdirSync,
   writeFileSync,
 } from 'node:fs';
-import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {describe, test, type TestContext} from 'node:test';
 
@@ -16,13 +14,9 @@ import {type LaunchEnd, LauncherPool} from '../../src/execution/launcher.js';
 import {nativeLauncher} from '../../src/execution/launcher-native.js';
 import {pythonLauncher} from '../../src/execution/launcher-python.js';
 import {runShell} from '../../src/execution/shell-runner.js';
+import {scratchDir} from '../rig/fixtures.js';
 
-/** A scratch directory, removed after the test. */
-function scratch(t: TestContext): string {
-  const dir = mkdtempSync(join(tmpdir(), 'nm-launcher-'));
-  t.after(() => rmSync(dir, {recursive: true, force: true}));
-  return dir;
-}
+const scratch = (t: TestContext) => scratchDir(t, 'launcher');
 
 /** The environment shell jobs start from in these tests. */
 const BASE = {...process.env, NEUROMAKE_RUN_TOKEN: 'launcher-test'};

@@ -44,6 +44,27 @@ for (const {kind, skip} of KINDS) {
     `jobs queued behind others (${kind})`,
     {concurrency: FILE_CONCURRENCY, skip},
     () => {
+      // Note: the native launcher starts only where the kernel has pidfds;
+      // Python (3.9 here or later) then queues too.
+      void test(
+        'jobs do wait behind others, and each starts once',
+        {skip: nativeLauncher() === undefined && 'no pidfds known here'},
+        async (t) => {
+          const rig = rigFor(t);
+          fanOut(rig, ['a', 'b', 'c', 'd', 'e', 'f']);
+          const result = await rig.run('run', '-j', '1', '--json');
+          assert.equal(result.code, 0, show(result));
+          const starts = result.events.filter((e) => e['type'] === 'job-start');
+          const ids = starts.map((e) => String(e['job']));
+          assert.equal(ids.length, 13, show(result));
+          assert.equal(new Set(ids).size, 13, 'a job started twice');
+          assert.ok(
+            starts.some((e) => e['behind'] === true),
+            `no job waited behind another:\n${show(result)}`,
+          );
+        },
+      );
+
       void test('without -k, no job starts after a failure', async (t) => {
         const rig = rigFor(t);
         fanOut(rig, ['a', 'b', 'c', 'd']);

@@ -1,3 +1,8 @@
+import {mkdtempSync, rmSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
+import type {TestContext} from 'node:test';
+
 import type {WorkspaceRig} from './workspace-rig.js';
 
 /** The subjects of the standard fan-out. */
@@ -59,4 +64,11 @@ export function spanStep(
     ...(resources === undefined ? [] : [`    resources: ${resources}`]),
     `    shell: "sh tools/span.sh spans {outputs.out} ${seconds}"`,
   ];
+}
+
+/** An empty temporary directory, removed when the test ends. */
+export function scratchDir(t: TestContext, prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), `nm-${prefix}-`));
+  t.after(() => rmSync(dir, {recursive: true, force: true}));
+  return dir;
 }
