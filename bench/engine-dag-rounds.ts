@@ -6,7 +6,8 @@
  * between the tools; rounds spread both over every tool alike.
  *
  * Every round's workspaces are written before the first round and deleted
- * after the last: ext4 scans the inodes deleted in the last half minute
+ * after the last (the launch floor writes its own in its round, outside
+ * its timed span): ext4 scans the inodes deleted in the last half minute
  * whenever it creates a file, so a run right after another's outputs were
  * deleted pays for that deletion.
  */
@@ -16,11 +17,34 @@ import {setTimeout as sleep} from 'node:timers/promises';
 
 import {events, expectRun, field, verifyOutputs} from './engine-dag-checks.js';
 import {describe, type Options} from './engine-dag-results.js';
-import {jobCount, writeWorkspace} from './generate-dag.js';
+import {jobCount, writeWorkspace, type DagShape} from './generate-dag.js';
 import type {LaunchFloorResult} from './launch-floor.js';
 import {timeCommand, type Peer, type Timed} from './peers.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
+
+/**
+ * One full `--json` run of neuromake in `dir`, checked (every job ran,
+ * none failed, the outputs are right), with the engine's own time from
+ * its run-end event.
+ */
+export async function neuromakeFullRun(
+  cli: string,
+  j: string,
+  dir: string,
+  shape: DagShape,
+  what: string,
+): Promise<Timed & {readonly engineMs: number}> {
+  const run = await timeCommand(
+    process.execPath,
+    [cli, 'run', '-j', j, '--json'],
+    {cwd: dir},
+  );
+  const runEvents = events(run.stdout);
+  expectRun(runEvents, jobCount(shape), what);
+  await verifyOutputs(dir, shape);
+  return {...run, engineMs: field(runEvents, 'run-end', 'ms')};
+}
 
 /**
  * Runs launch-floor.js on the benchmark's DAG (in `dir`, kept, when given)
@@ -87,16 +111,15 @@ export async function fullRunRounds(
 
   for (let r = 1; r <= count; r++) {
     log(`full runs: round ${r} of ${count} (${describe(shape)}, -j ${j})`);
-    const nmDir = dirOf(r, 'neuromake');
-    const nm = await timeCommand(
-      process.execPath,
-      [options.neuromake, 'run', '-j', j, '--json'],
-      {cwd: nmDir},
+    rounds.neuromake.push(
+      await neuromakeFullRun(
+        options.neuromake,
+        j,
+        dirOf(r, 'neuromake'),
+        shape,
+        `neuromake run, round ${r}`,
+      ),
     );
-    const nmEvents = events(nm.stdout);
-    expectRun(nmEvents, jobCount(shape), `neuromake run, round ${r}`);
-    await verifyOutputs(nmDir, shape);
-    rounds.neuromake.push({...nm, engineMs: field(nmEvents, 'run-end', 'ms')});
 
     if (make !== undefined) {
       for (const kind of ['make', 'make-pattern'] as const) {

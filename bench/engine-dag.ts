@@ -46,7 +46,12 @@ import {
 } from './generate-dag.js';
 import {events, expectRun, field, verifyOutputs} from './engine-dag-checks.js';
 import {report, targets, views} from './engine-dag-report.js';
-import {fullRunRounds, launchFloor, type Rounds} from './engine-dag-rounds.js';
+import {
+  fullRunRounds,
+  launchFloor,
+  neuromakeFullRun,
+  type Rounds,
+} from './engine-dag-rounds.js';
 import {
   describe,
   measure,
@@ -109,10 +114,7 @@ async function benchNeuromake(
   );
 
   log(`neuromake: full run -j ${j} (${describe(shape)})`);
-  const run = await timeCommand(node, [cli, 'run', '-j', j, '--json'], at);
-  const runEvents = events(run.stdout);
-  expectRun(runEvents, jobs, 'neuromake run');
-  await verifyOutputs(dir, shape);
+  const run = await neuromakeFullRun(cli, j, dir, shape, 'neuromake run');
 
   // The run's last outputs are too new for the no-op stamp (racy mtimes),
   // so the first no-op plans in full and writes the stamp; later ones use
@@ -170,7 +172,7 @@ async function benchNeuromake(
     planMs: {medianMs: median(plans), allMs: plans},
     dryRun: measure(dry),
     dag: measure(dag),
-    run: {...measure([run]), engineMs: field(runEvents, 'run-end', 'ms')},
+    run: {...measure([run]), engineMs: run.engineMs},
     noop: measure(noop),
     noopFirst: measure([firstNoop]),
     noopPlanned: measure(planned),
