@@ -3,6 +3,7 @@ import {writeFile} from 'node:fs/promises';
 import {once} from 'node:events';
 
 import {float32ArrayJson} from '../../fmri/float-text.js';
+import {subjectOf} from '../../brain/held-out.js';
 import {splitSubjects} from '../../fmri/subject-split.js';
 import {FormatError} from '../../io/format-error.js';
 import {readJsonl} from '../../io/jsonl.js';
@@ -72,10 +73,21 @@ const dataset: TaskDefinition = {
     }
     const seed = stringParam(context, 'seed', '212');
     const metas = await Promise.all(metadata.map((m) => readJsonl(m)));
-    const subjects = metas.flatMap((rows) =>
-      rows.map((r) => String(r['subject'])),
+    // Each row's subject, by the rule every reader of these rows follows.
+    const subjectsOf = metas.map((rows, i) =>
+      rows.map((row, r) => {
+        const subject = subjectOf(row);
+        if (subject === undefined) {
+          throw new FormatError(
+            metadata[i]!,
+            `line ${r + 1}`,
+            'has no "subject" field (fmri.sample writes one per row)',
+          );
+        }
+        return subject;
+      }),
     );
-    const assignment = splitSubjects(subjects, fractions, seed);
+    const assignment = splitSubjects(subjectsOf.flat(), fractions, seed);
     const streams = Object.fromEntries(
       SPLITS.map((s) => [s, createWriteStream(outputPath(context, s))]),
     );
@@ -92,7 +104,7 @@ const dataset: TaskDefinition = {
         );
       }
       for (const [r, meta] of rows.entries()) {
-        const split = assignment.get(String(meta['subject'])) ?? 'train';
+        const split = assignment.get(subjectsOf[i]![r]!) ?? 'train';
         // Build the line by hand so the vector is written in float32's
         // shortest form rather than float64 digits.
         const {key, ...rest} = meta;
