@@ -316,6 +316,11 @@ static char *unread;
 static size_t unread_size, unread_cap;
 
 /* Reads what the runner sent and queues its jobs; false at end of input. */
+static pid_t running_pid = -1;
+
+static void parse_input(void);
+
+/* Reads what the runner sent and parses it; false at end of input. */
 static bool take_input(void) {
   bool open = true;
   while (true) {
@@ -335,6 +340,18 @@ static bool take_input(void) {
     }
     unread_size += (size_t)n;
   }
+  parse_input();
+  return open;
+}
+
+/*
+ * Parses what was read: cancels answered, jobs queued. A job that finds
+ * nothing running stops the parse, so that it starts before anything
+ * sent after it counts: the runner took it for begun when the job ahead
+ * succeeded, so a cancel sent meanwhile must not drop it, and it is not
+ * the job a later cancel is about. The rest waits in `unread`.
+ */
+static void parse_input(void) {
   size_t at = 0;
   while (true) {
     char *newline = memchr(unread + at, '\n', unread_size - at);
@@ -370,10 +387,10 @@ static bool take_input(void) {
         .size = size,
     };
     at = body + size;
+    if (running_pid < 0 && waiting_count == 1) break;
   }
   memmove(unread, unread + at, unread_size - at);
   unread_size -= at;
-  return open;
 }
 
 static double now_ms(void) {
@@ -382,7 +399,6 @@ static double now_ms(void) {
   return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
 }
 
-static pid_t running_pid = -1;
 static int running_fd = -1;
 static bool held; /* The running job's S line waits (until deadline). */
 static char held_line[32];
@@ -466,6 +482,14 @@ int main(int argc, char **argv) {
       continue;
     }
 
+    /* Idle with messages read but not parsed (see parse_input). */
+    if (running_pid < 0 && unread_size > 0) {
+      size_t before = unread_size;
+      parse_input();
+      flush_said();
+      if (unread_size != before) continue;
+    }
+
     /* Note: input is not listened to while the job is young, so that the
        runner queueing the next job does not wake this process; it is read
        when the job ends. */
@@ -508,15 +532,16 @@ int main(int argc, char **argv) {
     if (ended) {
       close(running_fd);
       pid_t pid = running_pid;
-      running_pid = -1;
       running_fd = -1;
       if (held) add_said(held_line);
       held = false;
 
       /* Input first: a cancel that came while the job was young is
          answered (N) before this job's E, while the runner still counts
-         the cancelled job as queued, not as begun. */
+         the cancelled job as queued, not as begun. (running_pid is still
+         set: what came before this E is queued, see parse_input.) */
       bool open = take_input();
+      running_pid = -1;
       last_ok = reap(pid);
       if (!open) {
         flush_said();

@@ -40,7 +40,10 @@
  *   the running one.
  *   When a job ends, the launcher reads its input before it writes that
  *   job's `E`: the `N` for a cancel sent while the job ran comes first,
- *   so the runner never takes the cancelled job for begun.
+ *   so the runner never takes the cancelled job for begun. A queued job
+ *   that arrives after that `E` (nothing running) has begun for the
+ *   runner: the launcher starts it before it reads on, so a cancel sent
+ *   behind it cannot drop it.
  *
  * At end of input (the runner exited or closed it) the launcher exits; a
  * job still running is left alone, as a plain child would be, and the next

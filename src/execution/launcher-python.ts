@@ -171,10 +171,17 @@ def main():
             if not data:
                 return False
             unread += data
+        parse()
+        return True
+    def parse():
+        # A job that finds nothing running stops the parse, so that it
+        # starts before anything sent after it counts (as in the native
+        # launcher: see parse_input there). The rest waits in unread.
+        nonlocal unread
         while True:
             newline = unread.find(b'\n')
             if newline < 0:
-                return True
+                return
             head = unread[:newline]
             if head == b'C':
                 unread = unread[newline + 1:]
@@ -185,9 +192,11 @@ def main():
             size, _, flag = head.partition(b' ')
             end = newline + 1 + int(size)
             if len(unread) < end:
-                return True
+                return
             waiting.append((flag == b'q', unread[newline + 1:end]))
             unread = unread[end:]
+            if running is None and len(waiting) == 1:
+                return
     def launch():
         # Starts the next waiting job; returns what to say now.
         nonlocal running, held, deadline, last_ok
@@ -219,6 +228,14 @@ def main():
                 if said:
                     say(said)
                 continue
+            # Idle with messages read but not parsed (see parse).
+            before = len(unread)
+            parse()
+            if answers:
+                say(b''.join(answers))
+                answers.clear()
+            if len(unread) != before:
+                continue
             # Idle: wait for input.
             listen(True)
             timeout = None
@@ -245,14 +262,15 @@ def main():
                     return
             elif running is not None and fd == running[1]:
                 pid, pidfd = running
-                running = None
                 poller.unregister(pidfd)
                 os.close(pidfd)
                 line, last_ok = ending(pid)
                 # Input first: a cancel that came while the job was young
                 # is answered (N) before this job's E, while the runner
-                # still counts the cancelled job as queued, not as begun.
+                # still counts the cancelled job as queued, not as begun
+                # (running still set: what came before this E is queued).
                 more = take_input()
+                running = None
                 said = held + b''.join(answers) + line
                 held = b''
                 answers.clear()

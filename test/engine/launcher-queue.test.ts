@@ -197,6 +197,54 @@ for (const kind of KINDS) {
       assert.ok(b.events.includes('room'), b.events.join(' '));
     });
 
+    void test('a job queued after the one ahead ended is not the one a cancel drops', async (t) => {
+      const dir = scratch(t);
+      const l = take();
+      const a = record();
+      const b = record();
+      const c = record();
+
+      // As the engine does, c is queued behind b the moment b is taken for
+      // begun (a's end), before anything after that end is read.
+      let raced = false;
+      const behindB = {
+        ...b.listener,
+        room: () => {
+          raced = true;
+          l.launch(spec(dir, 'echo c > c.txt'), c.listener, true);
+        },
+      };
+      l.launch(spec(dir, 'true'), a.listener);
+
+      // This thread busy while a runs and ends: b and a cancel go out
+      // after the launcher said a ended, before this side heard it.
+      const until = Date.now() + 100;
+      while (Date.now() < until) {
+        // Busy on purpose.
+      }
+      l.launch(spec(dir, 'echo b > b.txt'), behindB, true);
+      l.cancelQueued();
+      await a.ended;
+
+      // Whatever each side dropped, an end that says exit 0 is that job's.
+      // (On a loaded machine a may outlast the busy spell: then the cancel
+      // drops b the ordinary way, and c is never queued.)
+      const jobs = raced
+        ? ([
+            [b, 'b.txt'],
+            [c, 'c.txt'],
+          ] as const)
+        : ([[b, 'b.txt']] as const);
+      for (const [job, file] of jobs) {
+        const end = await job.ended;
+        if (end !== 'dropped') {
+          assert.deepEqual(end, {kind: 'exit', code: 0});
+          assert.ok(existsSync(join(dir, file)), `${file}: another job's end`);
+        }
+      }
+      pool.release(l);
+    });
+
     void test('a cancel read as the job ahead ends comes before its end', async (t) => {
       const dir = scratch(t);
       const l = take();
