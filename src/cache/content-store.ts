@@ -5,18 +5,22 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
-import {copyFile, mkdir, rename, stat} from 'node:fs/promises';
+import {copyFile, mkdir, rename, stat, writeFile} from 'node:fs/promises';
 import {dirname, join} from 'node:path';
 
 import type {Sha256Hex} from '../util/hash.js';
+import {INLINE_BLOB_MAX, type BlobTable} from './blob-table.js';
 
 /**
- * A content-addressed store of output files under .neuromake/store: each
- * blob is named by its SHA-256, so equal outputs are kept once and a job
- * whose key was seen before can restore its outputs by copying blobs back.
+ * A content-addressed store of outputs: each blob is named by its SHA-256,
+ * so equal outputs are kept once and a job whose key was seen before can
+ * restore its outputs by copying blobs back. Small blobs are rows of the
+ * state database ({@link BlobTable}); larger ones are files under
+ * .neuromake/store.
  */
 export class ContentStore {
   readonly #root: string;
+  readonly #inline: BlobTable;
   /** Shard directories known to exist: one mkdir each per process. */
   readonly #shards = new Set<string>();
   /**
@@ -27,16 +31,25 @@ export class ContentStore {
    */
   readonly #known = new Set<Sha256Hex>();
 
-  constructor(root: string) {
+  /**
+   * @param root the directory of blob files
+   * @param inline where small blobs go (the state store's `blobs`)
+   */
+  constructor(root: string, inline: BlobTable) {
     this.#root = root;
+    this.#inline = inline;
   }
 
-  /** Where the blob for `hash` lives. */
+  /** Where the blob for `hash` lives if it is a file. */
   pathOf(hash: Sha256Hex): string {
     return join(this.#root, hash.slice(0, 2), hash.slice(2));
   }
 
   async has(hash: Sha256Hex): Promise<boolean> {
+    if (this.#inline.has(hash)) {
+      this.#known.add(hash);
+      return true;
+    }
     try {
       await stat(this.pathOf(hash));
       this.#known.add(hash);
@@ -53,10 +66,16 @@ export class ContentStore {
    * {@link put} for a small file whose bytes the caller has read already
    * (to hash them), synchronously: for a tiny output the thread-pool round
    * trips of the async calls cost more than the work, and writing the bytes
-   * takes three system calls where copying the file takes about nine.
+   * takes three system calls where copying the file takes about nine. A
+   * blob of at most {@link INLINE_BLOB_MAX} bytes takes none: it is a row.
    */
-  putBytes(bytes: Uint8Array, hash: Sha256Hex): void {
+  putBytes(bytes: Buffer, hash: Sha256Hex): void {
     if (this.#known.has(hash)) return;
+    if (bytes.length <= INLINE_BLOB_MAX) {
+      this.#inline.put(hash, bytes);
+      this.#known.add(hash);
+      return;
+    }
     const target = this.pathOf(hash);
     if (statSync(target, {throwIfNoEntry: false}) !== undefined) {
       this.#known.add(hash);
@@ -103,6 +122,11 @@ export class ContentStore {
   /** Copies the blob for `hash` to `destination` (a temporary path). */
   async copyOut(hash: Sha256Hex, destination: string): Promise<void> {
     await mkdir(dirname(destination), {recursive: true});
+    const bytes = this.#inline.get(hash);
+    if (bytes !== undefined) {
+      await writeFile(destination, bytes);
+      return;
+    }
     try {
       await copyFile(
         this.pathOf(hash),

@@ -83,6 +83,19 @@ export async function collectGarbage(
     blobsRemoved++;
     bytesFreed += size;
   }
+
+  // The small blobs, kept as rows of the state database.
+  const unneeded: Sha256Hex[] = [];
+  for (const blob of store.blobs.sizes()) {
+    if (liveBlobs.has(blob.hash)) {
+      bytesKept += blob.size;
+      continue;
+    }
+    unneeded.push(blob.hash);
+    bytesFreed += blob.size;
+  }
+  store.blobs.remove(unneeded);
+  blobsRemoved += unneeded.length;
   return {entriesRemoved, blobsRemoved, bytesFreed, bytesKept};
 }
 

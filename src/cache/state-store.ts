@@ -4,6 +4,7 @@ import {join} from 'node:path';
 import Database from 'better-sqlite3';
 
 import type {Sha256Hex} from '../util/hash.js';
+import {BlobTable} from './blob-table.js';
 
 /** The stat fields a memoized file hash is valid for. */
 export interface FileStamp {
@@ -69,6 +70,8 @@ export class StateStore {
   readonly #recorded = new Map<Sha256Hex, CacheEntry>();
   /** Whether the cache table was empty when opened: no query can hit. */
   #cacheWasEmpty: boolean;
+  /** The content store's small blobs, written with the records. */
+  readonly blobs: BlobTable;
 
   private constructor(db: Database.Database) {
     this.#db = db;
@@ -80,6 +83,7 @@ export class StateStore {
     // reads most of them back from disk for every commit.
     db.pragma('cache_size = -65536');
     db.exec(SCHEMA);
+    this.blobs = new BlobTable(db, (write) => this.#queue(write));
 
     // Stores written before the timeline kept reasons gain the column.
     const columns = db.prepare('PRAGMA table_info(timeline)').all() as {

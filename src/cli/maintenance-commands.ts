@@ -74,7 +74,7 @@ export async function gcCommand(
   try {
     const report = await collectGarbage(
       store,
-      new ContentStore(join(stateDir, 'store')),
+      new ContentStore(join(stateDir, 'store'), store.blobs),
       {keepRuns, maxBytes},
     );
     io.stdout.write(

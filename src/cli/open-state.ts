@@ -23,6 +23,6 @@ export function openState(where: {
   return {
     store,
     hasher: new FileHasher(where.workspace, store),
-    contentStore: new ContentStore(join(where.stateDir, 'store')),
+    contentStore: new ContentStore(join(where.stateDir, 'store'), store.blobs),
   };
 }

@@ -1,43 +1,101 @@
 import assert from 'node:assert/strict';
-import {readdirSync, readFileSync, rmSync} from 'node:fs';
+import {existsSync, readdirSync, readFileSync, rmSync} from 'node:fs';
 import {join} from 'node:path';
 import {describe, test, type TestContext} from 'node:test';
 
+import {INLINE_BLOB_MAX} from '../../src/cache/blob-table.js';
 import {ContentStore} from '../../src/cache/content-store.js';
-import {sha256} from '../../src/util/hash.js';
+import {StateStore} from '../../src/cache/state-store.js';
+import {sha256, type Sha256Hex} from '../../src/util/hash.js';
 import {scratchDir} from '../rig/fixtures.js';
 
-const scratch = (t: TestContext) => scratchDir(t, 'content-store');
+/** A content store beside a state store, both in a fresh directory. */
+function open(t: TestContext): {
+  dir: string;
+  state: StateStore;
+  store: ContentStore;
+} {
+  const dir = scratchDir(t, 'content-store');
+  const state = StateStore.open(join(dir, 'state'));
+  t.after(() => state.close());
+  return {dir, state, store: new ContentStore(join(dir, 'store'), state.blobs)};
+}
+
+/** Bytes one over the inline limit, so they are kept as a file. */
+function large(text: string): Buffer {
+  return Buffer.alloc(INLINE_BLOB_MAX + 1, text);
+}
 
 void describe('content store', () => {
-  void test('a blob is stored under its hash, with no temporary left', (t) => {
-    const root = join(scratch(t), 'store');
-    const store = new ContentStore(root);
-    const bytes = Buffer.from('subject 01\n');
+  void test('a large blob is a file under its hash, with no temporary left', (t) => {
+    const {dir, store} = open(t);
+    const bytes = large('subject 01\n');
     const hash = sha256(bytes);
     store.putBytes(bytes, hash);
     store.putBytes(bytes, hash);
-    assert.equal(readFileSync(store.pathOf(hash), 'utf8'), 'subject 01\n');
-    const shard = readdirSync(join(root, hash.slice(0, 2)));
+    assert.deepEqual(readFileSync(store.pathOf(hash)), bytes);
+    const shard = readdirSync(join(dir, 'store', hash.slice(0, 2)));
     assert.deepEqual(shard, [hash.slice(2)]);
   });
 
+  void test('a small blob is a row, committed with the records', async (t) => {
+    const {dir, state, store} = open(t);
+    const bytes = Buffer.alloc(INLINE_BLOB_MAX, 'run 1\n');
+    const hash = sha256(bytes);
+    store.putBytes(bytes, hash);
+    assert.equal(existsSync(join(dir, 'store')), false);
+
+    // Restorable at once, from memory; another connection sees nothing
+    // until the commit (a runner killed now leaves no half a record).
+    assert.equal(await store.has(hash), true);
+    await store.copyOut(hash, join(dir, 'early.txt'));
+    assert.deepEqual(readFileSync(join(dir, 'early.txt')), bytes);
+    const other = StateStore.open(join(dir, 'state'));
+    t.after(() => other.close());
+    assert.equal(other.blobs.has(hash), false);
+
+    state.flush();
+    assert.deepEqual(other.blobs.get(hash), bytes);
+    const again = new ContentStore(join(dir, 'store'), other.blobs);
+    await again.copyOut(hash, join(dir, 'late.txt'));
+    assert.deepEqual(readFileSync(join(dir, 'late.txt')), bytes);
+    assert.deepEqual(other.blobs.sizes(), [{hash, size: INLINE_BLOB_MAX}]);
+  });
+
+  void test('gc removes rows and the database gives the space back', (t) => {
+    const {state, store} = open(t);
+    const hashes: Sha256Hex[] = [];
+    for (let i = 0; i < 20; i++) {
+      const bytes = Buffer.alloc(60_000, `blob ${i}\n`);
+      hashes.push(sha256(bytes));
+      store.putBytes(bytes, hashes[i]!);
+    }
+    state.flush();
+    const pages = () => state.db.pragma('page_count', {simple: true}) as number;
+    const before = pages();
+    state.blobs.remove(hashes.slice(1));
+    assert.deepEqual(
+      state.blobs.sizes().map((b) => b.hash),
+      hashes.slice(0, 1),
+    );
+    assert.ok(pages() < before / 5, `${pages()} of ${before}`);
+  });
+
   void test('a blob found missing by has() is stored again', async (t) => {
-    const store = new ContentStore(join(scratch(t), 'store'));
-    const bytes = Buffer.from('run 3\n');
+    const {store} = open(t);
+    const bytes = large('run 3\n');
     const hash = sha256(bytes);
     store.putBytes(bytes, hash);
     rmSync(store.pathOf(hash));
     assert.equal(await store.has(hash), false);
     store.putBytes(bytes, hash);
     assert.equal(await store.has(hash), true);
-    assert.equal(readFileSync(store.pathOf(hash), 'utf8'), 'run 3\n');
+    assert.deepEqual(readFileSync(store.pathOf(hash)), bytes);
   });
 
   void test('a blob found missing when restoring is stored again', async (t) => {
-    const dir = scratch(t);
-    const store = new ContentStore(join(dir, 'store'));
-    const bytes = Buffer.from('run 2\n');
+    const {dir, store} = open(t);
+    const bytes = large('run 2\n');
     const hash = sha256(bytes);
     store.putBytes(bytes, hash);
 
@@ -47,6 +105,6 @@ void describe('content store', () => {
     await assert.rejects(store.copyOut(hash, join(dir, 'restored.txt')));
     store.putBytes(bytes, hash);
     await store.copyOut(hash, join(dir, 'restored.txt'));
-    assert.equal(readFileSync(join(dir, 'restored.txt'), 'utf8'), 'run 2\n');
+    assert.deepEqual(readFileSync(join(dir, 'restored.txt')), bytes);
   });
 });

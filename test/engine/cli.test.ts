@@ -161,7 +161,7 @@ void describe('the CLI', {concurrency: FILE_CONCURRENCY}, () => {
       /post\[s=a\] is cached:\n {2}- output out\/a\.post is missing\n {2}- its outputs for this key are in the store/,
     );
 
-    rig.remove('.neuromake/store');
+    rig.removeStore();
     const stale = await rig.run('why', 'post[s=a]');
     assert.match(
       stale.stdout,

@@ -34,7 +34,7 @@ void describe('gc', {concurrency: FILE_CONCURRENCY}, () => {
       gc.stdout,
       /^removed 3 cache entries and 3 blobs \(\d+ B\); \d+ B kept\n$/,
     );
-    const kept = rig.blobs().map((b) => b.replace('/', ''));
+    const kept = rig.blobs();
     assert.deepEqual(kept.sort(), [...new Set(current.values())].sort());
 
     // Every job is still fresh, and a lost output still restores.
@@ -104,7 +104,7 @@ void describe('gc', {concurrency: FILE_CONCURRENCY}, () => {
     assert.equal((await rig.run('run')).code, 0);
     const [first] = rig.blobs();
     assert.ok(first !== undefined);
-    const shard = first.split('/')[0]!;
+    const shard = first.slice(0, 2);
     rig.write(`.neuromake/store/${shard}/deadbeef.tmp-1234-abc`, 'partial');
     assert.equal(rig.blobs().length, 8);
     const gc = await rig.run('gc');

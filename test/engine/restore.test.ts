@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import {describe, test} from 'node:test';
 
+import {INLINE_BLOB_MAX} from '../../src/cache/blob-table.js';
 import {fanOut, fanOutOutputs} from '../rig/fixtures.js';
 import {
   outcomes,
@@ -106,13 +107,38 @@ void describe('restore from the store', {concurrency: FILE_CONCURRENCY}, () => {
     assert.deepEqual(snapshot(rig), original);
   });
 
+  void test('large outputs are blob files, small ones rows; both restore', async (t) => {
+    const rig = WorkspaceRig.create(t);
+    fanOut(rig);
+    rig.write('in/b.txt', 'subject b\n'.repeat(INLINE_BLOB_MAX / 10 + 1));
+    assert.equal((await rig.run('run')).code, 0);
+    const original = snapshot(rig);
+    const large = ['out/b.up', 'out/b.post', 'out/all.txt'].map((p) =>
+      rig.sha256(p),
+    );
+    const files = rig
+      .walk('.neuromake/store')
+      .map((p) => p.split('/').slice(2))
+      .filter((parts) => parts.length === 2)
+      .map((parts) => parts.join(''));
+    assert.deepEqual(files.sort(), [...large].sort());
+    assert.equal(rig.blobs().length, 7);
+
+    rig.remove('out');
+    const result = await rig.run('run', '--json');
+    assert.equal(result.code, 0, show(result));
+    assert.equal(runEnd(result)['restored'], 7);
+    assert.deepEqual(rig.counts(), {all: 1, post: 3, up: 3});
+    assert.deepEqual(snapshot(rig), original);
+  });
+
   void test('a missing blob falls back to running the job', async (t) => {
     const rig = WorkspaceRig.create(t);
     fanOut(rig);
     assert.equal((await rig.run('run')).code, 0);
     const original = snapshot(rig);
     const hash = rig.sha256('out/b.up');
-    rig.remove(`.neuromake/store/${hash.slice(0, 2)}/${hash.slice(2)}`);
+    rig.removeBlob(hash);
     rig.remove('out/b.up');
     const result = await rig.run('run', '--json');
     assert.equal(result.code, 0, show(result));

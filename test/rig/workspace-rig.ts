@@ -33,6 +33,8 @@ import {dirname, join, relative, resolve} from 'node:path';
 import {setTimeout as sleep} from 'node:timers/promises';
 import {fileURLToPath} from 'node:url';
 
+import Database from 'better-sqlite3';
+
 /** The CLI launcher; this file compiles to dist/test/rig/. */
 const BIN = fileURLToPath(
   new URL('../../../bin/neuromake.js', import.meta.url),
@@ -269,13 +271,52 @@ export class WorkspaceRig {
     return createHash('sha256').update(this.bytes(rel)).digest('hex');
   }
 
-  /** Files in the content store (`.neuromake/store/xx/…`). */
+  /**
+   * Hashes of the blobs in the content store: files under
+   * `.neuromake/store/xx/…` (named `xx` + the rest) and rows of the state
+   * database's `blobs` table.
+   */
   blobs(): string[] {
-    const store = this.path('.neuromake/store');
-    if (!existsSync(store)) return [];
-    return this.walk('.neuromake/store')
-      .filter((p) => statSync(this.path(p)).isFile())
-      .map((p) => relative('.neuromake/store', p));
+    const files = existsSync(this.path('.neuromake/store'))
+      ? this.walk('.neuromake/store')
+          .filter((p) => statSync(this.path(p)).isFile())
+          .map((p) => relative('.neuromake/store', p).replace('/', ''))
+      : [];
+    return [
+      ...files,
+      ...this.#onBlobRows(
+        (db) => db.prepare('SELECT hash FROM blobs').pluck().all() as string[],
+      ),
+    ];
+  }
+
+  /** Deletes a blob behind the runner's back, as a user might. */
+  removeBlob(hash: string): void {
+    this.remove(`.neuromake/store/${hash.slice(0, 2)}/${hash.slice(2)}`);
+    this.#onBlobRows((db) =>
+      db.prepare('DELETE FROM blobs WHERE hash = ?').run(hash),
+    );
+  }
+
+  /** Empties the content store, files and rows. */
+  removeStore(): void {
+    this.remove('.neuromake/store');
+    this.#onBlobRows((db) => db.exec('DELETE FROM blobs'));
+  }
+
+  /** Runs `use` on the state database, if there is one with blob rows. */
+  #onBlobRows<T>(use: (db: Database.Database) => T): T | [] {
+    const file = this.path('.neuromake/state.db');
+    if (!existsSync(file)) return [];
+    const db = new Database(file);
+    try {
+      const table = db
+        .prepare("SELECT 1 FROM sqlite_master WHERE name = 'blobs'")
+        .get();
+      return table === undefined ? [] : use(db);
+    } finally {
+      db.close();
+    }
   }
 
   /** Runs the CLI to completion. */
