@@ -3,7 +3,7 @@ import {join} from 'node:path';
 
 import type {Sha256Hex} from '../util/hash.js';
 import type {ContentStore} from './content-store.js';
-import type {OutputRecord, StateStore} from './state-store.js';
+import type {CacheEntry, OutputRecord, StateStore} from './state-store.js';
 
 /** What `neuromake gc` keeps beyond what current job records need. */
 export interface GcOptions {
@@ -31,45 +31,32 @@ export async function collectGarbage(
   contentStore: ContentStore,
   options: GcOptions,
 ): Promise<GcReport> {
-  store.flush();
-  const db = store.db;
   const needed = new Set<string>([...store.jobs().values()].map((j) => j.key));
-  const lastRun =
-    (db.prepare('SELECT MAX(id) AS id FROM runs').get() as {id: number | null})
-      .id ?? 0;
-  const entries = db
-    .prepare('SELECT key, outputs, run FROM cache ORDER BY run DESC')
-    .all() as {key: string; outputs: string; run: number}[];
+  const lastRun = store.lastRun();
+  const entries = store.cacheEntries();
 
   const kept = entries.filter(
     (e) => needed.has(e.key) || e.run > lastRun - options.keepRuns,
   );
-  const sizeOf = (e: {outputs: string}) =>
-    Object.values(JSON.parse(e.outputs) as Record<string, OutputRecord>);
+  const outputsOf = (chosen: readonly CacheEntry[]) =>
+    chosen.flatMap((e) => Object.values(e.outputs));
   if (options.maxBytes !== undefined) {
     // Oldest optional entries go first until the distinct blobs fit.
-    let total = distinctBytes(kept.flatMap(sizeOf));
+    let total = distinctBytes(outputsOf(kept));
     for (let i = kept.length - 1; i >= 0 && total > options.maxBytes; i--) {
       if (needed.has(kept[i]!.key)) continue;
       kept.splice(i, 1);
-      total = distinctBytes(kept.flatMap(sizeOf));
+      total = distinctBytes(outputsOf(kept));
     }
   }
 
   const keepKeys = new Set(kept.map((e) => e.key));
-  const removeEntry = db.prepare('DELETE FROM cache WHERE key = ?');
-  let entriesRemoved = 0;
-  db.transaction(() => {
-    for (const e of entries) {
-      if (!keepKeys.has(e.key)) {
-        removeEntry.run(e.key);
-        entriesRemoved++;
-      }
-    }
-  })();
-  store.cacheRowsDeleted();
+  const unneededEntries = entries
+    .filter((e) => !keepKeys.has(e.key))
+    .map((e) => e.key);
+  store.removeCacheEntries(unneededEntries);
 
-  const liveBlobs = new Set<string>(kept.flatMap(sizeOf).map((o) => o.hash));
+  const liveBlobs = new Set<string>(outputsOf(kept).map((o) => o.hash));
   let blobsRemoved = 0;
   let bytesFreed = 0;
   let bytesKept = 0;
@@ -96,7 +83,12 @@ export async function collectGarbage(
   }
   store.blobs.remove(unneeded);
   blobsRemoved += unneeded.length;
-  return {entriesRemoved, blobsRemoved, bytesFreed, bytesKept};
+  return {
+    entriesRemoved: unneededEntries.length,
+    blobsRemoved,
+    bytesFreed,
+    bytesKept,
+  };
 }
 
 function distinctBytes(outputs: readonly OutputRecord[]): number {

@@ -41,6 +41,11 @@ export interface CacheEntry {
   readonly run: number;
 }
 
+/** A cache entry and the key it is stored under. */
+export interface KeyedCacheEntry extends CacheEntry {
+  readonly key: Sha256Hex;
+}
+
 /** One job's line in a run's timeline (for reports). */
 export interface TimelineEntry {
   readonly job: string;
@@ -198,13 +203,37 @@ export class StateStore {
     };
   }
 
-  /**
-   * Forgets what this process knows of the cache table: call after
-   * deleting rows from it behind this object's back (gc).
-   */
-  cacheRowsDeleted(): void {
+  /** Every cache entry with its key, most recently used first (gc). */
+  cacheEntries(): KeyedCacheEntry[] {
+    this.flush();
+    const rows = this.#db
+      .prepare('SELECT key, outputs, run FROM cache ORDER BY run DESC')
+      .raw()
+      .all() as [string, string, number][];
+    return rows.map(([key, outputs, run]) => ({
+      key: key as Sha256Hex,
+      outputs: JSON.parse(outputs) as Record<string, OutputRecord>,
+      run,
+    }));
+  }
+
+  /** Deletes cache entries now, in one transaction (gc). */
+  removeCacheEntries(keys: readonly Sha256Hex[]): void {
+    this.flush();
+    const remove = this.#db.prepare('DELETE FROM cache WHERE key = ?');
+    this.#db.transaction(() => {
+      for (const key of keys) remove.run(key);
+    })();
+
+    // What this process recorded may be among them; ask the table again.
     this.#recorded.clear();
     this.#cacheWasEmpty = false;
+  }
+
+  /** The number of the newest run; 0 before the first. */
+  lastRun(): number {
+    const row = this.#db.prepare('SELECT MAX(id) FROM runs').pluck().get();
+    return typeof row === 'number' ? row : 0;
   }
 
   /** Notes that a cache entry was used in `run`, for `gc --keep-runs`. */
@@ -262,7 +291,7 @@ export class StateStore {
       .run(new Date().toISOString(), status, run);
   }
 
-  /** The underlying database, for maintenance (gc) and reports. */
+  /** The underlying database, for tables other modules own (the stamp's). */
   get db(): Database.Database {
     return this.#db;
   }

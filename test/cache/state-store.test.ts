@@ -7,6 +7,7 @@ import {test} from 'node:test';
 import Database from 'better-sqlite3';
 
 import {StateStore} from '../../src/cache/state-store.js';
+import type {Sha256Hex} from '../../src/util/hash.js';
 
 // Rows are read by column position: a store written through plain SQL (as
 // any earlier version wrote it) must come back field for field.
@@ -59,6 +60,44 @@ void test('a store written before loads every field of its rows', () => {
       store.close();
     }
   } finally {
+    rmSync(dir, {recursive: true, force: true});
+  }
+});
+
+void test('removed cache entries are gone, also those recorded in this process', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'neuromake-store-'));
+  const store = StateStore.open(dir);
+  try {
+    const record = (key: string, run: number) => ({
+      key: key as Sha256Hex,
+      keyRecord: '{}',
+      outputs: {out: {path: 'out/a.txt', hash: key as Sha256Hex, size: 1}},
+      run,
+      ms: 1,
+    });
+    const [old, recent] = ['ab'.repeat(32), 'cd'.repeat(32)] as Sha256Hex[];
+    store.beginRun('run');
+    store.putJob('copy[i=1]', record(old!, 1));
+    store.beginRun('run');
+    store.putJob('copy[i=1]', record(recent!, 2));
+    assert.equal(store.lastRun(), 2);
+    assert.deepEqual(
+      store.cacheEntries().map((e) => [e.key, e.run]),
+      [
+        [recent, 2],
+        [old, 1],
+      ],
+    );
+
+    store.removeCacheEntries([old!]);
+    assert.equal(store.cacheEntry(old!), undefined);
+    assert.equal(store.cacheEntry(recent!)?.run, 2);
+    assert.deepEqual(
+      store.cacheEntries().map((e) => e.key),
+      [recent],
+    );
+  } finally {
+    store.close();
     rmSync(dir, {recursive: true, force: true});
   }
 });
