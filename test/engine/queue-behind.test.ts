@@ -4,9 +4,9 @@ import {describe, test} from 'node:test';
 import {nativeLauncher} from '../../src/execution/launcher-native.js';
 import {pythonLauncher} from '../../src/execution/launcher-python.js';
 import {fanOut, spanStep} from '../rig/fixtures.js';
+import {assertAlone, maxOverlap, spans} from '../rig/spans.js';
 import {
   FILE_CONCURRENCY,
-  maxOverlap,
   outcomes,
   runEnd,
   show,
@@ -112,25 +112,10 @@ for (const {kind, skip} of KINDS) {
         const result = await rig.run('run', '-j', '2', '--json');
         assert.equal(result.code, 0, show(result));
         assert.equal(rig.count('spans'), 10);
-        const spans = rig.countsFile('spans.spans');
-        assert.equal(maxOverlap(spans), 2, spans);
+        const text = rig.countsFile('spans.spans');
+        assert.equal(maxOverlap(text), 2, text);
         // A wide job (both cpus) never overlaps another job.
-        const lines = spans.split('\n').filter((l) => l !== '');
-        let running = 0;
-        let wideRunning = false;
-        for (const line of lines) {
-          const [kind, , job] = line.split(' ');
-          const wide = job?.startsWith('wide') === true;
-          if (kind === 'start') {
-            assert.ok(!wideRunning, `${job} started during a wide job`);
-            if (wide) assert.equal(running, 0, `${job} started beside others`);
-            running++;
-            wideRunning ||= wide;
-          } else {
-            running--;
-            if (wide) wideRunning = false;
-          }
-        }
+        assertAlone(spans(text), 'wide');
       });
 
       void test('no job waits behind an attempt that may be retried', async (t) => {
@@ -149,8 +134,8 @@ for (const {kind, skip} of KINDS) {
         const result = await rig.run('run', '-j', '1', '--json');
         assert.equal(result.code, 0, show(result));
         assert.equal(rig.count('spans'), 5, 'first twice, rest once each');
-        const spans = rig.countsFile('spans.spans');
-        assert.equal(maxOverlap(spans), 1, spans);
+        const text = rig.countsFile('spans.spans');
+        assert.equal(maxOverlap(text), 1, text);
       });
 
       void test('a job waiting behind a long one is taken back when a slot frees', async (t) => {

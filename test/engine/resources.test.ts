@@ -2,54 +2,14 @@ import assert from 'node:assert/strict';
 import {describe, test} from 'node:test';
 
 import {spanStep} from '../rig/fixtures.js';
+import {assertAlone, maxOverlap, overlaps, spans} from '../rig/spans.js';
 import {
   lineOf,
   locate,
-  maxOverlap,
   show,
   WorkspaceRig,
   FILE_CONCURRENCY,
 } from '../rig/workspace-rig.js';
-
-interface Span {
-  readonly job: string;
-  readonly start: bigint;
-  readonly end: bigint;
-  readonly gpus: string;
-  readonly cpus: string;
-}
-
-/** Pairs the start and end lines of a spans file by job. */
-function spans(text: string): Span[] {
-  const open = new Map<string, {start: bigint; gpus: string; cpus: string}>();
-  const out: Span[] = [];
-  for (const line of text.split('\n')) {
-    const [kind, time, job, ...rest] = line.split(' ');
-    if (kind === undefined || time === undefined || job === undefined) continue;
-    const fields = new Map(
-      rest.map((f) => [
-        f.slice(0, f.indexOf('=')),
-        f.slice(f.indexOf('=') + 1),
-      ]),
-    );
-    if (kind === 'start') {
-      open.set(job, {
-        start: BigInt(time),
-        gpus: fields.get('gpus') ?? '?',
-        cpus: fields.get('cpus') ?? '?',
-      });
-    } else {
-      const started = open.get(job);
-      assert.ok(started !== undefined, `end before start: ${line}`);
-      out.push({job, ...started, end: BigInt(time)});
-    }
-  }
-  return out;
-}
-
-function overlaps(a: Span, b: Span): boolean {
-  return a.start < b.end && b.start < a.end;
-}
 
 void describe('resource limits', {concurrency: FILE_CONCURRENCY}, () => {
   void test('-j 2 runs at most two jobs at once, and does run two', async (t) => {
@@ -74,13 +34,8 @@ void describe('resource limits', {concurrency: FILE_CONCURRENCY}, () => {
     assert.equal(all.length, 6);
     for (const wide of all.filter((s) => s.job.startsWith('wide'))) {
       assert.equal(wide.cpus, '2', 'NEUROMAKE_CPUS is the job’s share');
-      const others = all.filter((s) => s !== wide && overlaps(s, wide));
-      assert.deepEqual(
-        others.map((s) => s.job),
-        [],
-        `${wide.job} had company`,
-      );
     }
+    assertAlone(all, 'wide');
     assert.equal(maxOverlap(rig.countsFile('spans.spans')), 2);
   });
 

@@ -500,25 +500,6 @@ export function lineOf(text: string, needle: string, occurrence = 0): string {
   return text.split('\n')[Number(line) - 1] ?? '';
 }
 
-/** The maximum number of overlapping [start, end] spans in a spans file. */
-export function maxOverlap(spans: string): number {
-  const points: {t: bigint; delta: number}[] = [];
-  for (const line of spans.split('\n')) {
-    const [kind, time] = line.split(' ');
-    if (time === undefined) continue;
-    points.push({t: BigInt(time), delta: kind === 'start' ? 1 : -1});
-  }
-  // Ends sort before starts at the same instant: touching is not overlap.
-  points.sort((a, b) => (a.t === b.t ? a.delta - b.delta : a.t < b.t ? -1 : 1));
-  let now = 0;
-  let max = 0;
-  for (const p of points) {
-    now += p.delta;
-    max = Math.max(max, now);
-  }
-  return max;
-}
-
 /**
  * How many tests of one file run at once: each has its own workspace, and
  * most of a test's time is spent waiting for child processes.

@@ -9,9 +9,9 @@ import assert from 'node:assert/strict';
 import {readFileSync} from 'node:fs';
 import {test} from 'node:test';
 
+import {maxOverlap} from '../rig/spans.js';
 import {
   eventsOf,
-  maxOverlap,
   outcomes,
   runEnd,
   show,
