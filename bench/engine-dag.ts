@@ -72,6 +72,7 @@ import {
   type Peer,
   type Timed,
 } from './peers.js';
+import type {LaunchFloorResult} from './launch-floor.js';
 import type {PoolDispatchResult} from './pool-dispatch.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -179,12 +180,7 @@ async function benchNeuromake(
     nodeStart: measure(nodeStart),
     // The floor's own span, not its process: Node's start-up, writing the
     // inputs and deleting the outputs are not launching.
-    launchFloor: {
-      wallMs: floor.wallMs,
-      cpuMs: floor.cpuMs,
-      allWallMs: [floor.wallMs],
-      launcher: floor.launcher,
-    },
+    launchFloor: {...measure([floorRun(floor)]), launcher: floor.launcher},
     task: {
       ...measure([task]),
       engineMs: taskMs,
@@ -404,6 +400,11 @@ async function benchPeer(
   return run(found);
 }
 
+/** A launch floor's span as a timed run, for {@link measure}. */
+function floorRun(floor: LaunchFloorResult): Pick<Timed, 'ms' | 'cpuMs'> {
+  return {ms: floor.wallMs, cpuMs: floor.cpuMs};
+}
+
 /** Each tool's results with the extra rounds' full runs folded in. */
 function addRounds(
   rounds: Rounds,
@@ -416,7 +417,7 @@ function addRounds(
   makePattern: PeerResult | Skipped;
 } {
   const engine = [nm.run.engineMs, ...rounds.neuromake.map((r) => r.engineMs)];
-  const floors = rounds.floor.map((f) => ({ms: f.wallMs, cpuMs: f.cpuMs}));
+  const floors = rounds.floor.map(floorRun);
   const peer = (
     result: PeerResult | Skipped,
     runs: readonly Timed[],
