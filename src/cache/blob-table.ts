@@ -13,6 +13,9 @@ import type {Sha256Hex} from '../util/hash.js';
  */
 export const INLINE_BLOB_MAX = 64 * 1024;
 
+/** `PRAGMA auto_vacuum`'s value for INCREMENTAL. */
+const INCREMENTAL = 2;
+
 /** A blob's hash and size, as gc lists them. */
 export interface BlobSize {
   readonly hash: Sha256Hex;
@@ -81,9 +84,19 @@ export class BlobTable {
   remove(hashes: readonly Sha256Hex[]): void {
     if (hashes.length === 0) return;
     const remove = this.#statements.remove;
-    remove.database.transaction(() => {
+    const db = remove.database;
+    db.transaction(() => {
       for (const hash of hashes) remove.run(hash);
     })();
-    remove.database.exec('VACUUM');
+
+    // An incremental database moves only pages from its end into the
+    // freed ones; an older file is rewritten once (VACUUM), incremental
+    // from then on.
+    if (db.pragma('auto_vacuum', {simple: true}) === INCREMENTAL) {
+      db.pragma('incremental_vacuum');
+    } else {
+      db.pragma('auto_vacuum = INCREMENTAL');
+      db.exec('VACUUM');
+    }
   }
 }

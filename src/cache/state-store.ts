@@ -80,6 +80,10 @@ export class StateStore {
 
   private constructor(db: Database.Database) {
     this.#db = db;
+    // Note: takes effect only in a new file (before any table exists); it
+    // lets gc give freed pages back without rewriting the whole database
+    // (BlobTable.remove converts an older file once).
+    db.pragma('auto_vacuum = INCREMENTAL');
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma('busy_timeout = 5000');

@@ -3,6 +3,8 @@ import {existsSync, readdirSync, readFileSync, rmSync} from 'node:fs';
 import {join} from 'node:path';
 import {describe, test, type TestContext} from 'node:test';
 
+import Database from 'better-sqlite3';
+
 import {INLINE_BLOB_MAX} from '../../src/cache/blob-table.js';
 import {ContentStore} from '../../src/cache/content-store.js';
 import {StateStore} from '../../src/cache/state-store.js';
@@ -19,6 +21,22 @@ function open(t: TestContext): {
   const state = StateStore.open(join(dir, 'state'));
   t.after(() => state.close());
   return {dir, state, store: new ContentStore(join(dir, 'store'), state.blobs)};
+}
+
+/** Stores `count` distinct blobs of 60 kB (rows) and returns their hashes. */
+function fill(store: ContentStore, count: number): Sha256Hex[] {
+  const hashes: Sha256Hex[] = [];
+  for (let i = 0; i < count; i++) {
+    const bytes = Buffer.alloc(60_000, `blob ${i}\n`);
+    hashes.push(sha256(bytes));
+    store.putBytes(bytes, hashes[i]!);
+  }
+  return hashes;
+}
+
+/** The state database's size in pages. */
+function pages(state: StateStore): number {
+  return state.db.pragma('page_count', {simple: true}) as number;
 }
 
 /** Bytes one over the inline limit, so they are kept as a file. */
@@ -64,21 +82,35 @@ void describe('content store', () => {
 
   void test('gc removes rows and the database gives the space back', (t) => {
     const {state, store} = open(t);
-    const hashes: Sha256Hex[] = [];
-    for (let i = 0; i < 20; i++) {
-      const bytes = Buffer.alloc(60_000, `blob ${i}\n`);
-      hashes.push(sha256(bytes));
-      store.putBytes(bytes, hashes[i]!);
-    }
+    assert.equal(state.db.pragma('auto_vacuum', {simple: true}), 2);
+    const hashes = fill(store, 20);
     state.flush();
-    const pages = () => state.db.pragma('page_count', {simple: true}) as number;
-    const before = pages();
+    const before = pages(state);
     state.blobs.remove(hashes.slice(1));
     assert.deepEqual(
       state.blobs.sizes().map((b) => b.hash),
       hashes.slice(0, 1),
     );
-    assert.ok(pages() < before / 5, `${pages()} of ${before}`);
+    assert.ok(pages(state) < before / 5, `${pages(state)} of ${before}`);
+  });
+
+  void test('gc shrinks a database made before incremental vacuum, once for all', (t) => {
+    const dir = scratchDir(t, 'content-store');
+    const old = new Database(join(dir, 'state.db'));
+    old.exec('CREATE TABLE runs (id INTEGER PRIMARY KEY)');
+    old.close();
+    const state = StateStore.open(dir);
+    t.after(() => state.close());
+    const mode = () => state.db.pragma('auto_vacuum', {simple: true});
+    assert.equal(mode(), 0, 'an older file keeps its mode when opened');
+
+    const store = new ContentStore(join(dir, 'store'), state.blobs);
+    const hashes = fill(store, 20);
+    state.flush();
+    const before = pages(state);
+    state.blobs.remove(hashes.slice(1));
+    assert.ok(pages(state) < before / 5, `${pages(state)} of ${before}`);
+    assert.equal(mode(), 2, 'converted to incremental');
   });
 
   void test('a blob found missing by has() is stored again', async (t) => {
