@@ -13,9 +13,6 @@ import type {Sha256Hex} from '../util/hash.js';
  */
 export const INLINE_BLOB_MAX = 64 * 1024;
 
-/** `PRAGMA auto_vacuum`'s value for INCREMENTAL. */
-const INCREMENTAL = 2;
-
 /** A blob's hash and size, as gc lists them. */
 export interface BlobSize {
   readonly hash: Sha256Hex;
@@ -33,6 +30,12 @@ export class BlobTable {
   readonly #queue: (write: () => void) => void;
   /** Blobs queued for the next commit. */
   readonly #pending = new Map<Sha256Hex, Buffer>();
+  /**
+   * Blobs this process saw committed: a DAG whose jobs write equal outputs
+   * queues each once. (gc, which deletes rows, holds the workspace lock
+   * that every run holds too.)
+   */
+  readonly #committed = new Set<Sha256Hex>();
   readonly #statements;
 
   constructor(db: Database.Database, queue: (write: () => void) => void) {
@@ -53,14 +56,25 @@ export class BlobTable {
 
   /** Stores `bytes` under `hash` with the next commit (once per hash). */
   put(hash: Sha256Hex, bytes: Buffer): void {
-    if (this.#pending.has(hash)) return;
+    if (this.#pending.has(hash) || this.#committed.has(hash)) return;
     this.#pending.set(hash, bytes);
-    this.#queue(() => {
-      this.#statements.put.run(hash, bytes);
-      this.#pending.delete(hash);
-    });
+    this.#queue(() => this.#statements.put.run(hash, bytes));
   }
 
+  /**
+   * Called by the state store after each attempt to commit its queue:
+   * what was pending is either committed or, after a failed commit, gone
+   * with the rest of that queue (so a later put of the same bytes queues
+   * them again, and no record can commit without its blob).
+   */
+  settle(committed: boolean): void {
+    if (committed) {
+      for (const hash of this.#pending.keys()) this.#committed.add(hash);
+    }
+    this.#pending.clear();
+  }
+
+  /** The blob's bytes, queued or committed; undefined when it is not here. */
   get(hash: Sha256Hex): Buffer | undefined {
     return (
       this.#pending.get(hash) ??
@@ -68,6 +82,7 @@ export class BlobTable {
     );
   }
 
+  /** Whether the blob is queued or committed. */
   has(hash: Sha256Hex): boolean {
     return this.#pending.has(hash) || this.#statements.has.get(hash) === 1;
   }
@@ -78,25 +93,16 @@ export class BlobTable {
   }
 
   /**
-   * Deletes blobs now, in one transaction (gc), and gives their space back
-   * to the file system: SQLite otherwise keeps freed pages in the file.
+   * Deletes blobs now, in one transaction (gc). Their pages stay in the
+   * file until StateStore.compact.
    */
   remove(hashes: readonly Sha256Hex[]): void {
-    if (hashes.length === 0) return;
     const remove = this.#statements.remove;
-    const db = remove.database;
-    db.transaction(() => {
-      for (const hash of hashes) remove.run(hash);
+    remove.database.transaction(() => {
+      for (const hash of hashes) {
+        remove.run(hash);
+        this.#committed.delete(hash);
+      }
     })();
-
-    // An incremental database moves only pages from its end into the
-    // freed ones; an older file is rewritten once (VACUUM), incremental
-    // from then on.
-    if (db.pragma('auto_vacuum', {simple: true}) === INCREMENTAL) {
-      db.pragma('incremental_vacuum');
-    } else {
-      db.pragma('auto_vacuum = INCREMENTAL');
-      db.exec('VACUUM');
-    }
   }
 }

@@ -24,8 +24,8 @@ export class ContentStore {
   /** Shard directories known to exist: one mkdir each per process. */
   readonly #shards = new Set<string>();
   /**
-   * Blobs this object stored or found: a DAG whose jobs write equal
-   * outputs stats each blob once. Safe because gc, which deletes blobs,
+   * File blobs this object stored or found: a DAG whose jobs write equal
+   * outputs stats each blob once (rows: BlobTable keeps its own). Safe because gc, which deletes blobs,
    * takes the workspace lock that every run holds; a blob deleted by hand
    * meanwhile is found missing when restoring, and that job just reruns.
    */
@@ -46,10 +46,7 @@ export class ContentStore {
   }
 
   async has(hash: Sha256Hex): Promise<boolean> {
-    if (this.#inline.has(hash)) {
-      this.#known.add(hash);
-      return true;
-    }
+    if (this.#inline.has(hash)) return true;
     try {
       await stat(this.pathOf(hash));
       this.#known.add(hash);
@@ -70,12 +67,11 @@ export class ContentStore {
    * blob of at most {@link INLINE_BLOB_MAX} bytes takes none: it is a row.
    */
   putBytes(bytes: Buffer, hash: Sha256Hex): void {
-    if (this.#known.has(hash)) return;
     if (bytes.length <= INLINE_BLOB_MAX) {
       this.#inline.put(hash, bytes);
-      this.#known.add(hash);
       return;
     }
+    if (this.#known.has(hash)) return;
     const target = this.pathOf(hash);
     if (statSync(target, {throwIfNoEntry: false}) !== undefined) {
       this.#known.add(hash);

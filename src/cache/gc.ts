@@ -19,6 +19,8 @@ export interface GcReport {
   readonly blobsRemoved: number;
   readonly bytesFreed: number;
   readonly bytesKept: number;
+  /** Why state.db could not give freed pages back, if it could not. */
+  readonly compactError?: string | undefined;
 }
 
 /**
@@ -83,11 +85,21 @@ export async function collectGarbage(
   }
   store.blobs.remove(unneeded);
   blobsRemoved += unneeded.length;
+
+  // The rows are gone either way; a database that cannot shrink now (no
+  // room for VACUUM's copy, say) reuses their pages for later rows.
+  let compactError: string | undefined;
+  try {
+    store.compact();
+  } catch (err) {
+    compactError = err instanceof Error ? err.message : String(err);
+  }
   return {
     entriesRemoved: unneededEntries.length,
     blobsRemoved,
     bytesFreed,
     bytesKept,
+    compactError,
   };
 }
 

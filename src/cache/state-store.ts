@@ -82,7 +82,7 @@ export class StateStore {
     this.#db = db;
     // Note: takes effect only in a new file (before any table exists); it
     // lets gc give freed pages back without rewriting the whole database
-    // (BlobTable.remove converts an older file once).
+    // (compact converts an older file once).
     db.pragma('auto_vacuum = INCREMENTAL');
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
@@ -295,7 +295,7 @@ export class StateStore {
       .run(new Date().toISOString(), status, run);
   }
 
-  /** The underlying database, for tables other modules own (the stamp's). */
+  /** The underlying database, for a table another module owns (the stamp's). */
   get db(): Database.Database {
     return this.#db;
   }
@@ -310,9 +310,32 @@ export class StateStore {
     if (this.#pendingWrites.length === 0) return;
     const writes = this.#pendingWrites;
     this.#pendingWrites = [];
-    this.#db.transaction(() => {
-      for (const write of writes) write();
-    })();
+    let committed = false;
+    try {
+      this.#db.transaction(() => {
+        for (const write of writes) write();
+      })();
+      committed = true;
+    } finally {
+      this.blobs.settle(committed);
+    }
+  }
+
+  /**
+   * Gives the pages of deleted rows back to the file system (gc): SQLite
+   * otherwise keeps them in the file for later rows. A database made with
+   * incremental auto-vacuum moves only pages from its end into the freed
+   * ones; an older file is rewritten once (VACUUM, which needs free space
+   * about its size), incremental from then on.
+   */
+  compact(): void {
+    this.flush();
+    if (this.#db.pragma('auto_vacuum', {simple: true}) === INCREMENTAL) {
+      this.#db.pragma('incremental_vacuum');
+      return;
+    }
+    this.#db.pragma('auto_vacuum = INCREMENTAL');
+    this.#db.exec('VACUUM');
   }
 
   close(): void {
@@ -364,6 +387,9 @@ class StoredJob implements JobRecord {
     >);
   }
 }
+
+/** `PRAGMA auto_vacuum`'s value for INCREMENTAL. */
+const INCREMENTAL = 2;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS files (

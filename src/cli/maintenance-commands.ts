@@ -80,6 +80,11 @@ export async function gcCommand(
     io.stdout.write(
       `removed ${report.entriesRemoved} cache entries and ${report.blobsRemoved} blobs (${formatBytes(report.bytesFreed)}); ${formatBytes(report.bytesKept)} kept\n`,
     );
+    if (report.compactError !== undefined) {
+      io.stderr.write(
+        `neuromake: gc could not shrink ${join(stateDir, 'state.db')}: ${report.compactError}\n  hint: later runs reuse the freed space; run gc again where the file system has room for a copy of it\n`,
+      );
+    }
     return EXIT.ok;
   } finally {
     store.close();

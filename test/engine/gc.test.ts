@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import {describe, test} from 'node:test';
 
+import {INLINE_BLOB_MAX} from '../../src/cache/blob-table.js';
 import {fanOut, fanOutOutputs} from '../rig/fixtures.js';
 import {
   outcomes,
@@ -96,6 +97,40 @@ void describe('gc', {concurrency: FILE_CONCURRENCY}, () => {
     const restored = await rig.run('run', '--json');
     assert.equal(runEnd(restored)['restored'], 7, show(restored));
     assert.equal(runEnd(restored)['ran'], 0);
+  });
+
+  void test('gc removes blob files and rows, and small files of older versions', async (t) => {
+    const rig = WorkspaceRig.create(t);
+    fanOut(rig);
+    const large = (text: string) => text.repeat(INLINE_BLOB_MAX / 8);
+    rig.write('in/b.txt', large('b large\n'));
+    assert.equal((await rig.run('run')).code, 0);
+
+    // An older version kept every blob as a file: out/a.up's becomes one.
+    const hash = rig.sha256('out/a.up');
+    const bytes = rig.bytes('out/a.up');
+    rig.removeBlob(hash);
+    rig.write(`.neuromake/store/${hash.slice(0, 2)}/${hash.slice(2)}`, bytes);
+    rig.remove('out/a.up');
+    const restored = await rig.run('run', '--json');
+    assert.equal(outcomes(restored)['up[s=a]'], 'restored', show(restored));
+    assert.deepEqual(rig.bytes('out/a.up'), bytes);
+
+    rig.write('in/a.txt', 'subject a, edited\n');
+    rig.write('in/b.txt', large('b edited\n'));
+    assert.equal((await rig.run('run')).code, 0);
+    assert.equal(rig.blobs().length, 12);
+    const gc = await rig.run('gc');
+    assert.equal(gc.code, 0, show(gc));
+    assert.match(gc.stdout, /^removed 5 cache entries and 5 blobs/);
+    assert.equal(gc.stderr, '');
+    const current = fanOutOutputs().map((p) => rig.sha256(p));
+    assert.deepEqual(rig.blobs().sort(), [...new Set(current)].sort());
+    assert.equal(rig.blobFiles().length, 3, rig.blobFiles().join());
+
+    for (const out of fanOutOutputs()) rig.remove(out);
+    const again = await rig.run('run', '--json');
+    assert.equal(runEnd(again)['restored'], 7, show(again));
   });
 
   void test('gc removes leftover partial copies in the store', async (t) => {

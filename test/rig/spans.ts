@@ -47,9 +47,14 @@ export function overlaps(a: Span, b: Span): boolean {
   return a.start < b.end && b.start < a.end;
 }
 
-/** Asserts that no job whose id starts with `prefix` overlapped another. */
+/**
+ * Asserts that jobs whose ids start with `prefix` ran, and that none of
+ * them overlapped another job.
+ */
 export function assertAlone(all: readonly Span[], prefix: string): void {
-  for (const alone of all.filter((s) => s.job.startsWith(prefix))) {
+  const chosen = all.filter((s) => s.job.startsWith(prefix));
+  assert.ok(chosen.length > 0, `no ${prefix} job ran`);
+  for (const alone of chosen) {
     const others = all.filter((s) => s !== alone && overlaps(s, alone));
     assert.deepEqual(
       others.map((s) => s.job),

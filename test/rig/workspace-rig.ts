@@ -273,21 +273,24 @@ export class WorkspaceRig {
 
   /**
    * Hashes of the blobs in the content store: files under
-   * `.neuromake/store/xx/…` (named `xx` + the rest) and rows of the state
-   * database's `blobs` table.
+   * `.neuromake/store/xx/…` (named `xx` + the rest, as {@link blobFiles})
+   * and rows of the state database's `blobs` table.
    */
   blobs(): string[] {
-    const files = existsSync(this.path('.neuromake/store'))
-      ? this.walk('.neuromake/store')
-          .filter((p) => statSync(this.path(p)).isFile())
-          .map((p) => relative('.neuromake/store', p).replace('/', ''))
-      : [];
     return [
-      ...files,
+      ...this.blobFiles(),
       ...this.#onBlobRows(
         (db) => db.prepare('SELECT hash FROM blobs').pluck().all() as string[],
       ),
     ];
+  }
+
+  /** The names of the files under `.neuromake/store/xx/`, `xx` first. */
+  blobFiles(): string[] {
+    if (!existsSync(this.path('.neuromake/store'))) return [];
+    return this.walk('.neuromake/store')
+      .filter((p) => statSync(this.path(p)).isFile())
+      .map((p) => relative('.neuromake/store', p).replace('/', ''));
   }
 
   /** Deletes a blob behind the runner's back, as a user might. */
