@@ -371,8 +371,8 @@ function isKind(name: string): name is LauncherKind {
 export class LauncherPool {
   readonly #env: NodeJS.ProcessEnv;
   readonly #idle: Launcher[] = [];
-  /** What new launchers run. */
-  #program: LauncherProgram = PERL_LAUNCHER;
+  /** What new launchers run: the kind that started last; none yet. */
+  #program: LauncherProgram | undefined;
   /** Which kind may run, if the environment picked one. */
   readonly #only: LauncherKind | undefined;
   #launches = 0;
@@ -384,6 +384,11 @@ export class LauncherPool {
    * say), or the caller left it out.
    */
   #nativeFailed: boolean;
+  /**
+   * Settles when the first native launcher is ready or failed: launchers
+   * asked for meanwhile wait for that answer instead of each trying.
+   */
+  #nativeTried: Promise<void> | undefined;
 
   /**
    * `native: false` leaves the native launcher out, as on a machine where
@@ -428,12 +433,16 @@ export class LauncherPool {
     return undefined;
   }
 
-  /** Counts a launch; the one that reaches UPGRADE_AFTER looks for Python. */
+  /**
+   * Counts a launch; from UPGRADE_AFTER on, the first that finds Perl
+   * running looks for Python.
+   */
   #counted(): void {
     if (
-      ++this.#launches === UPGRADE_AFTER &&
+      ++this.#launches >= UPGRADE_AFTER &&
+      this.#upgrade === undefined &&
       this.#only === undefined &&
-      this.#program.name === 'perl'
+      this.#program?.name === 'perl'
     ) {
       this.#upgrade = this.#tryPython();
     }
@@ -446,7 +455,7 @@ export class LauncherPool {
   release(launcher: Launcher): void {
     if (!launcher.alive || launcher.busy) return;
     if (this.#idle.includes(launcher)) return;
-    if (launcher.program.name === this.#program.name) {
+    if (launcher.program.name === this.#program?.name) {
       this.#idle.push(launcher);
     } else {
       void launcher.close(); // Superseded by the cheaper kind.
@@ -466,7 +475,8 @@ export class LauncherPool {
   /**
    * Starts a launcher of the current kind or, when that cannot start, the
    * next (Python is looked for only then: finding it takes a moment). The
-   * native one is tried first, until it failed to start once.
+   * native one is tried first, until it failed to start once; while the
+   * first one starts, others asked for wait to hear whether it works.
    */
   async #start(): Promise<Launcher | undefined> {
     type Find = () =>
@@ -477,21 +487,28 @@ export class LauncherPool {
       python: () => pythonLauncher(this.#env),
     };
     const {native, perl, python} = finders;
-    const current: Find = () => this.#program;
     const order =
       this.#only !== undefined
         ? [finders[this.#only]]
-        : this.#program.name === 'python'
-          ? [current, perl]
+        : this.#program?.name === 'python'
+          ? [() => this.#program, perl]
           : [native, perl, python];
     for (const find of order) {
       const program = await find();
       if (program === undefined) continue;
-      const launcher = new Launcher(this.#env, program);
-      if (!(await launcher.ready())) {
-        if (program.name === 'native') this.#nativeFailed = true;
-        continue;
+      const native = program.name === 'native';
+      if (native && this.#nativeTried !== undefined) {
+        await this.#nativeTried;
+        if (this.#nativeFailed) continue;
       }
+      const launcher = new Launcher(this.#env, program);
+      const ready = launcher.ready();
+      if (native) {
+        this.#nativeTried ??= ready.then((ok) => {
+          if (!ok) this.#nativeFailed = true;
+        });
+      }
+      if (!(await ready)) continue;
       this.#program = program;
       return launcher;
     }
@@ -499,13 +516,14 @@ export class LauncherPool {
   }
 
   async #tryPython(): Promise<void> {
-    // Note: counted launches may still be starting their launchers, so
-    // what runs is known only now; Python replaces Perl, nothing else.
     const program = await pythonLauncher(this.#env);
-    if (program === undefined || this.#program.name !== 'perl') return;
+    if (program === undefined) return;
     const launcher = new Launcher(this.#env, program);
     if (!(await launcher.ready())) return;
-    if (this.#program.name !== 'perl') {
+
+    // Python replaces Perl only: a launcher asked for meanwhile may have
+    // found Perl unable to start and gone to Python itself.
+    if (this.#program?.name !== 'perl') {
       void launcher.close();
       return;
     }

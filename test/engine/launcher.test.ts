@@ -428,7 +428,7 @@ void describe('job launcher pool', () => {
       t.after(() => pool.close());
 
       // More than UPGRADE_AFTER launches counted before any launcher is up:
-      // the look for Python they start must not replace the native kind.
+      // none may take the pool for a Perl one and replace the native kind.
       const launchers = await Promise.all(
         Array.from({length: 60}, () => pool.acquire()),
       );
