@@ -27,8 +27,8 @@ import {
   type Launcher,
   type LaunchListener,
   LauncherPool,
-  QUEUE_DEPTH,
 } from '../src/execution/launcher.js';
+import {QUEUE_DEPTH} from '../src/execution/launcher-protocol.js';
 import {
   jobCount,
   outputOf,

@@ -11,9 +11,11 @@
  * for its job and its input at once, and exits at start without it, which
  * makes the runner fall back.
  *
- *   neuromake-launcher QUICK_MS FIRST_WORD_CHARS WORD_CHARS SHELL_WORD...
+ *   neuromake-launcher QUICK_MS QUEUE_DEPTH FIRST_WORD_CHARS WORD_CHARS
+ *                      SHELL_WORD...
  *
- * QUICK_MS: how long a job's `S` is held back (see launcher-protocol.ts).
+ * QUICK_MS: how long a job's `S` is held back; QUEUE_DEPTH: how many jobs
+ * the runner queues behind a running one at most (see launcher-protocol.ts).
  * FIRST_WORD_CHARS, WORD_CHARS: the characters of a simple command's first
  * and later words; SHELL_WORDS: first words the shell must run. The runner
  * passes them from launcher-protocol.ts, so every launcher agrees.
@@ -43,11 +45,10 @@ struct waiting {
   size_t size;
 };
 
-/* At most the running job's successors the runner queues, with room. */
-#define MAX_WAITING 16
-
-static struct waiting waiting[MAX_WAITING];
-static size_t waiting_count;
+/* Jobs not started yet: the next one and those the runner queues behind
+   it, QUEUE_DEPTH at most (from argv). */
+static struct waiting *waiting;
+static size_t waiting_count, waiting_cap;
 
 static const char *first_chars;
 static const char *word_chars;
@@ -118,7 +119,7 @@ static void add_failure(const char *what, const char *path, int error) {
 
 static bool all_in(const char *word, size_t n, const char *chars) {
   for (size_t i = 0; i < n; i++) {
-    if (word[i] == '\0' || strchr(chars, word[i]) == NULL) return false;
+    if (strchr(chars, word[i]) == NULL) return false;
   }
   return n > 0;
 }
@@ -266,28 +267,29 @@ static pid_t start(char *payload, size_t size) {
   char *copy = must(strdup(cmd));
   char *pwd = NULL;
   char **words;
-  if (simple_words(copy, &words)) {
+  bool simple = simple_words(copy, &words);
+  if (simple) {
     pwd = must(malloc(strlen(cwd) + 5));
     strcpy(pwd, "PWD=");
     strcat(pwd, cwd);
-    char **env = job_environment(pairs, pair_count, pwd);
+  }
+  char **env = job_environment(pairs, pair_count, pwd);
+  if (simple) {
     int error =
         posix_spawnp(&pid, words[0], &actions, &attributes, words, env);
-    free(env);
     if (error != 0) pid = -1;
     free(words);
   }
   free(copy);
   if (pid < 0) {
     char *argv[] = {"sh", "-c", cmd, NULL};
-    char **env = job_environment(pairs, pair_count, pwd);
     int error = posix_spawnp(&pid, "sh", &actions, &attributes, argv, env);
-    free(env);
     if (error != 0) {
       add_failure("spawn sh", NULL, error);
       pid = -1;
     }
   }
+  free(env);
   free(pwd);
   posix_spawn_file_actions_destroy(&actions);
   free(pairs);
@@ -315,7 +317,7 @@ static bool reap(pid_t pid) {
 static char *unread;
 static size_t unread_size, unread_cap;
 
-/* Reads what the runner sent and queues its jobs; false at end of input. */
+/* The running job's pid; -1 when none runs. */
 static pid_t running_pid = -1;
 
 static void parse_input(void);
@@ -374,7 +376,7 @@ static void parse_input(void) {
     size_t size = strtoul(unread + at, &flag, 10);
     size_t body = at + head + 1;
     if (unread_size - body < size) break;
-    if (waiting_count == MAX_WAITING) {
+    if (waiting_count == waiting_cap) {
       errno = EOVERFLOW;
       fail("more jobs queued than the protocol allows");
     }
@@ -439,15 +441,17 @@ static void launch(void) {
 }
 
 int main(int argc, char **argv) {
-  if (argc < 4) {
-    fprintf(stderr, "usage: neuromake-launcher QUICK_MS FIRST_WORD_CHARS "
-                    "WORD_CHARS SHELL_WORD...\n");
+  if (argc < 5) {
+    fprintf(stderr, "usage: neuromake-launcher QUICK_MS QUEUE_DEPTH "
+                    "FIRST_WORD_CHARS WORD_CHARS SHELL_WORD...\n");
     return 2;
   }
   quick_ms = atoi(argv[1]);
-  first_chars = argv[2];
-  word_chars = argv[3];
-  shell_words = argv + 4;
+  waiting_cap = 1 + (size_t)atoi(argv[2]);
+  waiting = must(malloc(waiting_cap * sizeof *waiting));
+  first_chars = argv[3];
+  word_chars = argv[4];
+  shell_words = argv + 5;
   signal(SIGPIPE, SIG_IGN);
 
   /* Inherited as ignored, SIGCHLD would reap jobs before waitpid can. */

@@ -2,6 +2,7 @@ import {existsSync} from 'node:fs';
 import {fileURLToPath} from 'node:url';
 
 import {
+  QUEUE_DEPTH,
   QUICK_MS,
   SHELL_WORDS,
   SIMPLE_WORD_CHARS,
@@ -34,6 +35,7 @@ export function nativeLauncher(): LauncherProgram | undefined {
     command: NATIVE_LAUNCHER_PATH,
     args: [
       String(QUICK_MS),
+      String(QUEUE_DEPTH),
       SIMPLE_WORD_CHARS.first,
       SIMPLE_WORD_CHARS.later,
       ...SHELL_WORDS,

@@ -30,8 +30,8 @@
  *   one write: the runner wakes once for such a job, and an abort waits
  *   that long at most to learn which process group to stop;
  * - a launcher that said `R queue` also takes, while a job runs, jobs
- *   sent as `<byte length> q\n<payload>` (the runner sends up to
- *   QUEUE_DEPTH, launcher.ts; a launcher takes at least 16): it starts
+ *   sent as `<byte length> q\n<payload>` (up to {@link QUEUE_DEPTH}
+ *   behind the running one; the native launcher is told how many): it starts
  *   each in turn as soon as the one ahead exits with 0 (before writing
  *   that one's `E`), or, when the one ahead failed (or could not start),
  *   answers `N\n` (not started) instead. `C\n` cancels the newest queued
@@ -56,6 +56,9 @@
  * abort waits at most this long for the pid.
  */
 export const QUICK_MS = 20;
+
+/** How many jobs a launcher holds queued behind its running one. */
+export const QUEUE_DEPTH = 2;
 
 /** How to start one kind of launcher. */
 export interface LauncherProgram {

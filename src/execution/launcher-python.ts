@@ -175,8 +175,8 @@ def main():
         return True
     def parse():
         # A job that finds nothing running stops the parse, so that it
-        # starts before anything sent after it counts (as in the native
-        # launcher: see parse_input there). The rest waits in unread.
+        # starts before anything sent after it counts (the protocol's
+        # rule, launcher-protocol.ts). The rest waits in unread.
         nonlocal unread
         while True:
             newline = unread.find(b'\n')

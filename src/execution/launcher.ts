@@ -4,7 +4,7 @@ import {constants} from 'node:os';
 
 import {nativeLauncher} from './launcher-native.js';
 import {PERL_LAUNCHER} from './launcher-perl.js';
-import type {LauncherProgram} from './launcher-protocol.js';
+import {QUEUE_DEPTH, type LauncherProgram} from './launcher-protocol.js';
 import {pythonLauncher} from './launcher-python.js';
 
 /** What a launched job needs besides its command. */
@@ -51,9 +51,6 @@ export interface LaunchListener {
    */
   room?(): void;
 }
-
-/** How many jobs a launcher holds queued behind its running one. */
-export const QUEUE_DEPTH = 2;
 
 /** A job sent to the launcher that has not ended. */
 interface Sent {
