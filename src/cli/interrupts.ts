@@ -8,7 +8,8 @@ const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
  * (jobs are stopped, what finished is recorded); a second stops the
  * process at once, as the signal's default action would, but only after
  * the logger wrote the lines it still holds: a process ended by a signal
- * runs no exit hook, and per-job lines wait up to 50 ms for their batch.
+ * runs no exit hook, and per-job lines wait up to FLUSH_MS (line-batch.ts)
+ * for their batch.
  * `raise` re-sends the signal once the handlers are gone (tests pass a
  * fake).
  */

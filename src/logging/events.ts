@@ -1,4 +1,5 @@
 import type {Diagnostic} from '../pipeline/diagnostic.js';
+import {unreachable} from '../util/unreachable.js';
 
 /**
  * Everything the engine reports. The engine never prints: it hands these to
@@ -100,4 +101,33 @@ export interface Logger {
   log(event: EngineEvent): void;
   /** Flushes and tears down any live view. */
   close(): void;
+}
+
+/**
+ * Whether an event's line may wait for its batch (LineBatch): those a run
+ * logs per job, and its notes. Any other (a plan, a failure, a warning,
+ * the end of a run, watch mode's) writes its batch at once, its own line
+ * last: it is rare, a person may be waiting for it, and the CLI may write
+ * to the terminal itself right after it.
+ */
+export function mayWait(event: EngineEvent): boolean {
+  switch (event.type) {
+    case 'job-start':
+    case 'job-progress':
+    case 'job-done':
+    case 'job-skipped':
+    case 'job-planned':
+    case 'info':
+      return true;
+    case 'diagnostics':
+    case 'plan':
+    case 'job-failed':
+    case 'warning':
+    case 'watch-idle':
+    case 'watch-change':
+    case 'run-end':
+      return false;
+    default:
+      return unreachable(event);
+  }
 }

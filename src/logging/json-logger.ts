@@ -1,6 +1,6 @@
-import type {EngineEvent, Logger} from './events.js';
+import {type EngineEvent, mayWait, type Logger} from './events.js';
 import type {Output} from './format.js';
-import {isPerJob, LineBatch} from './line-batch.js';
+import {LineBatch} from './line-batch.js';
 
 /** Options for `JsonLogger`. */
 export interface JsonLoggerOptions {
@@ -35,9 +35,6 @@ export class JsonLogger implements Logger {
   readonly #stdout: LineBatch;
   readonly #now: (() => Date) | undefined;
   #closed = false;
-  /** The last time stamped, and its text: most events share their ms. */
-  #stampMs = Number.NaN;
-  #stamp = '';
 
   constructor(options: JsonLoggerOptions) {
     this.#stdout = new LineBatch(options.stdout);
@@ -55,7 +52,7 @@ export class JsonLogger implements Logger {
     // takes exactly one line.
     const body = JSON.stringify(event).slice(1);
     this.#stdout.push(`{"time":"${this.#time()}",${body}\n`);
-    if (!isPerJob(event)) this.#stdout.flush();
+    if (!mayWait(event)) this.#stdout.flush();
   }
 
   /** Writes the lines not yet written; later events are ignored. */
@@ -65,12 +62,6 @@ export class JsonLogger implements Logger {
   }
 
   #time(): string {
-    if (this.#now !== undefined) return this.#now().toISOString();
-    const ms = Date.now();
-    if (ms !== this.#stampMs) {
-      this.#stampMs = ms;
-      this.#stamp = new Date(ms).toISOString();
-    }
-    return this.#stamp;
+    return (this.#now?.() ?? new Date()).toISOString();
   }
 }

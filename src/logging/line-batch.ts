@@ -1,5 +1,3 @@
-import {unreachable} from '../util/unreachable.js';
-import type {EngineEvent} from './events.js';
 import type {Output} from './format.js';
 
 /** A batch is written at once when it holds this many characters. */
@@ -20,7 +18,7 @@ let exitHooked = false;
 /**
  * Lines for one output, written together at most {@link FLUSH_MS} after
  * the first of them instead of one write each (loggers write at once for
- * events that are not per job: {@link isPerJob}). A pipe wakes its reader on
+ * events that are not per job: {@link mayWait}). A pipe wakes its reader on
  * every write, which on a busy machine costs both sides more than the
  * line itself: a run of tiny jobs logs three events per job, and measured
  * on 10,000 `cp` jobs, a write per event-loop turn cost the runner 0.25 s
@@ -73,33 +71,4 @@ function hookExit(): void {
   process.once('exit', () => {
     for (const batch of [...unwritten]) batch.flush();
   });
-}
-
-/**
- * Whether an event is one of the many a run logs per job, whose lines may
- * wait for their batch. Any other (a plan, a failure, a warning, the end
- * of a run, watch mode's) writes its batch at once, its own line last: it
- * is rare, a person may be waiting for it, and the CLI may write to the
- * terminal itself right after it.
- */
-export function isPerJob(event: EngineEvent): boolean {
-  switch (event.type) {
-    case 'job-start':
-    case 'job-progress':
-    case 'job-done':
-    case 'job-skipped':
-    case 'job-planned':
-    case 'info':
-      return true;
-    case 'diagnostics':
-    case 'plan':
-    case 'job-failed':
-    case 'warning':
-    case 'watch-idle':
-    case 'watch-change':
-    case 'run-end':
-      return false;
-    default:
-      return unreachable(event);
-  }
 }

@@ -1,5 +1,5 @@
 import {unreachable} from '../util/unreachable.js';
-import type {EngineEvent, Logger} from './events.js';
+import {type EngineEvent, mayWait, type Logger} from './events.js';
 import {
   formatCount,
   formatDiagnosticFallback,
@@ -11,7 +11,7 @@ import {
   type Output,
   type Palette,
 } from './format.js';
-import {isPerJob, LineBatch} from './line-batch.js';
+import {LineBatch} from './line-batch.js';
 
 /** Options shared by the human-readable loggers. */
 export interface PlainLoggerOptions {
@@ -205,7 +205,7 @@ export class PlainLogger implements Logger {
         this.#stderr.write(`${line.text}\n`);
       }
     }
-    if (!isPerJob(event)) this.#stdout.flush();
+    if (!mayWait(event)) this.#stdout.flush();
   }
 
   /** Writes what stdout holds; later events are ignored. */
