@@ -11,6 +11,7 @@ import {TaskPool} from '../execution/task-pool.js';
 import type {Job} from '../graph/job.js';
 import type {Logger} from '../logging/events.js';
 import {diagnosticFormatter, EXIT, type CliIo} from './cli-io.js';
+import {listenForInterrupts} from './interrupts.js';
 import {loadGraph} from './load-graph.js';
 
 /**
@@ -84,11 +85,10 @@ export async function runJobCommand(
   }
 
   const controller = new AbortController();
+  const logger = nodeLogger(io);
   // scancel and the time limit send SIGTERM: stop the action, so its
   // process group goes down with the job.
-  const onSignal = () => controller.abort();
-  process.once('SIGTERM', onSignal);
-  process.once('SIGINT', onSignal);
+  const stopListening = listenForInterrupts(controller, logger);
   const cpus = slurmCpus(job);
   const gpus = visibleGpus();
   const pool = new TaskPool(Math.ceil(cpus));
@@ -97,7 +97,7 @@ export async function runJobCommand(
     const failure = await new LocalRunner({
       spec,
       pool,
-      logger: nodeLogger(io),
+      logger,
       // A job that asked for no GPU sees none, as on the head; a GPU job
       // sees the devices Slurm gave it.
       gpuBudget: true,
@@ -119,8 +119,7 @@ export async function runJobCommand(
     io.stderr.write(`${RUN_JOB_FAILED_PREFIX}${describeFailure(failure)}\n`);
     return EXIT.failed;
   } finally {
-    process.removeListener('SIGTERM', onSignal);
-    process.removeListener('SIGINT', onSignal);
+    stopListening();
     await pool.close();
   }
 }
