@@ -84,7 +84,11 @@ export class BlobTable {
 
   /** Whether the blob is queued or committed. */
   has(hash: Sha256Hex): boolean {
-    return this.#pending.has(hash) || this.#statements.has.get(hash) === 1;
+    return (
+      this.#pending.has(hash) ||
+      this.#committed.has(hash) ||
+      this.#statements.has.get(hash) === 1
+    );
   }
 
   /** Every committed blob's size, for gc (which flushes first). */

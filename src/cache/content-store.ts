@@ -25,9 +25,10 @@ export class ContentStore {
   readonly #shards = new Set<string>();
   /**
    * File blobs this object stored or found: a DAG whose jobs write equal
-   * outputs stats each blob once (rows: BlobTable keeps its own). Safe because gc, which deletes blobs,
-   * takes the workspace lock that every run holds; a blob deleted by hand
-   * meanwhile is found missing when restoring, and that job just reruns.
+   * outputs stats each blob once (rows: BlobTable keeps its own). Safe
+   * because gc, which deletes blobs, takes the workspace lock that every
+   * run holds; a blob deleted by hand meanwhile is found missing when
+   * restoring, and that job just reruns.
    */
   readonly #known = new Set<Sha256Hex>();
 
@@ -45,6 +46,7 @@ export class ContentStore {
     return join(this.#root, hash.slice(0, 2), hash.slice(2));
   }
 
+  /** Whether the blob is here, as a row or a file. */
   async has(hash: Sha256Hex): Promise<boolean> {
     if (this.#inline.has(hash)) return true;
     try {
