@@ -90,8 +90,9 @@ async function waitFor(what: string, check: () => boolean): Promise<void> {
 }
 
 /**
- * Two directories first on PATH, bin1 then bin2, and a way to put a
- * `tool-nm` script that says `says` into either.
+ * Two directories first on PATH, bin1 then bin2, a way to put a `tool-nm`
+ * script that says `says` into either, and a check of which one a job
+ * running `tool-nm` found.
  */
 function twoBins(dir: string, base: NodeJS.ProcessEnv) {
   const [first, second] = [join(dir, 'bin1'), join(dir, 'bin2')];
@@ -105,7 +106,12 @@ function twoBins(dir: string, base: NodeJS.ProcessEnv) {
     ...base,
     PATH: `${first}:${second}:${process.env['PATH'] ?? ''}`,
   };
-  return {first, second, tool, env};
+  const ran = async (says: string) =>
+    assert.equal(
+      (await run(env, dir, 'tool-nm')).log,
+      `$ tool-nm\n${says}\nafter\n`,
+    );
+  return {first, second, tool, ran};
 }
 
 for (const {kind, skip, base} of KINDS) {
@@ -321,37 +327,25 @@ for (const {kind, skip, base} of KINDS) {
 
     void test('a program that moved is found again', async (t) => {
       const dir = scratch(t);
-      const {first, second, tool, env} = twoBins(dir, base);
+      const {first, second, tool, ran} = twoBins(dir, base);
       tool(first, 'one');
-      assert.equal(
-        (await run(env, dir, 'tool-nm')).log,
-        '$ tool-nm\none\nafter\n',
-      );
+      await ran('one');
 
       // The same launcher runs the next job (the pool keeps it).
       rmSync(join(first, 'tool-nm'));
       tool(second, 'two');
-      assert.equal(
-        (await run(env, dir, 'tool-nm')).log,
-        '$ tool-nm\ntwo\nafter\n',
-      );
+      await ran('two');
     });
 
     void test('a program that appears earlier on PATH is found', async (t) => {
       const dir = scratch(t);
-      const {first, second, tool, env} = twoBins(dir, base);
+      const {first, second, tool, ran} = twoBins(dir, base);
       tool(second, 'two');
-      assert.equal(
-        (await run(env, dir, 'tool-nm')).log,
-        '$ tool-nm\ntwo\nafter\n',
-      );
+      await ran('two');
 
       // Made by an earlier job, say (a virtualenv's bin/).
       tool(first, 'one');
-      assert.equal(
-        (await run(env, dir, 'tool-nm')).log,
-        '$ tool-nm\none\nafter\n',
-      );
+      await ran('one');
     });
 
     void test('a missing log directory is created', async (t) => {

@@ -4,7 +4,7 @@ import {describe, test} from 'node:test';
 import {nativeLauncher} from '../../src/execution/launcher-native.js';
 import {pythonLauncher} from '../../src/execution/launcher-python.js';
 import {fanOut, spanStep} from '../rig/fixtures.js';
-import {assertAlone, maxOverlap, spans} from '../rig/spans.js';
+import {assertAlone, assertSpans, spans} from '../rig/spans.js';
 import {
   FILE_CONCURRENCY,
   outcomes,
@@ -111,9 +111,7 @@ for (const {kind, skip} of KINDS) {
         );
         const result = await rig.run('run', '-j', '2', '--json');
         assert.equal(result.code, 0, show(result));
-        assert.equal(rig.count('spans'), 10);
-        const text = rig.countsFile('spans.spans');
-        assert.equal(maxOverlap(text), 2, text);
+        const text = assertSpans(rig, 2, 10);
         // A wide job (both cpus) never overlaps another job.
         assertAlone(spans(text), 'wide');
       });
@@ -133,9 +131,8 @@ for (const {kind, skip} of KINDS) {
         );
         const result = await rig.run('run', '-j', '1', '--json');
         assert.equal(result.code, 0, show(result));
-        assert.equal(rig.count('spans'), 5, 'first twice, rest once each');
-        const text = rig.countsFile('spans.spans');
-        assert.equal(maxOverlap(text), 1, text);
+        // first twice, rest once each, never two at once.
+        assertSpans(rig, 1, 5);
       });
 
       void test('a job waiting behind a long one is taken back when a slot frees', async (t) => {

@@ -2,7 +2,13 @@ import assert from 'node:assert/strict';
 import {describe, test} from 'node:test';
 
 import {spanStep} from '../rig/fixtures.js';
-import {assertAlone, maxOverlap, overlaps, spans} from '../rig/spans.js';
+import {
+  assertAlone,
+  assertSpans,
+  maxOverlap,
+  overlaps,
+  spans,
+} from '../rig/spans.js';
 import {
   lineOf,
   locate,
@@ -17,8 +23,7 @@ void describe('resource limits', {concurrency: FILE_CONCURRENCY}, () => {
     rig.pipeline('steps:', ...spanStep('work', 6, 0.25));
     const result = await rig.run('run', '-j', '2');
     assert.equal(result.code, 0, show(result));
-    assert.equal(rig.count('spans'), 6);
-    assert.equal(maxOverlap(rig.countsFile('spans.spans')), 2);
+    assertSpans(rig, 2, 6);
   });
 
   void test('a job with cpus: 2 under -j 2 runs alone', async (t) => {
@@ -36,7 +41,7 @@ void describe('resource limits', {concurrency: FILE_CONCURRENCY}, () => {
       assert.equal(wide.cpus, '2', 'NEUROMAKE_CPUS is the job’s share');
     }
     assertAlone(all, 'wide');
-    assert.equal(maxOverlap(rig.countsFile('spans.spans')), 2);
+    assertSpans(rig, 2);
   });
 
   void test('--memory 1GB runs jobs of 600MB one at a time', async (t) => {
@@ -44,8 +49,7 @@ void describe('resource limits', {concurrency: FILE_CONCURRENCY}, () => {
     rig.pipeline('steps:', ...spanStep('big', 3, 0.2, '{memory: 600MB}'));
     const result = await rig.run('run', '-j', '4', '--memory', '1GB');
     assert.equal(result.code, 0, show(result));
-    assert.equal(rig.count('spans'), 3);
-    assert.equal(maxOverlap(rig.countsFile('spans.spans')), 1);
+    assertSpans(rig, 1, 3);
   });
 
   void test('--memory 1.5GB runs two jobs of 600MB at a time', async (t) => {
@@ -53,7 +57,7 @@ void describe('resource limits', {concurrency: FILE_CONCURRENCY}, () => {
     rig.pipeline('steps:', ...spanStep('big', 4, 0.25, '{memory: 600MB}'));
     const result = await rig.run('run', '-j', '4', '--memory', '1.5GB');
     assert.equal(result.code, 0, show(result));
-    assert.equal(maxOverlap(rig.countsFile('spans.spans')), 2);
+    assertSpans(rig, 2);
   });
 
   void test('a job needing more memory than the budget: exit 2 and a diagnostic', async (t) => {

@@ -5,6 +5,8 @@
  */
 import assert from 'node:assert/strict';
 
+import type {WorkspaceRig} from './workspace-rig.js';
+
 /** When one job ran, and the devices and cpus it was given. */
 export interface Span {
   readonly job: string;
@@ -81,4 +83,20 @@ export function maxOverlap(text: string): number {
     max = Math.max(max, now);
   }
   return max;
+}
+
+/**
+ * Asserts that a rig's `spans` jobs ran `runs` times in all (when given)
+ * and that at most, and at some point exactly, `atOnce` overlapped; returns
+ * the spans file's text.
+ */
+export function assertSpans(
+  rig: WorkspaceRig,
+  atOnce: number,
+  runs?: number,
+): string {
+  const text = rig.countsFile('spans.spans');
+  if (runs !== undefined) assert.equal(rig.count('spans'), runs, text);
+  assert.equal(maxOverlap(text), atOnce, text);
+  return text;
 }
