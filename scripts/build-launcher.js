@@ -6,7 +6,15 @@
 //
 //   node scripts/build-launcher.js      (CC picks the compiler; default cc)
 import {spawnSync} from 'node:child_process';
-import {mkdirSync, renameSync, rmSync, statSync} from 'node:fs';
+import {createHash} from 'node:crypto';
+import {
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import {dirname, join} from 'node:path';
 import {fileURLToPath} from 'node:url';
 
@@ -14,13 +22,31 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const source = join(root, 'src', 'execution', 'launcher-native.c');
 const target = join(root, 'dist', 'native', 'neuromake-launcher');
 
-function modified(path) {
-  return statSync(path, {throwIfNoEntry: false})?.mtimeMs;
+// What the binary was built from (source and compiler command), beside it:
+// a rebuild happens when that changed, whatever the files' times say (a
+// checkout or a copy can leave an old binary looking newer than its source).
+const stamp = `${target}.built-from`;
+
+// CC may carry arguments (`ccache gcc`, `gcc -m64`), as make takes it.
+const [compiler = 'cc', ...ccArgs] = (process.env.CC ?? '')
+  .trim()
+  .split(/\s+/)
+  .filter((word) => word !== '');
+const flags = ['-O2', '-std=c11', '-Wall'];
+const builtFrom = createHash('sha256')
+  .update(JSON.stringify([compiler, ...ccArgs, ...flags]))
+  .update(readFileSync(source))
+  .digest('hex');
+
+function upToDate() {
+  if (!existsSync(target) || !existsSync(stamp)) return false;
+  return readFileSync(stamp, 'utf8') === builtFrom;
 }
 
 function skip(why) {
   // A binary from an older source must not outlive a failed rebuild.
   rmSync(target, {force: true});
+  rmSync(stamp, {force: true});
   console.warn(
     `neuromake: native job launcher not built (${why}); ` +
       'shell jobs use the Perl or Python launcher instead',
@@ -29,22 +55,15 @@ function skip(why) {
 
 if (process.platform !== 'linux') {
   skip(`it needs Linux, this is ${process.platform}`);
-} else if ((modified(target) ?? -1) < (modified(source) ?? 0)) {
+} else if (!upToDate()) {
   mkdirSync(dirname(target), {recursive: true});
 
   // Compiled to a temporary name and renamed: a run that starts meanwhile
   // sees the old binary or the new one, never half of one.
   const temp = `${target}.tmp-${process.pid}`;
-  // CC may carry arguments (`ccache gcc`, `gcc -m64`), as make takes it.
-  const [compiler = 'cc', ...ccArgs] = (process.env.CC ?? '')
-    .trim()
-    .split(/\s+/)
-    .filter((word) => word !== '');
-  const built = spawnSync(
-    compiler,
-    [...ccArgs, '-O2', '-std=c11', '-Wall', '-o', temp, source],
-    {encoding: 'utf8'},
-  );
+  const built = spawnSync(compiler, [...ccArgs, ...flags, '-o', temp, source], {
+    encoding: 'utf8',
+  });
   if (built.error !== undefined) {
     skip(`${compiler}: ${built.error.message}`);
   } else if (built.status !== 0) {
@@ -52,5 +71,6 @@ if (process.platform !== 'linux') {
     skip(`${compiler} failed: ${built.stderr.trim().split('\n')[0]}`);
   } else {
     renameSync(temp, target);
+    writeFileSync(stamp, builtFrom);
   }
 }

@@ -65,6 +65,13 @@ static void *must(void *p) {
   return p;
 }
 
+/* For the posix_spawn family, which returns its error instead of -1. */
+static void must_succeed(int error, const char *what) {
+  if (error == 0) return;
+  errno = error;
+  fail(what);
+}
+
 /* Writes all of `text`; the runner gone (EPIPE) ends the launcher. */
 static void say(const char *text, size_t size) {
   while (size > 0) {
@@ -254,11 +261,15 @@ static pid_t start(char *payload, size_t size) {
     return -1;
   }
 
+  /* These fail only for want of memory, as must() does. */
   posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, out, 1);
-  posix_spawn_file_actions_adddup2(&actions, out, 2);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  const char *what = "posix_spawn_file_actions";
+  must_succeed(posix_spawn_file_actions_init(&actions), what);
+  must_succeed(posix_spawn_file_actions_adddup2(&actions, out, 1), what);
+  must_succeed(posix_spawn_file_actions_adddup2(&actions, out, 2), what);
+  must_succeed(posix_spawn_file_actions_addopen(&actions, 0, "/dev/null",
+                                                O_RDONLY, 0),
+               what);
 
   /* A simple command runs directly, as GNU make runs it, found on PATH as
      execvp finds it, with PWD set as sh would set it; anything else, or a
@@ -468,12 +479,15 @@ int main(int argc, char **argv) {
   sigdelset(&all, SIGKILL);
   sigdelset(&all, SIGSTOP);
   sigemptyset(&none);
-  posix_spawnattr_init(&attributes);
-  posix_spawnattr_setsigdefault(&attributes, &all);
-  posix_spawnattr_setsigmask(&attributes, &none);
-  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSID |
+  const char *what = "posix_spawnattr";
+  must_succeed(posix_spawnattr_init(&attributes), what);
+  must_succeed(posix_spawnattr_setsigdefault(&attributes, &all), what);
+  must_succeed(posix_spawnattr_setsigmask(&attributes, &none), what);
+  must_succeed(posix_spawnattr_setflags(&attributes,
+                                        POSIX_SPAWN_SETSID |
                                             POSIX_SPAWN_SETSIGDEF |
-                                            POSIX_SPAWN_SETSIGMASK);
+                                            POSIX_SPAWN_SETSIGMASK),
+               what);
 
   int flags = fcntl(0, F_GETFL);
   if (flags < 0 || fcntl(0, F_SETFL, flags | O_NONBLOCK) < 0) fail("fcntl");

@@ -386,14 +386,22 @@ export class LauncherPool {
    * asked for meanwhile wait for that answer instead of each trying.
    */
   #nativeTried: Promise<void> | undefined;
+  /** The native launcher to try: the build's unless the caller gave one. */
+  readonly #native: () => LauncherProgram | undefined;
 
   /**
    * `native: false` leaves the native launcher out, as on a machine where
-   * the build found no C compiler (for tests of the other kinds).
+   * the build found no C compiler; a program in its place is tried instead
+   * of the build's (both for tests of what the pool does without it).
    */
-  constructor(env: NodeJS.ProcessEnv, options: {native?: boolean} = {}) {
+  constructor(
+    env: NodeJS.ProcessEnv,
+    options: {native?: false | LauncherProgram} = {},
+  ) {
     this.#env = env;
-    this.#nativeFailed = options.native === false;
+    const {native} = options;
+    this.#nativeFailed = native === false;
+    this.#native = native ? () => native : nativeLauncher;
     const only = env['NEUROMAKE_LAUNCHER'] ?? '';
     this.#only = isKind(only) ? only : undefined;
   }
@@ -479,7 +487,7 @@ export class LauncherPool {
     type Find = () =>
       LauncherProgram | undefined | Promise<LauncherProgram | undefined>;
     const finders: Record<LauncherKind, Find> = {
-      native: () => (this.#nativeFailed ? undefined : nativeLauncher()),
+      native: () => (this.#nativeFailed ? undefined : this.#native()),
       perl: () => PERL_LAUNCHER,
       python: () => pythonLauncher(this.#env),
     };

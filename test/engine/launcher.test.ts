@@ -436,6 +436,46 @@ void describe('job launcher pool', () => {
     },
   );
 
+  void test('a native launcher that cannot start is tried once', async (t) => {
+    const dir = scratch(t);
+
+    // As on a kernel without pidfds: the program exits before its R line.
+    const starts = join(dir, 'starts');
+    const broken = join(dir, 'broken-launcher');
+    writeFileSync(broken, `#!/bin/sh\necho x >> '${starts}'\nexit 3\n`, {
+      mode: 0o755,
+    });
+    const native = {name: 'native', command: broken, args: []};
+    const pool = new LauncherPool({...BASE}, {native});
+    t.after(() => pool.close());
+
+    // Launchers asked for while the first one starts wait for its answer
+    // and go to Perl together, instead of each trying the broken one.
+    const launchers = await Promise.all(
+      Array.from({length: 8}, () => pool.acquire()),
+    );
+    assert.deepEqual(
+      launchers.map((l) => l?.program.name),
+      Array.from({length: 8}, () => 'perl'),
+    );
+    const end = await new Promise<LaunchEnd>((ended) =>
+      launchers[0]!.launch(
+        {
+          command: 'exit 5',
+          cwd: dir,
+          logPath: join(dir, 'job.log'),
+          truncate: false,
+          header: '',
+          env: {},
+        },
+        {started: () => undefined, ended},
+      ),
+    );
+    assert.deepEqual(end, {kind: 'exit', code: 5});
+    for (const launcher of launchers) pool.release(launcher!);
+    assert.equal(readFileSync(starts, 'utf8'), 'x\n');
+  });
+
   void test(
     'the native launcher comes first and needs neither perl nor python',
     {skip: NO_NATIVE},
