@@ -59,12 +59,17 @@ export async function collectGarbage(
   store.removeCacheEntries(unneededEntries);
 
   const liveBlobs = new Set<string>(outputsOf(kept).map((o) => o.hash));
+  const rows = store.blobs.sizes();
+  const inRows = new Set<string>(rows.map((r) => r.hash));
   let blobsRemoved = 0;
   let bytesFreed = 0;
   let bytesKept = 0;
   for (const blob of await listBlobs(contentStore.root)) {
     const size = (await stat(blob.path).catch(() => undefined))?.size ?? 0;
-    if (liveBlobs.has(blob.hash)) {
+
+    // A file of an older version whose bytes are now a row too is a second
+    // copy (restores read the row first): it goes, the row is kept.
+    if (liveBlobs.has(blob.hash) && !inRows.has(blob.hash)) {
       bytesKept += size;
       continue;
     }
@@ -75,7 +80,7 @@ export async function collectGarbage(
 
   // The small blobs, kept as rows of the state database.
   const unneeded: Sha256Hex[] = [];
-  for (const blob of store.blobs.sizes()) {
+  for (const blob of rows) {
     if (liveBlobs.has(blob.hash)) {
       bytesKept += blob.size;
       continue;

@@ -133,6 +133,36 @@ void describe('gc', {concurrency: FILE_CONCURRENCY}, () => {
     assert.equal(runEnd(again)['restored'], 7, show(again));
   });
 
+  void test('gc keeps one copy of a small blob that is a file and a row', async (t) => {
+    const rig = WorkspaceRig.create(t);
+    fanOut(rig);
+    assert.equal((await rig.run('run')).code, 0);
+    const outputs = fanOutOutputs();
+    const hashes = new Map(outputs.map((p) => [rig.sha256(p), p]));
+    let live = 0;
+    for (const path of hashes.values()) live += rig.bytes(path).length;
+
+    // An older version's file of out/a.up's bytes, beside the row a later
+    // run stored for them.
+    const hash = rig.sha256('out/a.up');
+    const bytes = rig.bytes('out/a.up');
+    rig.write(`.neuromake/store/${hash.slice(0, 2)}/${hash.slice(2)}`, bytes);
+
+    const gc = await rig.run('gc');
+    assert.equal(gc.code, 0, show(gc));
+    assert.equal(
+      gc.stdout,
+      `removed 0 cache entries and 1 blobs (${bytes.length} B); ` +
+        `${live} B kept\n`,
+    );
+    assert.deepEqual(rig.blobFiles(), []);
+    assert.deepEqual(rig.blobs().sort(), [...hashes.keys()].sort());
+    rig.remove('out/a.up');
+    const restored = await rig.run('run', '--json');
+    assert.equal(outcomes(restored)['up[s=a]'], 'restored', show(restored));
+    assert.deepEqual(rig.bytes('out/a.up'), bytes);
+  });
+
   void test('gc removes leftover partial copies in the store', async (t) => {
     const rig = WorkspaceRig.create(t);
     fanOut(rig);
