@@ -48,7 +48,10 @@ export class ContentStore {
 
   /** Whether the blob is here, as a row or a file. */
   async has(hash: Sha256Hex): Promise<boolean> {
-    if (this.#inline.has(hash)) return true;
+    return this.#inline.has(hash) || this.#hasFile(hash);
+  }
+
+  async #hasFile(hash: Sha256Hex): Promise<boolean> {
     try {
       await stat(this.pathOf(hash));
       this.#known.add(hash);
@@ -96,13 +99,14 @@ export class ContentStore {
   }
 
   /**
-   * Copies `file` into the store under `hash`. The copy goes to a temporary
-   * name first, so a crash never leaves a truncated blob under a real hash.
+   * Copies `file`, a blob too large to be a row, into the store under
+   * `hash`. The copy goes to a temporary name first, so a crash never
+   * leaves a truncated blob under a real hash.
    */
   async put(file: string, hash: Sha256Hex): Promise<void> {
     if (this.#known.has(hash)) return;
     const target = this.pathOf(hash);
-    if (await this.has(hash)) return;
+    if (await this.#hasFile(hash)) return;
     await mkdir(dirname(target), {recursive: true});
     const temp = this.#tempFor(target);
 
