@@ -10,7 +10,12 @@ import {join} from 'node:path';
 import {describe, test, type TestContext} from 'node:test';
 
 import {JobLog} from '../../src/execution/job-log.js';
-import {type LaunchEnd, LauncherPool} from '../../src/execution/launcher.js';
+import {
+  type LaunchEnd,
+  type Launcher,
+  LauncherPool,
+  type LaunchSpec,
+} from '../../src/execution/launcher.js';
 import {nativeLauncher} from '../../src/execution/launcher-native.js';
 import {pythonLauncher} from '../../src/execution/launcher-python.js';
 import {runShell} from '../../src/execution/shell-runner.js';
@@ -70,6 +75,29 @@ async function run(
   log.write('after\n');
   await new Promise((r) => log.end(r));
   return {failure, log: readFileSync(log.path, 'utf8')};
+}
+
+/**
+ * Launches one job straight on `launcher` and waits for its end; the log
+ * defaults to `job.log` in its cwd, appended to, with no header.
+ */
+function launchOne(
+  launcher: Launcher,
+  spec: Pick<LaunchSpec, 'command' | 'cwd'> & Partial<LaunchSpec>,
+  started: (pid: number) => void = () => undefined,
+): Promise<LaunchEnd> {
+  return new Promise((ended) =>
+    launcher.launch(
+      {
+        logPath: join(spec.cwd, 'job.log'),
+        truncate: false,
+        header: '',
+        env: {},
+        ...spec,
+      },
+      {started, ended},
+    ),
+  );
 }
 
 function alive(pid: number): boolean {
@@ -238,26 +266,15 @@ for (const {kind, skip, base} of KINDS) {
       assert.ok(launcher?.pid !== undefined);
       const log = join(dir, 'job.log');
       let job = 0;
-      const ended = await new Promise<LaunchEnd>((resolvePromise) => {
-        launcher.launch(
-          {
-            command: 'sleep 30',
-            cwd: dir,
-            logPath: log,
-            truncate: true,
-            header: '',
-            env: {},
-          },
-          {
-            started: (pid) => {
-              job = pid;
-              assert.ok(alive(pid));
-              process.kill(launcher.pid!, 'SIGKILL');
-            },
-            ended: resolvePromise,
-          },
-        );
-      });
+      const ended = await launchOne(
+        launcher,
+        {command: 'sleep 30', cwd: dir, logPath: log, truncate: true},
+        (pid) => {
+          job = pid;
+          assert.ok(alive(pid));
+          process.kill(launcher.pid!, 'SIGKILL');
+        },
+      );
       assert.equal(ended.kind, 'lost');
       // The pool's user (runShell) stops a lost job's group; do it here.
       process.kill(-job, 'SIGKILL');
@@ -285,23 +302,16 @@ for (const {kind, skip, base} of KINDS) {
         Array.from({length: 8}, () => pool.acquire()),
       );
       const ends = await Promise.all(
-        launchers.map(
-          (launcher, i) =>
-            new Promise<LaunchEnd>((ended) => {
-              assert.ok(launcher !== undefined);
-              launcher.launch(
-                {
-                  command: 'true',
-                  cwd: dir,
-                  logPath: join(dir, 'new', 'logs', `${i}.log`),
-                  truncate: true,
-                  header: `$ true ${i}\n`,
-                  env: {},
-                },
-                {started: () => undefined, ended},
-              );
-            }),
-        ),
+        launchers.map((launcher, i) => {
+          assert.ok(launcher !== undefined);
+          return launchOne(launcher, {
+            command: 'true',
+            cwd: dir,
+            logPath: join(dir, 'new', 'logs', `${i}.log`),
+            truncate: true,
+            header: `$ true ${i}\n`,
+          });
+        }),
       );
       for (const launcher of launchers) pool.release(launcher!);
       assert.deepEqual(
@@ -378,19 +388,7 @@ void describe('job launcher pool', () => {
         if (kinds.at(-1) !== launcher.program.name) {
           kinds.push(launcher.program.name);
         }
-        const end = await new Promise<LaunchEnd>((ended) =>
-          launcher.launch(
-            {
-              command: 'true',
-              cwd: dir,
-              logPath: join(dir, 'job.log'),
-              truncate: false,
-              header: '',
-              env: {},
-            },
-            {started: () => undefined, ended},
-          ),
-        );
+        const end = await launchOne(launcher, {command: 'true', cwd: dir});
         assert.deepEqual(end, {kind: 'exit', code: 0});
         pool.release(launcher);
       }
@@ -458,19 +456,7 @@ void describe('job launcher pool', () => {
       launchers.map((l) => l?.program.name),
       Array.from({length: 8}, () => 'perl'),
     );
-    const end = await new Promise<LaunchEnd>((ended) =>
-      launchers[0]!.launch(
-        {
-          command: 'exit 5',
-          cwd: dir,
-          logPath: join(dir, 'job.log'),
-          truncate: false,
-          header: '',
-          env: {},
-        },
-        {started: () => undefined, ended},
-      ),
-    );
+    const end = await launchOne(launchers[0]!, {command: 'exit 5', cwd: dir});
     assert.deepEqual(end, {kind: 'exit', code: 5});
     for (const launcher of launchers) pool.release(launcher!);
     assert.equal(readFileSync(starts, 'utf8'), 'x\n');
