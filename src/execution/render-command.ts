@@ -30,7 +30,10 @@ export function renderCommand(
         return v === undefined ? undefined : shellQuote(String(v));
       }
       case 'params': {
-        const v = job.params[ref.name] ?? globalParams.get(ref.name)?.value;
+        // Note: a step's own param wins even when it is null (written
+        // `name:` with no value), as in paths and task params.
+        const own = job.params[ref.name];
+        const v = own !== undefined ? own : globalParams.get(ref.name)?.value;
         return v === undefined
           ? undefined
           : shellQuote(valueText(v as Parameters<typeof valueText>[0]));

@@ -136,4 +136,26 @@ void describe('params', {concurrency: FILE_CONCURRENCY}, () => {
     assert.equal(rig.read('flavour.txt'), '+flavoured\nlime\n');
     assert.equal(rig.count('flavoured'), 2);
   });
+
+  void test('a step param written with no value is null, even where a global param has the name', async (t) => {
+    // It renders as it does in paths and task params (JSON null), and never
+    // falls back to the global param of the same name.
+    const rig = WorkspaceRig.create(t);
+    rig.pipeline(
+      'params: {extra: -v}',
+      'steps:',
+      '  a:',
+      '    params:',
+      '      extra:',
+      '    outputs: {o: out/a.txt}',
+      '    shell: "echo [{params.extra}] > {outputs.o}"',
+      '  b:',
+      '    outputs: {o: out/b.txt}',
+      '    shell: "echo [{params.extra}] > {outputs.o}"',
+    );
+    const run = await rig.run('run');
+    assert.equal(run.code, 0, show(run));
+    assert.equal(rig.read('out/a.txt'), '[null]\n');
+    assert.equal(rig.read('out/b.txt'), '[-v]\n');
+  });
 });
