@@ -5,6 +5,15 @@ import {parseSize} from '../pipeline/parse-size.js';
 import type {Budget} from '../scheduler/resource-pool.js';
 
 /**
+ * The largest `-j` taken: a slot is kept per cpu, and no machine a run
+ * starts on has more (a typo such as `-j 40000000` is caught, not obeyed).
+ */
+const MAX_JOBS = 4096;
+
+/** Device ids and counts above this are typos, not machines. */
+const MAX_GPUS = 1024;
+
+/**
  * Works out the run's budgets from flags: `-j` cpus (default: every core),
  * `--memory` (default: all physical memory) and `--gpus` (a count or a list
  * of device ids; default: CUDA_VISIBLE_DEVICES, else what nvidia-smi lists,
@@ -19,10 +28,10 @@ export function resolveBudget(flags: {
   let cpus = availableParallelism();
   if (flags.jobs !== undefined) {
     cpus = Number(flags.jobs);
-    if (!Number.isInteger(cpus) || cpus < 1) {
+    if (!/^\d+$/.test(flags.jobs) || cpus < 1 || cpus > MAX_JOBS) {
       return {
         ok: false,
-        message: `-j/--jobs must be a positive integer, got "${flags.jobs}"`,
+        message: `-j/--jobs must be a positive integer up to ${MAX_JOBS}, got "${flags.jobs}"`,
         hint: 'for example -j 4',
       };
     }
@@ -45,7 +54,7 @@ export function resolveBudget(flags: {
     if (list === undefined) {
       return {
         ok: false,
-        message: `--gpus must be a count or a list of device ids, got "${flags.gpus}"`,
+        message: `--gpus must be a count or a list of device ids (each below ${MAX_GPUS}), got "${flags.gpus}"`,
         hint: 'for example --gpus 2 or --gpus 0,3',
       };
     }
@@ -57,9 +66,17 @@ export function resolveBudget(flags: {
 }
 
 function parseGpus(text: string): number[] | undefined {
-  if (/^\d+$/.test(text)) return [...Array(Number(text)).keys()];
-  if (/^\d+(,\d+)*$/.test(text)) return text.split(',').map(Number);
-  return undefined;
+  let list: number[];
+  if (/^\d+$/.test(text)) {
+    const count = Number(text);
+    if (count > MAX_GPUS) return undefined;
+    list = [...Array(count).keys()];
+  } else if (/^\d+(,\d+)*$/.test(text)) {
+    list = text.split(',').map(Number);
+  } else {
+    return undefined;
+  }
+  return list.every((id) => id < MAX_GPUS) ? list : undefined;
 }
 
 function detectGpus(): number[] {

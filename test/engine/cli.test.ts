@@ -384,7 +384,14 @@ void describe('the CLI', {concurrency: FILE_CONCURRENCY}, () => {
       [[], /Usage: neuromake <command>/],
       [['frob'], /unknown command "frob"/],
       [['run', '--bogus'], /Unknown option '--bogus'/],
-      [['run', '-j', '0'], /-j\/--jobs must be a positive integer, got "0"/],
+      [
+        ['run', '-j', '0'],
+        /-j\/--jobs must be a positive integer up to 4096, got "0"/,
+      ],
+      [['run', '-j', '0x2'], /-j\/--jobs must be a positive integer/],
+      [['run', '-j', '4294967296'], /-j\/--jobs must be a positive integer/],
+      [['run', '--gpus', '4294967296'], /--gpus must be a count/],
+      [['run', '--gpus', '0,99999'], /--gpus must be a count/],
       [['run', '--memory', 'lots'], /--memory: /],
       [
         ['run', '--gpus', 'x'],
