@@ -26,7 +26,7 @@ export function buildGraph(
   spec: PipelineSpec,
   jobs: readonly Job[],
 ): {ok: true; graph: JobGraph} | {ok: false; diagnostics: Diagnostic[]} {
-  const diagnostics: Diagnostic[] = [];
+  const diagnostics: Diagnostic[] = sameIds(jobs);
   const producers = new Map<string, Job>();
   for (const job of jobs) {
     for (const [name, path] of job.outputs) {
@@ -43,11 +43,15 @@ export function buildGraph(
           : first.step.outputs.get(there)?.location;
       diagnostics.push(
         error(
-          `two jobs write "${path}": ${first.id} and ${job.id}`,
+          first === job
+            ? `${job.id} writes "${path}" as two outputs, "${there}" and "${name}"`
+            : `two jobs write "${path}": ${first.id} and ${job.id}`,
           here,
-          first.step === job.step
-            ? 'use every for_each wildcard of the step in its output paths'
-            : 'give each step its own output paths',
+          first === job
+            ? 'give each output its own path'
+            : first.step === job.step
+              ? 'use every for_each wildcard of the step in its output paths'
+              : 'give each step its own output paths',
           thereLocation === undefined
             ? undefined
             : [
@@ -60,6 +64,8 @@ export function buildGraph(
       );
     }
   }
+
+  diagnostics.push(...nestedOutputs(producers));
 
   const exists = new Map<string, boolean>();
   for (const job of jobs) {
@@ -109,6 +115,73 @@ export function buildGraph(
       producers,
     },
   };
+}
+
+/**
+ * Two jobs of one step whose for_each bindings print alike (a `*` in a glob
+ * that tells files apart but binds nothing; matrix values 1 and "1") would
+ * share an id, so neither could be named, selected or recorded alone.
+ */
+function sameIds(jobs: readonly Job[]): Diagnostic[] {
+  const seen = new Set<string>();
+  const reported = new Set<string>();
+  const diagnostics: Diagnostic[] = [];
+  for (const job of jobs) {
+    if (!seen.has(job.id)) {
+      seen.add(job.id);
+      continue;
+    }
+    if (reported.has(job.id)) continue;
+    reported.add(job.id);
+    diagnostics.push(
+      error(
+        `step "${job.step.id}" has two or more jobs called ${job.id}: their for_each bindings print alike`,
+        job.step.forEach?.location ?? job.step.location,
+        'bind every part of a glob that tells files apart with a {wildcard} (not `*`), and list each matrix value once, as text or as a number',
+      ),
+    );
+  }
+  return diagnostics;
+}
+
+/**
+ * An output inside another output's path can never be written: an output
+ * is one file, so the other one's directory is a file too.
+ */
+function nestedOutputs(producers: ReadonlyMap<string, Job>): Diagnostic[] {
+  const diagnostics: Diagnostic[] = [];
+  for (const [path, job] of producers) {
+    const parts = path.split('/');
+    for (let n = 1; n < parts.length; n++) {
+      const outer = parts.slice(0, n).join('/');
+      const owner = producers.get(outer);
+      if (owner === undefined) continue;
+      diagnostics.push(
+        error(
+          `${job.id} writes "${path}", inside "${outer}", which ${owner === job ? 'it also writes' : `${owner.id} writes`} as a file`,
+          outputLocation(job, path),
+          'an output is a single file: give it a path that no other output has as a directory',
+          [
+            {
+              message: `"${outer}" is written here`,
+              location: outputLocation(owner, outer),
+            },
+          ],
+        ),
+      );
+      break;
+    }
+  }
+  return diagnostics;
+}
+
+/** Where the output of `job` at `path` is written in the pipeline. */
+function outputLocation(job: Job, path: string) {
+  const name = [...job.outputs].find(([, p]) => p === path)?.[0];
+  return (
+    (name === undefined ? undefined : job.step.outputs.get(name)?.location) ??
+    job.step.location
+  );
 }
 
 /** Kahn's algorithm, stable in file order; undefined when there is a cycle. */

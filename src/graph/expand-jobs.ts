@@ -208,6 +208,17 @@ function expandOne(
       );
       continue;
     }
+    const reserved = reservedOutput(r.path);
+    if (reserved !== undefined) {
+      diagnostics.push(
+        error(
+          `${id}: output "${name}" resolves to "${r.path}", ${reserved}`,
+          pattern.location,
+          'give the output a file path of its own inside the workspace',
+        ),
+      );
+      continue;
+    }
     outputs.set(name, r.path);
   }
 
@@ -224,6 +235,21 @@ function expandOne(
     deps: [],
     dependents: [],
   };
+}
+
+/**
+ * Why a normalised output path inside the workspace still cannot be one:
+ * the workspace itself, or neuromake's own state (the job's rename would
+ * replace its database or store).
+ */
+function reservedOutput(path: string): string | undefined {
+  if (path === '.' || path === '' || path.endsWith('/')) {
+    return 'a directory, not a file';
+  }
+  if (path === '.neuromake' || path.startsWith('.neuromake/')) {
+    return "inside .neuromake, neuromake's own state";
+  }
+  return undefined;
 }
 
 /** Resolves step params, fills task defaults and checks resolved types. */

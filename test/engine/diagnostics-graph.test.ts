@@ -251,4 +251,91 @@ void describe('graph diagnostics', {concurrency: FILE_CONCURRENCY}, () => {
       locate(text, 'nowhere.txt'),
     );
   });
+
+  void test('one job writing one file as two outputs', async (t) => {
+    const rig = WorkspaceRig.create(t);
+    const text = rig.pipeline(
+      'steps:',
+      '  one:',
+      '    outputs: {a: out/x.txt, b: ./out/x.txt}',
+      '    shell: "sh tools/fake.sh one {outputs.a}"',
+    );
+    const result = await rejected(rig);
+    assert.match(
+      result.stderr,
+      /error: one writes "out\/x\.txt" as two outputs, "a" and "b"/,
+    );
+    assert.match(result.stderr, /hint: give each output its own path/);
+    assertLocated(result, text, './out/x.txt');
+  });
+
+  void test('an output inside another output', async (t) => {
+    const rig = WorkspaceRig.create(t);
+    const text = rig.pipeline(
+      'steps:',
+      '  outer:',
+      '    outputs: {out: out/x}',
+      '    shell: "sh tools/fake.sh outer {outputs.out}"',
+      '  inner:',
+      '    outputs: {out: out/x/y.txt}',
+      '    shell: "sh tools/fake.sh inner {outputs.out}"',
+    );
+    const result = await rejected(rig);
+    assert.match(
+      result.stderr,
+      /error: inner writes "out\/x\/y\.txt", inside "out\/x", which outer writes as a file/,
+    );
+    assertLocated(result, text, 'out/x/y.txt');
+    assertLocated(result, text, 'out/x}');
+  });
+
+  void test('outputs that are the workspace or inside .neuromake', async (t) => {
+    const rig = WorkspaceRig.create(t);
+    const text = rig.pipeline(
+      'steps:',
+      '  here:',
+      '    outputs: {out: ./}',
+      '    shell: "sh tools/fake.sh here {outputs.out}"',
+      '  state:',
+      '    outputs: {out: .neuromake/state.db}',
+      '    shell: "sh tools/fake.sh state {outputs.out}"',
+    );
+    const result = await rejected(rig);
+    assert.match(
+      result.stderr,
+      /error: here: output "out" resolves to "\.\/", a directory, not a file/,
+    );
+    assert.match(
+      result.stderr,
+      /error: state: output "out" resolves to "\.neuromake\/state\.db", inside \.neuromake/,
+    );
+    assertLocated(result, text, './}');
+    assertLocated(result, text, '.neuromake/state.db');
+  });
+
+  void test('jobs whose bindings print alike: a glob star, a matrix of 1 and "1"', async (t) => {
+    const rig = WorkspaceRig.create(t);
+    rig.write('data/a/01.txt', 'a\n');
+    rig.write('data/b/01.txt', 'b\n');
+    const text = rig.pipeline(
+      'steps:',
+      '  star:',
+      "    for_each: {glob: 'data/*/{sub}.txt'}",
+      '    shell: "sh tools/fake.sh star"',
+      '  typed:',
+      "    for_each: {matrix: {y: [1, '1']}}",
+      '    shell: "sh tools/fake.sh typed"',
+    );
+    const result = await rejected(rig);
+    assert.match(
+      result.stderr,
+      /error: step "star" has two or more jobs called star\[sub=01\]: their for_each bindings print alike/,
+    );
+    assert.match(
+      result.stderr,
+      /error: step "typed" has two or more jobs called typed\[y=1\]/,
+    );
+    assertLocated(result, text, 'for_each');
+    assertLocated(result, text, 'for_each', 1);
+  });
 });
