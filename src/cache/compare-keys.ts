@@ -41,6 +41,19 @@ export function compareKeys(old: KeyRecord, now: KeyRecord): StaleReason[] {
     const removed = [...a.keys()].filter((p) => !b.has(p));
     if (added.length > 0 || removed.length > 0) {
       reasons.push({reason: 'input-list-changed', name, added, removed});
+    } else {
+      // Note: the maps above forget order and repeats, which a task that
+      // concatenates its inputs sees; compare the lists as written too.
+      const before = (old.inputs[name] ?? []).map(([p]) => p);
+      const after = (now.inputs[name] ?? []).map(([p]) => p);
+      if (before.join('\0') !== after.join('\0')) {
+        reasons.push({
+          reason: 'input-order-changed',
+          name,
+          old: before,
+          new: after,
+        });
+      }
     }
     for (const [path, hash] of b) {
       const before = a.get(path);

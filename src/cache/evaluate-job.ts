@@ -205,7 +205,13 @@ function decide(
     reasons.push({reason: 'never-ran'});
   } else if (previous.key !== key.hash) {
     const old = JSON.parse(previous.keyRecord) as KeyRecord;
-    reasons.push(...compareKeys(old, key.record));
+    const changed = compareKeys(old, key.record);
+    // A changed key is never fresh, even if no comparison names why.
+    reasons.push(
+      ...(changed.length > 0
+        ? changed
+        : [{reason: 'key-changed' as const, old: previous.key, new: key.hash}]),
+    );
   } else {
     reasons.push(...outputProblems(previous.outputs, hash));
   }

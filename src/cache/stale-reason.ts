@@ -57,6 +57,18 @@ export type StaleReason =
       readonly added: readonly string[];
       readonly removed: readonly string[];
     }
+  /** Same files, in another order or with repeats: a gather's order counts. */
+  | {
+      readonly reason: 'input-order-changed';
+      readonly name: string;
+      readonly old: readonly string[];
+      readonly new: readonly string[];
+    }
+  /**
+   * The key differs in a part no other reason names. Never expected: it
+   * keeps a changed key from ever passing for fresh.
+   */
+  | {readonly reason: 'key-changed'; readonly old: string; readonly new: string}
   | {
       readonly reason: 'output-moved';
       readonly name: string;
@@ -106,6 +118,10 @@ export function describeReason(r: StaleReason): string {
         ...r.added.map((p) => `+${p}`),
         ...r.removed.map((p) => `-${p}`),
       ].join(', ')})`;
+    case 'input-order-changed':
+      return `input ${r.name} lists its files in another order (${r.old.join(' ')} → ${r.new.join(' ')})`;
+    case 'key-changed':
+      return `its cache key changed (${short(r.old)} → ${short(r.new)})`;
     case 'output-moved':
       return `output ${r.name} moved: ${r.old ?? '(none)'} → ${r.new ?? '(none)'}`;
     case 'env-changed':

@@ -114,4 +114,39 @@ void describe('freshness', {concurrency: FILE_CONCURRENCY}, () => {
     assert.deepEqual(rig.counts(), {other: 1, tagged: 2});
     assert.equal(rig.read('tagged.txt'), 'x\n+tagged\ntwo\n');
   });
+
+  void test('reordering or repeating a list input reruns the job, and why says so', async (t) => {
+    // The files are the same, so only their order tells the keys apart; a
+    // concatenation built from scratch would be B then A.
+    const rig = WorkspaceRig.create(t);
+    rig.write('a.txt', 'A\n');
+    rig.write('b.txt', 'B\n');
+    const pipeline = (files: string) =>
+      rig.pipeline(
+        'steps:',
+        '  cat:',
+        '    task: files.concat',
+        `    inputs: {files: [${files}]}`,
+        '    outputs: {out: out/cat.txt}',
+      );
+    pipeline('a.txt, b.txt');
+    assert.equal((await rig.run('run')).code, 0);
+    assert.equal(rig.read('out/cat.txt'), 'A\nB\n');
+
+    pipeline('b.txt, a.txt');
+    const why = await rig.run('why', 'cat');
+    assert.match(
+      why.stdout,
+      /input files lists its files in another order \(a\.txt b\.txt → b\.txt a\.txt\)/,
+      show(why),
+    );
+    const reordered = await rig.run('run', '--json');
+    assert.equal(outcomes(reordered)['cat'], 'ran', show(reordered));
+    assert.equal(rig.read('out/cat.txt'), 'B\nA\n');
+
+    pipeline('b.txt, a.txt, b.txt');
+    const repeated = await rig.run('run', '--json');
+    assert.equal(outcomes(repeated)['cat'], 'ran', show(repeated));
+    assert.equal(rig.read('out/cat.txt'), 'B\nA\nB\n');
+  });
 });
