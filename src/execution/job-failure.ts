@@ -9,6 +9,8 @@ export type JobFailure =
       readonly reason: 'missing-output';
       readonly output: string;
       readonly path: string;
+      /** What the job left there instead of a regular file, if anything. */
+      readonly found?: 'directory' | 'special file';
     }
   | {readonly reason: 'task-error'; readonly message: string}
   | {readonly reason: 'input-missing'; readonly path: string}
@@ -58,7 +60,9 @@ export function describeFailure(f: JobFailure): string {
     case 'spawn-error':
       return `command could not start: ${f.message}`;
     case 'missing-output':
-      return `finished without writing output "${f.output}" (${f.path})`;
+      return f.found === undefined
+        ? `finished without writing output "${f.output}" (${f.path})`
+        : `wrote output "${f.output}" (${f.path}) as a ${f.found}, not a regular file: an output is one file`;
     case 'task-error':
       return f.message;
     case 'input-missing':

@@ -105,9 +105,14 @@ export class JobOutputs {
     this.#closeAll();
     for (const [name, {final, absoluteTemp}] of this.paths) {
       const file = openOutput(absoluteTemp);
-      if (file === undefined) {
+      if (typeof file === 'string') {
         this.#closeAll();
-        return {reason: 'missing-output', output: name, path: final};
+        return {
+          reason: 'missing-output',
+          output: name,
+          path: final,
+          ...(file === 'missing' ? {} : {found: file}),
+        };
       }
       this.#opened.set(name, file);
     }
@@ -162,7 +167,20 @@ export class JobOutputs {
       if (record === undefined || stamp === undefined) {
         throw new Error(`Internal error: output "${name}" was not staged`);
       }
-      renameSync(absoluteTemp, absoluteFinal);
+      try {
+        renameSync(absoluteTemp, absoluteFinal);
+      } catch (err) {
+        // The job is recorded and its outputs are in the store, so a rerun
+        // once the path is free restores them: say what is in the way.
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code !== 'EISDIR' && code !== 'ENOTEMPTY' && code !== 'ENOTDIR') {
+          throw err;
+        }
+        throw new Error(
+          `cannot put output "${name}" in place: ${final} ${code === 'ENOTDIR' ? 'is below a file, not a directory' : 'is a directory'}; move it away and run again (the job's outputs are kept and will be restored, not rerun)`,
+          {cause: err},
+        );
+      }
       hasher.remember(final, record.hash, stamp);
     }
   }
@@ -209,33 +227,36 @@ interface OpenOutput {
 }
 
 /**
- * Opens an output for reading; undefined when it is missing or not a
- * regular file. O_NONBLOCK: a job that left a named pipe there must not
- * hang the runner (it has no effect on a regular file).
+ * Opens an output for reading, or says what is there instead of a regular
+ * file. O_NONBLOCK: a job that left a named pipe there must not hang the
+ * runner (it has no effect on a regular file).
  */
-function openOutput(path: string): OpenOutput | undefined {
+function openOutput(
+  path: string,
+): OpenOutput | 'missing' | 'directory' | 'special file' {
   let fd: number;
   try {
     fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return 'missing';
     throw err;
   }
+  let stats;
   try {
-    const stats = fstatSync(fd);
-    if (stats.isFile()) {
-      return {
-        fd,
-        stamp: {size: stats.size, mtimeMs: stats.mtimeMs, ino: stats.ino},
-      };
-    }
+    stats = fstatSync(fd);
   } catch (err) {
     closeSync(fd);
     throw err;
   }
+  if (stats.isFile()) {
+    return {
+      fd,
+      stamp: {size: stats.size, mtimeMs: stats.mtimeMs, ino: stats.ino},
+    };
+  }
   closeSync(fd);
-  return undefined;
+  return stats.isDirectory() ? 'directory' : 'special file';
 }
 
 /** Reads a file of `size` bytes from its start. */
@@ -423,7 +444,10 @@ function processGroupOf(pid: string): number | undefined {
 
 async function removeQuietly(path: string): Promise<boolean> {
   try {
-    await rm(path, {force: true});
+    // Note: recursive, as a job may have written a directory where its
+    // output file goes; every path removed here has a temporary name of
+    // this runner's (or a dead one's) making.
+    await rm(path, {force: true, recursive: true});
     return true;
   } catch (err) {
     // A path that cannot exist is as good as removed.

@@ -1,0 +1,63 @@
+import assert from 'node:assert/strict';
+import {mkdirSync} from 'node:fs';
+import {describe, test} from 'node:test';
+
+import {
+  outcomes,
+  show,
+  WorkspaceRig,
+  FILE_CONCURRENCY,
+} from '../rig/workspace-rig.js';
+
+void describe(
+  'outputs that are not plain files',
+  {concurrency: FILE_CONCURRENCY},
+  () => {
+    void test('a job that writes a directory as its output fails, says so and leaves no temporary', async (t) => {
+      const rig = WorkspaceRig.create(t);
+      rig.pipeline(
+        'steps:',
+        '  dir:',
+        '    outputs: {out: out/d}',
+        '    shell: "sh tools/fake.sh dir scratch.txt && mkdir -p {outputs.out} && echo hi > {outputs.out}/f"',
+      );
+      for (let run = 1; run <= 2; run++) {
+        const result = await rig.run('run');
+        assert.equal(result.code, 1, show(result));
+        assert.match(
+          result.stderr + result.stdout,
+          /wrote output "out" \(out\/d\) as a directory, not a regular file/,
+        );
+        // Each attempt's temporary directory went with its failure.
+        assert.deepEqual(rig.tempFiles(), [], `run ${run}`);
+      }
+      assert.deepEqual(rig.counts(), {dir: 2});
+    });
+
+    void test('an output whose path is held by a directory: a clear error, then a restore once it is moved', async (t) => {
+      const rig = WorkspaceRig.create(t);
+      rig.pipeline(
+        'steps:',
+        '  two:',
+        '    outputs: {a: out/a.txt, b: out/b.txt}',
+        '    shell: "sh tools/fake.sh two {outputs.a} && sh tools/fake.sh two {outputs.b}"',
+      );
+      mkdirSync(rig.path('out/b.txt/sub'), {recursive: true});
+      const blocked = await rig.run('run');
+      assert.equal(blocked.code, 1, show(blocked));
+      assert.match(
+        blocked.stderr + blocked.stdout,
+        /cannot put output "b" in place: out\/b\.txt is a directory; move it away/,
+      );
+
+      // The job finished and its outputs are in the store: nothing reruns.
+      rig.remove('out/b.txt');
+      const after = await rig.run('run', '--json');
+      assert.equal(after.code, 0, show(after));
+      assert.equal(outcomes(after)['two'], 'restored');
+      assert.equal(rig.read('out/b.txt'), '+two\n');
+      assert.equal(rig.count('two'), 2);
+      assert.deepEqual(rig.tempFiles(), []);
+    });
+  },
+);
