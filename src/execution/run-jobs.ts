@@ -14,6 +14,7 @@ import type {Allocation, ResourcePool} from '../scheduler/resource-pool.js';
 import type {Sha256Hex} from '../util/hash.js';
 import {CommitBatcher} from './commit-batcher.js';
 import {describeFailure, type JobFailure} from './job-failure.js';
+import {safeName} from './job-file-name.js';
 import {JobLog} from './job-log.js';
 import {JobOutputs, releasePending, restoreOutputs} from './job-outputs.js';
 import type {ActionRunner, Lane} from './action-runner.js';
@@ -661,9 +662,4 @@ class JobRun {
       this.#context.store.flush();
     }, 100);
   }
-}
-
-/** A job id as a file name: keeps it readable, drops path separators. */
-export function safeName(id: string): string {
-  return id.replace(/[^A-Za-z0-9._,=[\]-]/g, '_');
 }

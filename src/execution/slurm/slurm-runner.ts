@@ -11,7 +11,7 @@ import {JobSlots} from '../../scheduler/job-slots.js';
 import {unreachable} from '../../util/unreachable.js';
 import type {ActionRequest, ActionRunner} from '../action-runner.js';
 import type {JobFailure} from '../job-failure.js';
-import {safeName} from '../run-jobs.js';
+import {safeName} from '../job-file-name.js';
 import type {ClusterProfile} from './cluster-profile.js';
 import {JobMonitor, type WatchOutcome} from './job-monitor.js';
 import {succeeded, type SlurmEnding} from './job-states.js';
