@@ -77,8 +77,7 @@ export function scriptsNamed(
   }
   for (const p of job.outputs.values()) declared.add(p);
   const scripts = new Set<string>();
-  for (const raw of command.split(/[\s;|&()<>`]+/)) {
-    const word = raw.replace(/^['"]|['"]$/g, '');
+  for (const word of shellWords(command)) {
     if (word === '' || declared.has(word) || !/[./]/.test(word)) continue;
     if (word.startsWith('-')) continue;
     const kind = probeKind(probe.stat(resolve(workspace, word)));
@@ -90,6 +89,46 @@ export function scriptsNamed(
     }
   }
   return [...scripts].sort();
+}
+
+/** Characters that end a word outside quotes, as sh reads them. */
+const SEPARATOR = /[\s;|&()<>`]/;
+
+/**
+ * The words of a command roughly as sh splits them: quotes join what they
+ * hold (`sh 'my gen.sh'` names one file) and are dropped, a backslash
+ * escapes the next character. No expansion: `$x` stays as written.
+ */
+export function shellWords(command: string): string[] {
+  // Most commands have no quoting at all: one split does.
+  if (!/['"\\]/.test(command)) return command.split(/[\s;|&()<>`]+/);
+  const words: string[] = [];
+  let word = '';
+  let quote: "'" | '"' | undefined;
+  for (let i = 0; i < command.length; i++) {
+    const c = command[i]!;
+    if (quote === "'") {
+      if (c === "'") quote = undefined;
+      else word += c;
+    } else if (c === '\\' && i + 1 < command.length) {
+      const next = command[++i]!;
+      // Inside double quotes a backslash escapes only these.
+      if (quote === '"' && !'$`"\\\n'.includes(next)) word += c;
+      word += next;
+    } else if (quote === '"') {
+      if (c === '"') quote = undefined;
+      else word += c;
+    } else if (c === "'" || c === '"') {
+      quote = c;
+    } else if (SEPARATOR.test(c)) {
+      if (word !== '') words.push(word);
+      word = '';
+    } else {
+      word += c;
+    }
+  }
+  if (word !== '') words.push(word);
+  return words;
 }
 
 const SCRIPT_EXTENSION =
