@@ -5,7 +5,14 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
-import {copyFile, mkdir, rename, stat, writeFile} from 'node:fs/promises';
+import {
+  chmod,
+  copyFile,
+  mkdir,
+  rename,
+  stat,
+  writeFile,
+} from 'node:fs/promises';
 import {dirname, join} from 'node:path';
 
 import type {Sha256Hex} from '../util/hash.js';
@@ -121,25 +128,39 @@ export class ContentStore {
     return `${target}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
   }
 
-  /** Copies the blob for `hash` to `destination` (a temporary path). */
-  async copyOut(hash: Sha256Hex, destination: string): Promise<void> {
+  /**
+   * Copies the blob for `hash` to `destination` (a temporary path), with
+   * the permission bits `mode` when given (an output record's). The blob
+   * keeps no mode of its own: a row has none, and a blob file has that of
+   * whichever output stored it first (the default one if written from
+   * bytes).
+   */
+  async copyOut(
+    hash: Sha256Hex,
+    destination: string,
+    mode?: number,
+  ): Promise<void> {
     await mkdir(dirname(destination), {recursive: true});
     const bytes = this.#inline.get(hash);
     if (bytes !== undefined) {
       await writeFile(destination, bytes);
-      return;
+    } else {
+      try {
+        await copyFile(
+          this.pathOf(hash),
+          destination,
+          constants.COPYFILE_FICLONE,
+        );
+      } catch (err) {
+        // Gone after all: the job that reruns for it must store it again.
+        this.#known.delete(hash);
+        throw err;
+      }
     }
-    try {
-      await copyFile(
-        this.pathOf(hash),
-        destination,
-        constants.COPYFILE_FICLONE,
-      );
-    } catch (err) {
-      // Gone after all: the job that reruns for it must store it again.
-      this.#known.delete(hash);
-      throw err;
-    }
+    // Note: a chmod rather than writeFile's mode option, which the umask
+    // would narrow and a copy would not take. Set-id and sticky bits are
+    // masked off whatever the record says: a restore never makes them.
+    if (mode !== undefined) await chmod(destination, mode & 0o777);
   }
 
   get root(): string {

@@ -23,6 +23,14 @@ export interface OutputRecord {
   readonly path: string;
   readonly hash: Sha256Hex;
   readonly size: number;
+  /**
+   * The output's permission bits (`st_mode & 0o777`) when it was staged, so
+   * a restored output gets them back: an executable a later job runs must
+   * stay executable. Not part of the blob, which outputs with equal bytes
+   * share whatever their modes. Absent in records of older versions: those
+   * outputs restore with the default mode (the umask's), as they did then.
+   */
+  readonly mode?: number;
 }
 
 /** The last successful state of a job. */

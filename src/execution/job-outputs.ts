@@ -150,7 +150,7 @@ export class JobOutputs {
         hash = await sha256File(absoluteTemp);
         await contentStore.put(absoluteTemp, hash);
       }
-      records[name] = {path: final, hash, size};
+      records[name] = {path: final, hash, size, mode: file.mode};
     }
     this.#staged = records;
     return records;
@@ -224,6 +224,8 @@ interface OutputPaths {
 interface OpenOutput {
   readonly fd: number;
   readonly stamp: FileStamp;
+  /** Its permission bits, for the record (a restore puts them back). */
+  readonly mode: number;
 }
 
 /**
@@ -253,6 +255,7 @@ function openOutput(
     return {
       fd,
       stamp: {size: stats.size, mtimeMs: stats.mtimeMs, ino: stats.ino},
+      mode: stats.mode & 0o777,
     };
   }
   closeSync(fd);
@@ -321,7 +324,8 @@ export async function restoreOutputs(
   staging.prepare();
   try {
     for (const [name, output] of Object.entries(outputs)) {
-      await contentStore.copyOut(output.hash, staging.absoluteTemp(name));
+      const temp = staging.absoluteTemp(name);
+      await contentStore.copyOut(output.hash, temp, output.mode);
     }
     const restored: Record<string, OutputRecord> = {};
     for (const [name, {final, absoluteFinal, absoluteTemp}] of staging.paths) {

@@ -1,5 +1,13 @@
 import assert from 'node:assert/strict';
-import {existsSync, readdirSync, readFileSync, rmSync} from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import {join} from 'node:path';
 import {describe, test, type TestContext} from 'node:test';
 
@@ -170,5 +178,36 @@ void describe('content store', () => {
     store.putBytes(bytes, hash);
     await store.copyOut(hash, join(dir, 'restored.txt'));
     assert.deepEqual(readFileSync(join(dir, 'restored.txt')), bytes);
+  });
+
+  void test('a copy out gets the mode asked for, whatever the blob is', async (t) => {
+    const {dir, store} = open(t);
+    // A row, a file written from bytes, and a file copied from an
+    // executable output (which keeps the output's mode in the store).
+    const row = Buffer.from('#!/bin/sh\necho row\n');
+    const written = large('#!/bin/sh\n');
+    const copied = Buffer.alloc(300_000, '#!/bin/sh\n');
+    store.putBytes(row, sha256(row));
+    store.putBytes(written, sha256(written));
+    const source = join(dir, 'copied-source');
+    writeFileSync(source, copied);
+    chmodSync(source, 0o755);
+    await store.put(source, sha256(copied));
+
+    const modeOf = (path: string) => statSync(path).mode & 0o7777;
+    for (const [i, bytes] of [row, written, copied].entries()) {
+      const hash = sha256(bytes);
+      await store.copyOut(hash, join(dir, `x${i}`), 0o750);
+      assert.equal(modeOf(join(dir, `x${i}`)), 0o750, `blob ${i}`);
+      assert.deepEqual(readFileSync(join(dir, `x${i}`)), bytes);
+      await store.copyOut(hash, join(dir, `ro${i}`), 0o640);
+      assert.equal(modeOf(join(dir, `ro${i}`)), 0o640, `blob ${i}`);
+      // Set-id and sticky bits are never restored.
+      await store.copyOut(hash, join(dir, `id${i}`), 0o7755);
+      assert.equal(modeOf(join(dir, `id${i}`)), 0o755, `blob ${i}`);
+    }
+    // No mode (a record of an older version): the default, as before.
+    await store.copyOut(sha256(row), join(dir, 'old'));
+    assert.equal(modeOf(join(dir, 'old')) & 0o111, 0);
   });
 });
