@@ -167,7 +167,7 @@ function decide(
       if (producer !== undefined) {
         const produced = context.producedHash(path);
         if (produced === undefined) waitingFor.add(producer.id);
-        else pairs.push([path, produced]);
+        pairs.push([path, produced ?? NOT_YET]);
         continue;
       }
       const h = hash(path);
@@ -176,29 +176,12 @@ function decide(
     }
     inputs[name] = pairs;
   }
+  const previous = context.store.job(job.id);
   if (waitingFor.size > 0) {
-    return {
-      kind: 'waiting',
-      reasons: [...waitingFor].map((id) => ({
-        reason: 'upstream-stale',
-        job: id,
-      })),
-    };
+    return waiting(job, context, forced, hash, inputs, waitingFor, previous);
   }
 
-  const key = makeKey({
-    neuromake: NEUROMAKE_VERSION,
-    action: actionRecord(job, context, hash),
-    params: job.params,
-    globals: job.globals,
-    inputs,
-    outputs: Object.fromEntries(job.outputs),
-    env: Object.fromEntries(
-      job.step.env.map((name) => [name, context.env[name] ?? null]),
-    ),
-  });
-
-  const previous = context.store.job(job.id);
+  const key = keyOf(job, context, hash, inputs);
   const reasons: StaleReason[] = [];
   if (forced) reasons.push({reason: 'forced'});
   if (previous === undefined) {
@@ -226,6 +209,70 @@ function decide(
     }
   }
   return {kind: 'run', key, reasons};
+}
+
+/** Stands for an upstream output's hash while that job has not run. */
+const NOT_YET = '(not yet produced)';
+
+/** The job's key from its input hashes (`inputs`) and everything else. */
+function keyOf(
+  job: Job,
+  context: EvaluationContext,
+  hash: (path: string) => FileHash,
+  inputs: KeyRecord['inputs'],
+): JobKey {
+  return makeKey({
+    neuromake: NEUROMAKE_VERSION,
+    action: actionRecord(job, context, hash),
+    params: job.params,
+    globals: job.globals,
+    inputs,
+    outputs: Object.fromEntries(job.outputs),
+    env: Object.fromEntries(
+      job.step.env.map((name) => [name, context.env[name] ?? null]),
+    ),
+  });
+}
+
+/**
+ * A job whose upstream jobs must run first (a dry run, `why`): those, and
+ * whatever else of its own changed (its command, a param, an input no job
+ * produces), so `why` lists every reason the run will have.
+ */
+function waiting(
+  job: Job,
+  context: EvaluationContext,
+  forced: boolean,
+  hash: (path: string) => FileHash,
+  inputs: Record<string, (readonly [string, string])[]>,
+  waitingFor: ReadonlySet<string>,
+  previous: ReturnType<StateStore['job']>,
+): Verdict {
+  const reasons: StaleReason[] = [];
+  if (forced) reasons.push({reason: 'forced'});
+  if (previous === undefined) {
+    reasons.push({reason: 'never-ran'});
+  } else {
+    // Note: an output not produced yet is taken to be what it was, so the
+    // comparison lists only the job's own changes; the upstream job says
+    // why that output may change.
+    const old = JSON.parse(previous.keyRecord) as KeyRecord;
+    for (const [name, pairs] of Object.entries(inputs)) {
+      const before = new Map(old.inputs[name] ?? []);
+      inputs[name] = pairs.map(([path, h]) =>
+        h === NOT_YET ? [path, before.get(path) ?? h] : [path, h],
+      );
+    }
+    const now = keyOf(job, context, hash, inputs).record;
+    reasons.push(
+      ...compareKeys(old, now).filter(
+        (r) => r.reason !== 'input-changed' || r.new !== NOT_YET,
+      ),
+    );
+  }
+  for (const id of waitingFor)
+    reasons.push({reason: 'upstream-stale', job: id});
+  return {kind: 'waiting', reasons};
 }
 
 function actionRecord(

@@ -168,4 +168,31 @@ void describe('freshness', {concurrency: FILE_CONCURRENCY}, () => {
     assert.equal(outcomes(repeated)['cat'], 'ran', show(repeated));
     assert.equal(rig.read('out/cat.txt'), 'B\nA\nB\n');
   });
+
+  void test("why lists a job's own changes as well as the upstream job that runs first", async (t) => {
+    const rig = WorkspaceRig.create(t);
+    rig.write('in.txt', 'x\n');
+    const pipeline = (tag: string) =>
+      rig.pipeline(
+        'steps:',
+        '  a:',
+        '    inputs: {src: in.txt}',
+        '    outputs: {out: a.txt}',
+        '    shell: "sh tools/fake.sh a {outputs.out} {inputs.src}"',
+        '  b:',
+        '    inputs: {src: a.txt}',
+        '    outputs: {out: b.txt}',
+        `    shell: "sh tools/fake.sh b {outputs.out} {inputs.src} && echo ${tag} >> {outputs.out}"`,
+      );
+    pipeline('one');
+    assert.equal((await rig.run('run')).code, 0);
+
+    rig.write('in.txt', 'y\n');
+    pipeline('two');
+    const why = await rig.run('why', 'b');
+    assert.equal(why.code, 0, show(why));
+    assert.match(why.stdout, /command changed:/, why.stdout);
+    assert.match(why.stdout, /upstream a will run first/, why.stdout);
+    assert.doesNotMatch(why.stdout, /input src changed/, why.stdout);
+  });
 });
