@@ -465,7 +465,10 @@ class JobRun {
     }
     this.#timeline(job, 'failed', start, allocation.slot);
     if (failure?.reason === 'interrupted') {
+      // Settled, so the run can end, and counted with the jobs it never
+      // got to: the summary accounts for every job.
       this.#settled.add(job);
+      this.#counts.skipped++;
       return;
     }
     this.#fail(job, failure ?? {reason: 'interrupted'}, logPath, key.hash);

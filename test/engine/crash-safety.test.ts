@@ -230,6 +230,8 @@ void describe('crash safety', {concurrency: FILE_CONCURRENCY}, () => {
     const end = runEnd(stopped);
     assert.equal(end['interrupted'], true);
     assert.equal(end['ran'], 3);
+    // The interrupted job counts as not done, so every job is counted.
+    assert.equal(end['skipped'], 1);
     assert.equal(rig.exists('out/slow.txt'), false);
     assert.deepEqual(rig.tempFiles(), []);
     assert.equal(rig.exists('.neuromake/lock'), false);
