@@ -9,7 +9,9 @@ import {
   chmod,
   copyFile,
   mkdir,
+  readdir,
   rename,
+  rm,
   stat,
   writeFile,
 } from 'node:fs/promises';
@@ -161,6 +163,26 @@ export class ContentStore {
     // would narrow and a copy would not take. Set-id and sticky bits are
     // masked off whatever the record says: a restore never makes them.
     if (mode !== undefined) await chmod(destination, mode & 0o777);
+  }
+
+  /**
+   * Deletes half-written copies (`<hash>.tmp-…`) that a killed process
+   * left in the store; only safe while holding the workspace lock, so that
+   * no copy is under way. Returns how many went.
+   */
+  async removeTemporaries(): Promise<number> {
+    let removed = 0;
+    const shards = await readdir(this.root).catch(() => [] as string[]);
+    for (const shard of shards) {
+      const dir = join(this.root, shard);
+      const names = await readdir(dir).catch(() => [] as string[]);
+      for (const name of names) {
+        if (!name.includes('.tmp-')) continue;
+        await rm(join(dir, name), {force: true});
+        removed++;
+      }
+    }
+    return removed;
   }
 
   get root(): string {

@@ -352,12 +352,14 @@ export async function restoreOutputs(
  * registered token are killed. Matching on the token, not a recorded pid,
  * closes the window between a child's start and its pid being written
  * down, and never hits a recycled pid. This process's own token is no
- * orphan's (watch mode cleans between its own cycles).
+ * orphan's (watch mode cleans between its own cycles). Says how many files
+ * went, and whether a runner that died left any (then the content store
+ * may hold its half-copied blobs too).
  */
 export async function cleanPending(
   workspace: string,
   store: StateStore,
-): Promise<number> {
+): Promise<{removed: number; deadRunner: boolean}> {
   const pending = store.pendingOutputs();
   const tokens = new Set(
     pending.map((p) => p.token).filter((t): t is string => t !== null),
@@ -376,7 +378,7 @@ export async function cleanPending(
     }
   }
   store.flush();
-  return removed;
+  return {removed, deadRunner: tokens.size > 0};
 }
 
 /** Removes the files matching `dir/prefix*`; done when all of them went. */

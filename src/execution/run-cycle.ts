@@ -45,7 +45,12 @@ export async function runCycle(options: CycleOptions): Promise<RunSummary> {
   // Before anything changes: a stamp must never outlive the state it
   // describes (a crash mid-run leaves no stamp, so the next run plans).
   clearFreshStamp(options.stateDir);
-  const cleaned = await cleanPending(spec.workspace, state.store);
+  const pending = await cleanPending(spec.workspace, state.store);
+  let cleaned = pending.removed;
+  // Note: a runner that died may have been copying a blob into the store;
+  // the workspace lock, held now, means no copy is under way.
+  if (pending.deadRunner)
+    cleaned += await state.contentStore.removeTemporaries();
   if (cleaned > 0) {
     logger.log({
       type: 'info',

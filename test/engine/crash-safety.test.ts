@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import {describe, test} from 'node:test';
 
+import {StateStore} from '../../src/cache/state-store.js';
+
 import {
   outcomes,
   parseEvents,
@@ -326,6 +328,27 @@ void describe('crash safety', {concurrency: FILE_CONCURRENCY}, () => {
     );
     assert.equal(rig.read(`out/${name}`), '+long\n');
     assert.deepEqual(rig.tempFiles(), []);
+  });
+
+  void test('a run after a dead runner removes its half-copied blobs from the store', async (t) => {
+    const rig = WorkspaceRig.create(t);
+    crashPipeline(rig);
+    rig.env['SLOW_SECS'] = '0';
+    assert.equal((await rig.run('run')).code, 0);
+
+    // What a runner killed mid-copy leaves: its registered temporary
+    // pattern, and a partial blob under a temporary name in the store.
+    const state = StateStore.open(rig.path('.neuromake'));
+    state.addPending('out/.nm-tmp-deadbeef-*', 'deadbeef');
+    state.flush();
+    state.close();
+    rig.write('.neuromake/store/ab/cdef.tmp-999999-x1', 'half a blob');
+
+    const rerun = await rig.run('run', '--json');
+    assert.equal(rerun.code, 0, show(rerun));
+    assert.equal(rig.exists('.neuromake/store/ab/cdef.tmp-999999-x1'), false);
+    assert.match(rerun.stdout, /removed 1 half-written file/);
+    assert.deepEqual(rig.counts(), {fast: 2, side: 1, slow: 1});
   });
 });
 
