@@ -1,4 +1,4 @@
-import {randomBytes} from 'node:crypto';
+import {createHash, randomBytes} from 'node:crypto';
 import {
   linkSync,
   mkdirSync,
@@ -18,10 +18,27 @@ export interface LockBusy {
   readonly since: string;
 }
 
+interface Owner {
+  pid: number;
+  host: string;
+  since: string;
+}
+
+type Taken = {ok: true; release: () => void};
+/** `takeover`: another process is taking over a stale lock right now. */
+type Refused = {ok: false; error: LockBusy; takeover: boolean};
+
+/** How often, and for how long, to look again while another takes over. */
+const TAKEOVER_POLL_MS = 5;
+const TAKEOVER_PATIENCE_MS = 2000;
+/** Guards of guards are only needed when takers die mid-takeover. */
+const MAX_GUARD_DEPTH = 4;
+
 /**
- * One run per workspace at a time: `.neuromake/lock` holds the owner's pid.
- * A lock whose process is gone (the runner was killed with -9) is stale and
- * taken over. With `wait`, polls until the owner finishes.
+ * One run per workspace at a time: `.neuromake/lock` holds the owner's pid
+ * and a nonce. A lock whose process is gone (the runner was killed with -9)
+ * is stale and taken over, by exactly one of the processes that find it.
+ * With `wait`, polls until the owner finishes.
  */
 export async function lockWorkspace(
   stateDir: string,
@@ -35,40 +52,106 @@ export async function lockWorkspace(
   mkdirSync(stateDir, {recursive: true});
   const path = join(stateDir, 'lock');
   let waiting = false;
+  let contendedSince: number | undefined;
   for (;;) {
-    const taken = tryTake(path);
+    const taken = tryTake(path, path, 0);
     if (taken.ok) return taken;
-    if (!options.wait) return taken;
+    // Another process is replacing a stale lock: in a moment the lock is
+    // either ours to take or held by a live winner, which is what a busy
+    // report should name (not the dead owner).
+    contendedSince = taken.takeover
+      ? (contendedSince ?? Date.now())
+      : undefined;
+    if (
+      contendedSince !== undefined &&
+      Date.now() - contendedSince < TAKEOVER_PATIENCE_MS
+    ) {
+      await sleep(TAKEOVER_POLL_MS);
+      continue;
+    }
+    if (!options.wait) return {ok: false, error: taken.error};
     if (!waiting) options.onWait?.(taken.error);
     waiting = true;
     await sleep(options.pollMs ?? 200);
   }
 }
 
-function tryTake(
-  path: string,
-): {ok: true; release: () => void} | {ok: false; error: LockBusy} {
-  const release = () => rmSync(path, {force: true});
-  if (createLock(path)) return {ok: true, release};
-  const owner = readOwner(path);
-  if (owner !== undefined && isAlive(owner)) {
-    return {ok: false, error: {reason: 'workspace-busy', ...owner}};
+/**
+ * Tries once to hold `path`, a lock file (the workspace lock, or a guard
+ * used while taking over a stale one; `base` is the workspace lock, after
+ * which guards are named).
+ */
+function tryTake(path: string, base: string, depth: number): Taken | Refused {
+  const mine = lockContent();
+  const taken: Taken = {ok: true, release: () => releaseLock(path, mine)};
+  // A few rounds: the lock can vanish (released, or removed as stale)
+  // between our failed create and our read of it.
+  for (let round = 0; round < 3; round++) {
+    if (createLock(path, mine)) return taken;
+    const seen = readLock(path);
+    if (seen === undefined) continue;
+    const owner = parseOwner(seen);
+    if (owner !== undefined && isAlive(owner)) return refused(owner, false);
+    if (!removeStale(path, seen, base, depth)) return refused(owner, true);
   }
+  return refused(parseOwner(readLock(path) ?? ''), true);
+}
 
-  // Stale: the owner died without releasing. Remove and retry once; if
-  // another process wins that race, the retry reports it as busy.
-  rmSync(path, {force: true});
-  if (createLock(path)) return {ok: true, release};
-  const now = readOwner(path);
-  return {
-    ok: false,
-    error: {
-      reason: 'workspace-busy',
-      pid: now?.pid ?? 0,
-      host: now?.host ?? '?',
-      since: now?.since ?? '?',
-    },
-  };
+/**
+ * Removes the lock at `path` if it still holds `seen`, the content of a
+ * stale lock. False if another process is removing it right now.
+ *
+ * Removing by name is not atomic with the check that the file is the stale
+ * one: between a taker's read and its `rm`, another taker may have removed
+ * the stale lock and created a live one, which the `rm` would then delete
+ * (two runs holding the lock). So takers first take a guard named after
+ * the stale content, itself a lock file created exclusively: only the
+ * guard's holder removes a lock with that content, and while it exists no
+ * one can create another, so a lock that holds `seen` after the guard is
+ * taken holds it until the holder removes it. Lock contents are unique
+ * (a nonce, and a dead pid never writes again), so a slow taker that saw
+ * the same content earlier finds it changed and leaves the new lock alone.
+ * A guard whose holder died is stale like any lock, and is taken over the
+ * same way, by a guard of its own. (A taker killed just after removing the
+ * stale lock leaves its guard behind: harmless, as no lock with that
+ * content will exist again.)
+ */
+function removeStale(
+  path: string,
+  seen: string,
+  base: string,
+  depth: number,
+): boolean {
+  if (depth >= MAX_GUARD_DEPTH) return false;
+  const digest = createHash('sha256').update(seen).digest('hex');
+  const guard = tryTake(`${base}.reap-${digest.slice(0, 16)}`, base, depth + 1);
+  if (!guard.ok) return false;
+  try {
+    if (readLock(path) === seen) rmSync(path, {force: true});
+  } finally {
+    guard.release();
+  }
+  return true;
+}
+
+/**
+ * Deletes our lock, and only ours: a lock we no longer hold (released
+ * twice, or deleted by hand and taken by another run) is left alone. The
+ * read and the delete are two steps, but nothing replaces a live owner's
+ * lock in between: only its owner or, once it is dead, a stale-lock taker
+ * removes it.
+ */
+function releaseLock(path: string, mine: string): void {
+  if (readLock(path) === mine) rmSync(path, {force: true});
+}
+
+function lockContent(): string {
+  return JSON.stringify({
+    pid: process.pid,
+    host: hostname(),
+    since: new Date().toISOString(),
+    nonce: randomBytes(8).toString('hex'),
+  });
 }
 
 /**
@@ -77,16 +160,9 @@ function tryTake(
  * if the lock exists. A reader therefore never sees an empty lock (which it
  * would take for a stale one).
  */
-function createLock(path: string): boolean {
+function createLock(path: string, content: string): boolean {
   const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}`;
-  writeFileSync(
-    temp,
-    JSON.stringify({
-      pid: process.pid,
-      host: hostname(),
-      since: new Date().toISOString(),
-    }),
-  );
+  writeFileSync(temp, content);
   try {
     linkSync(temp, path);
     return true;
@@ -98,18 +174,38 @@ function createLock(path: string): boolean {
   }
 }
 
-function readOwner(
-  path: string,
-): {pid: number; host: string; since: string} | undefined {
+/** The lock's raw content; undefined if there is none. */
+function readLock(path: string): string | undefined {
   try {
-    return JSON.parse(readFileSync(path, 'utf8')) as {
-      pid: number;
-      host: string;
-      since: string;
-    };
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
+function parseOwner(content: string): Owner | undefined {
+  try {
+    const owner = JSON.parse(content) as Partial<Owner> | null;
+    return typeof owner?.pid === 'number' && typeof owner.host === 'string'
+      ? {pid: owner.pid, host: owner.host, since: owner.since ?? '?'}
+      : undefined;
   } catch {
     return undefined;
   }
+}
+
+function refused(owner: Owner | undefined, takeover: boolean): Refused {
+  return {
+    ok: false,
+    takeover,
+    error: {
+      reason: 'workspace-busy',
+      pid: owner?.pid ?? 0,
+      host: owner?.host ?? '?',
+      since: owner?.since ?? '?',
+    },
+  };
 }
 
 function isAlive(owner: {pid: number; host: string}): boolean {
