@@ -3,6 +3,7 @@ import {resolve} from 'node:path';
 
 import {UNRECORDED, type Probe} from '../cache/fs-probes.js';
 import type {Scalar} from '../pipeline/spec.js';
+import {formatReference, parseTemplate} from '../pipeline/template.js';
 
 /**
  * Finds the existing files matching a pattern such as
@@ -74,22 +75,44 @@ export interface SegmentMatcher {
   readonly names: readonly string[];
 }
 
-/** Compiles one path segment; undefined when it is a plain name. */
+/**
+ * Compiles one path segment; undefined when it is a plain name. The
+ * segment is read as a template, so `{{`/`}}` are literal braces, not a
+ * wildcard; a wildcard repeated within the segment must match the same
+ * text each time (a backreference, so `{s}-{s}` finds `a-b-a-b`).
+ */
 export function segmentMatcher(segment: string): SegmentMatcher | undefined {
   if (!/[{*]/.test(segment)) return undefined;
+  const parsed = parseTemplate(segment);
+  const parts = parsed.ok
+    ? parsed.parts
+    : [{kind: 'text' as const, text: segment}];
   const names: string[] = [];
   let source = '';
-  for (const token of segment.split(/(\{[A-Za-z_][A-Za-z0-9_-]*\}|\*)/)) {
-    if (token === '*') {
-      source += '[^/]*';
-    } else if (token.startsWith('{') && token.endsWith('}')) {
-      names.push(token.slice(1, -1));
+  for (const part of parts) {
+    if (part.kind === 'text') {
+      source += part.text.split('*').map(escapeRegex).join('[^/]*');
+      continue;
+    }
+    const {ref} = part;
+    if (ref.kind !== 'wildcard') {
+      // Validation rejects these in globs; match them as written.
+      source += escapeRegex(formatReference(ref));
+      continue;
+    }
+    const group = names.indexOf(ref.name);
+    if (group === -1) {
+      names.push(ref.name);
       source += '([^/]+?)';
     } else {
-      source += token.replace(/[.+?^${}()|[\]\\]/g, '\\$&');
+      source += `\\${group + 1}`;
     }
   }
   return {regex: new RegExp(`^${source}$`), names};
+}
+
+function escapeRegex(text: string): string {
+  return text.replace(/[.+?^${}()|[\]\\*]/g, '\\$&');
 }
 
 function bindGroups(
