@@ -12,10 +12,12 @@ import {
 } from './spec.js';
 import {
   checkName,
+  deref,
   describe,
   knownKeys,
   readMapping,
   readString,
+  toParamValue,
   type Entry,
 } from './yaml-node.js';
 import type {ParseContext} from './yaml-source.js';
@@ -209,8 +211,39 @@ function matrixFromParam(
     );
     return undefined;
   }
+  // Note: the list as written in this file (not when --set replaced it),
+  // to catch numbers YAML reads otherwise than written, as in a literal
+  // matrix list.
+  const node = deref(ctx, ctx.doc.getIn(['params', name], true));
+  const written =
+    isSeq(node) &&
+    JSON.stringify(toParamValue(ctx, node)) === JSON.stringify(list)
+      ? node.items.map((n) => deref(ctx, n))
+      : [];
   const values: Scalar[] = [];
-  for (const value of list as readonly ParamValue[]) {
+  for (const [i, value] of (list as readonly ParamValue[]).entries()) {
+    const source = written[i];
+    if (typeof value === 'number' && isScalar(source)) {
+      const location = ctx.locate(source, param.location);
+      const text = ctx.text.slice(
+        location.offset,
+        location.offset + location.length,
+      );
+      if (text !== String(value)) {
+        ctx.report(
+          `${what}: param "${name}" lists ${text}, which is read as the number ${String(value)}, so {${item.key}} would be "${String(value)}"`,
+          location,
+          `quote it to keep the text as written: "${text}"`,
+          [
+            {
+              message: 'used as matrix values here',
+              location: item.valueLocation,
+            },
+          ],
+        );
+        return undefined;
+      }
+    }
     if (!isScalarValue(value)) {
       ctx.report(
         `${what}: param "${name}" must list strings, numbers or booleans, got ${JSON.stringify(value)}`,
@@ -220,9 +253,9 @@ function matrixFromParam(
       );
       return undefined;
     }
-    if (values.includes(value)) {
+    if (values.some((v) => String(v) === String(value))) {
       ctx.report(
-        `${what}: param "${name}" lists ${JSON.stringify(value)} twice`,
+        `${what}: param "${name}" lists ${JSON.stringify(value)} twice (as written or as the same text)`,
         item.valueLocation,
         'remove the repeat: it would make two identical jobs',
         related,
@@ -252,7 +285,9 @@ function readMatrixValues(
   }
   const values: Scalar[] = [];
   let valid = true;
-  for (const raw of item.value.items) {
+  for (const listed of item.value.items) {
+    // An alias (`*v`) stands for its anchor's value, written there.
+    const raw = deref(ctx, listed);
     const location = ctx.locate(isScalar(raw) ? raw : null, item.valueLocation);
     const value = isScalar(raw) ? raw.value : undefined;
     if (!isScalarValue(value)) {
@@ -278,9 +313,10 @@ function readMatrixValues(
       valid = false;
       continue;
     }
-    if (values.includes(value)) {
+    // Note: 1 and "1" are one value in paths and job ids.
+    if (values.some((v) => String(v) === String(value))) {
       ctx.report(
-        `matrix value ${JSON.stringify(value)} of "${item.key}" is listed twice`,
+        `matrix value ${JSON.stringify(value)} of "${item.key}" is listed twice (as written or as the same text)`,
         location,
         'remove the repeat: it would make two identical jobs',
       );

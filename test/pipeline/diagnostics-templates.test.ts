@@ -295,7 +295,11 @@ void test('glob and matrix contents are checked', () => {
         6,
         19,
       ],
-      ['matrix value "a" of "u" is listed twice', 6, 30],
+      [
+        'matrix value "a" of "u" is listed twice (as written or as the same text)',
+        6,
+        30,
+      ],
       ['matrix value 01 is read as the number 1, so {v} would be "1"', 6, 38],
       [
         'matrix values of "w" must be strings, numbers or booleans, got nothing (null)',
@@ -306,6 +310,37 @@ void test('glob and matrix contents are checked', () => {
         'matrix values of "x" must be a non-empty list, got the number 3',
         6,
         57,
+      ],
+    ],
+  );
+});
+
+void test('matrix lists: aliases are their anchors, numbers as written, 1 and "1" alike', () => {
+  const text = yaml(
+    'params: {first: &v "01", ids: [01, 2]}',
+    'steps:',
+    '  a:',
+    '    shell: "true"',
+    '    for_each: {matrix: {x: [*v, "03"]}}',
+    '  b:',
+    '    shell: "true"',
+    "    for_each: {matrix: {y: [1, '1']}}",
+    '  c:',
+    '    shell: "true"',
+    "    for_each: {matrix: {z: '{params.ids}'}}",
+  );
+  assert.deepEqual(
+    invalid(text).map((d) => [d.message, d.location?.line, d.location?.column]),
+    [
+      [
+        'matrix values of "z": param "ids" lists 01, which is read as the number 1, so {z} would be "1"',
+        1,
+        32,
+      ],
+      [
+        'matrix value "1" of "y" is listed twice (as written or as the same text)',
+        8,
+        32,
       ],
     ],
   );
@@ -418,7 +453,11 @@ void test('a matrix param reference must name a list of distinct plain values', 
         10,
         43,
       ],
-      ['matrix values of "r": param "twice" lists "a" twice', 10, 62],
+      [
+        'matrix values of "r": param "twice" lists "a" twice (as written or as the same text)',
+        10,
+        62,
+      ],
       [
         'matrix values of "s": param "nested" must list strings, numbers or booleans, got ["a"]',
         13,
