@@ -2,6 +2,7 @@ import {readFileSync} from 'node:fs';
 
 import type {Diagnostic} from '../pipeline/diagnostic.js';
 import {formatDiagnostic} from '../pipeline/diagnostic-printer.js';
+import {withoutBom} from '../util/without-bom.js';
 
 /** Where a command writes; main.ts passes the process streams. */
 export interface CliIo {
@@ -28,7 +29,10 @@ export function diagnosticFormatter(color: boolean): (d: Diagnostic) => string {
     for (const location of files) {
       if (location === undefined || sources.has(location.file)) continue;
       try {
-        sources.set(location.file, readFileSync(location.file, 'utf8'));
+        sources.set(
+          location.file,
+          withoutBom(readFileSync(location.file, 'utf8')),
+        );
       } catch {
         sources.set(location.file, '');
       }

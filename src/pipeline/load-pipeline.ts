@@ -4,6 +4,7 @@ import path from 'node:path';
 import {LineCounter, parseDocument, type ErrorCode, type YAMLError} from 'yaml';
 
 import {fail, ok, type Result} from '../util/result.js';
+import {withoutBom} from '../util/without-bom.js';
 import {error, type Diagnostic} from './diagnostic.js';
 import {applyOverrides} from './overrides.js';
 import {parseStep} from './parse-step.js';
@@ -69,8 +70,9 @@ export function loadPipelineText(
 ): Result<PipelineSpec, Diagnostic[]> {
   const absolute = path.resolve(file);
   const lines = new LineCounter();
-  const doc = parseDocument(text, {lineCounter: lines, prettyErrors: false});
-  const ctx = new ParseContext(absolute, text, doc, lines);
+  const source = withoutBom(text);
+  const doc = parseDocument(source, {lineCounter: lines, prettyErrors: false});
+  const ctx = new ParseContext(absolute, source, doc, lines);
   const syntax = [...doc.errors, ...doc.warnings];
   // A broken document parses into a partial tree; checking its shape would
   // only produce follow-on errors, so syntax problems are reported alone.

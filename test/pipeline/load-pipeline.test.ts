@@ -255,3 +255,10 @@ void test('an anchor and alias reuse a value', () => {
     ],
   );
 });
+
+void test('a byte-order mark does not shift columns on the first line', () => {
+  const [d] = invalid('\uFEFFstepz:\n  a: {shell: "true"}\n');
+  assert.match(d?.message ?? '', /unknown key "stepz"/);
+  assert.equal(d?.location?.line, 1);
+  assert.equal(d?.location?.column, 1);
+});
