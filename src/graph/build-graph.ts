@@ -5,9 +5,10 @@ import {
   error,
   type Diagnostic,
   type RelatedLocation,
+  type SourceLocation,
 } from '../pipeline/diagnostic.js';
 import type {PipelineSpec} from '../pipeline/spec.js';
-import type {Job} from './job.js';
+import {pathLocation, type Job} from './job.js';
 
 /** The expanded, checked job graph, in a topological order. */
 export interface JobGraph {
@@ -71,7 +72,7 @@ export function buildGraph(
   for (const job of jobs) {
     const seen = new Set<Job>();
     for (const [name, input] of job.inputs) {
-      for (const path of input.paths) {
+      for (const [index, path] of input.paths.entries()) {
         const producer = producers.get(path);
         if (producer !== undefined) {
           if (!seen.has(producer)) {
@@ -93,7 +94,7 @@ export function buildGraph(
           diagnostics.push(
             error(
               `${job.id}: input "${name}" is "${path}", which no step produces and which does not exist`,
-              input.location,
+              pathLocation(input, index),
               'check the path, or add a step whose outputs include it',
             ),
           );
@@ -230,13 +231,18 @@ function cycleDiagnostic(jobs: readonly Job[]): Diagnostic {
   const related: RelatedLocation[] = [];
   for (const [i, job] of cycle.entries()) {
     const producer = cycle[(i + 1) % cycle.length]!;
-    const input = [...job.inputs].find(([, inp]) =>
-      inp.paths.some((p) => [...producer.outputs.values()].includes(p)),
-    );
-    if (input === undefined) continue;
+    const produced = new Set(producer.outputs.values());
+    let edge: {name: string; location: SourceLocation} | undefined;
+    for (const [name, input] of job.inputs) {
+      const index = input.paths.findIndex((p) => produced.has(p));
+      if (index === -1) continue;
+      edge = {name, location: pathLocation(input, index)};
+      break;
+    }
+    if (edge === undefined) continue;
     related.push({
-      message: `${job.id} reads "${input[0]}", an output of ${producer.id}`,
-      location: input[1].location,
+      message: `${job.id} reads "${edge.name}", an output of ${producer.id}`,
+      location: edge.location,
     });
   }
   const names = [...cycle, cycle[0]].map((j) => j?.id).join(' → ');

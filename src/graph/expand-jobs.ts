@@ -1,5 +1,9 @@
 import {UNRECORDED, type Probe} from '../cache/fs-probes.js';
-import {error, type Diagnostic} from '../pipeline/diagnostic.js';
+import {
+  error,
+  type Diagnostic,
+  type SourceLocation,
+} from '../pipeline/diagnostic.js';
 import type {
   Located,
   ParamValue,
@@ -181,14 +185,18 @@ function expandOne(
   for (const [name, input] of step.inputs) {
     if (input.kind !== 'files') continue;
     const paths: string[] = [];
+    const pathLocations: SourceLocation[] = [];
     for (const pattern of input.patterns) {
       const r = resolvePath(pattern, scope);
-      if (r.ok) paths.push(r.path);
-      else
+      if (r.ok) {
+        paths.push(r.path);
+        pathLocations.push(pattern.location);
+      } else {
         diagnostics.push(error(`${id}: ${r.error.message}`, r.error.location));
+      }
     }
     const location = input.patterns[0]?.location ?? step.location;
-    inputs.set(name, {paths, list: input.list, location});
+    inputs.set(name, {paths, list: input.list, location, pathLocations});
   }
 
   const outputs = new Map<string, string>();

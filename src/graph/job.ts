@@ -29,6 +29,16 @@ export interface JobInput {
   /** The task sees a list (a gather or a YAML list) rather than one path. */
   readonly list: boolean;
   readonly location: SourceLocation;
+  /**
+   * Where each of `paths` is written, for a list of paths (a diagnostic
+   * about one of them points at it); absent for a gather.
+   */
+  readonly pathLocations?: readonly SourceLocation[];
+}
+
+/** Where `input` names its `index`-th path. */
+export function pathLocation(input: JobInput, index: number): SourceLocation {
+  return input.pathLocations?.[index] ?? input.location;
 }
 
 /** Formats a job id from a step id and its bindings. */
