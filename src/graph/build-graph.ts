@@ -16,6 +16,8 @@ export interface JobGraph {
   readonly byId: ReadonlyMap<string, Job>;
   /** Output path → the job that writes it. */
   readonly producers: ReadonlyMap<string, Job>;
+  /** The workspace's absolute path, which output paths are relative to. */
+  readonly workspace: string;
 }
 
 /**
@@ -114,6 +116,7 @@ export function buildGraph(
       jobs: ordered,
       byId: new Map(ordered.map((j) => [j.id, j])),
       producers,
+      workspace: spec.workspace,
     },
   };
 }

@@ -1,4 +1,4 @@
-import {posix} from 'node:path';
+import path, {isAbsolute, posix} from 'node:path';
 
 import {didYouMean} from '../util/did-you-mean.js';
 import type {JobGraph} from './build-graph.js';
@@ -23,9 +23,9 @@ export function resolveTargets(
   if (targets.length === 0) return {ok: true, jobs: [...graph.jobs]};
   const found: Job[] = [];
   for (const target of targets) {
-    const byJob = graph.byId.get(target);
+    const byJob = graph.byId.get(target) ?? jobByBindings(graph, target);
     const byStep = graph.jobs.filter((j) => j.step.id === target);
-    const byPath = graph.producers.get(posix.normalize(target));
+    const byPath = graph.producers.get(outputPath(graph, target));
     if (byJob !== undefined) found.push(byJob);
     else if (byStep.length > 0) found.push(...byStep);
     else if (byPath !== undefined) found.push(byPath);
@@ -45,6 +45,40 @@ export function resolveTargets(
     }
   }
   return {ok: true, jobs: found};
+}
+
+/**
+ * An output path as the graph keys it: relative to the workspace (an
+ * absolute path inside it is made so), normalised, no trailing slash.
+ */
+function outputPath(graph: JobGraph, target: string): string {
+  const relative = isAbsolute(target)
+    ? path.relative(graph.workspace, target)
+    : target;
+  return posix
+    .normalize(relative.split(path.sep).join('/'))
+    .replace(/\/+$/, '');
+}
+
+/**
+ * `step[b=2,a=1]`: the job of `step` with those bindings, in whatever
+ * order they are written (ids list them in the step's own order).
+ */
+function jobByBindings(graph: JobGraph, target: string): Job | undefined {
+  const match = /^([^[\]]+)\[(.*)\]$/.exec(target);
+  if (match === null) return undefined;
+  const wanted = new Map<string, string>();
+  for (const pair of match[2]!.split(',')) {
+    const eq = pair.indexOf('=');
+    if (eq === -1) return undefined;
+    wanted.set(pair.slice(0, eq), pair.slice(eq + 1));
+  }
+  return graph.jobs.find(
+    (job) =>
+      job.step.id === match[1] &&
+      job.bindings.size === wanted.size &&
+      [...job.bindings].every(([k, v]) => wanted.get(k) === String(v)),
+  );
 }
 
 /** The targets and everything they depend on, in topological order. */

@@ -368,6 +368,28 @@ void describe('the CLI', {concurrency: FILE_CONCURRENCY}, () => {
     );
   });
 
+  void test('targets: an absolute output path, ./ and a trailing slash, bindings in any order', async (t) => {
+    const rig = WorkspaceRig.create(t);
+    rig.pipeline(
+      'steps:',
+      '  m:',
+      '    for_each: {matrix: {x: [a, b], seed: ["1", "2"]}}',
+      '    outputs: {out: "out/{x}-{seed}.txt"}',
+      '    shell: "sh tools/fake.sh m {outputs.out}"',
+    );
+    const ids = async (...targets: string[]) => {
+      const result = await rig.run('dag', ...targets, '--format', 'json');
+      assert.equal(result.code, 0, show(result));
+      const graph = JSON.parse(result.stdout) as {jobs: {id: string}[]};
+      return graph.jobs.map((j) => j.id);
+    };
+    assert.deepEqual(await ids(rig.path('out/a-2.txt')), ['m[x=a,seed=2]']);
+    assert.deepEqual(await ids('./out/b-1.txt'), ['m[x=b,seed=1]']);
+    assert.deepEqual(await ids('m[seed=2,x=b]'), ['m[x=b,seed=2]']);
+    const unknown = await rig.run('dag', 'm[seed=3,x=b]');
+    assert.equal(unknown.code, 2, show(unknown));
+  });
+
   // --- usage and exit codes -------------------------------------------------
 
   void test('usage errors exit 2 with a message on stderr', async (t) => {
