@@ -233,12 +233,13 @@ export async function main(
       }
       case 'dag': {
         const {dagCommand} = await import('./maintenance-commands.js');
-        return dagCommand(
-          loaded.value,
-          positionals,
-          values.format ?? 'dot',
-          io,
-        );
+        // `--json` asks for JSON here too; with another --format it is a
+        // contradiction, reported as a usage error by dagCommand.
+        const format =
+          json && values.format !== undefined && values.format !== 'json'
+            ? `${values.format} (and --json)`
+            : (values.format ?? (json ? 'json' : 'dot'));
+        return dagCommand(loaded.value, positionals, format, io, json);
       }
       case 'report': {
         const {reportCommand} = await import('./report-command.js');

@@ -12,12 +12,13 @@ import {findTask, taskNames} from '../tasks/registry.js';
 import {EXIT, usageError, type CliIo} from './cli-io.js';
 import type {LoadedPipeline} from './load-graph.js';
 
-/** `neuromake dag [TARGET…] --format dot|mermaid|json`. */
+/** `neuromake dag [TARGET…] --format dot|mermaid|json` (or `--json`). */
 export function dagCommand(
   loaded: LoadedPipeline,
   targets: readonly string[],
   format: string,
   io: CliIo,
+  oneLine = false,
 ): number {
   if (format !== 'dot' && format !== 'mermaid' && format !== 'json') {
     return usageError(
@@ -34,7 +35,7 @@ export function dagCommand(
     );
   }
   const jobs = upstreamClosure(loaded.graph, resolved.jobs);
-  io.stdout.write(formatDag(jobs, format));
+  io.stdout.write(formatDag(jobs, format, oneLine));
   return EXIT.ok;
 }
 

@@ -3,8 +3,15 @@ import type {Job} from './job.js';
 /** The formats `neuromake dag` writes. */
 export type DagFormat = 'dot' | 'mermaid' | 'json';
 
-/** Renders jobs and their dependency edges for Graphviz, Mermaid or tools. */
-export function formatDag(jobs: readonly Job[], format: DagFormat): string {
+/**
+ * Renders jobs and their dependency edges for Graphviz, Mermaid or tools;
+ * `oneLine` JSON (for `--json`, where stdout is one JSON value per line).
+ */
+export function formatDag(
+  jobs: readonly Job[],
+  format: DagFormat,
+  oneLine = false,
+): string {
   const included = new Set(jobs);
   const edges = jobs.flatMap((job) =>
     job.deps.filter((d) => included.has(d)).map((dep) => [dep, job] as const),
@@ -25,7 +32,7 @@ export function formatDag(jobs: readonly Job[], format: DagFormat): string {
           })),
         },
         null,
-        2,
+        oneLine ? undefined : 2,
       )}\n`;
     case 'dot': {
       const lines = [

@@ -360,6 +360,18 @@ void describe('the CLI', {concurrency: FILE_CONCURRENCY}, () => {
       graph.jobs.map((j) => j.id),
       ['up[s=b]', 'post[s=b]'],
     );
+    const json = await rig.run('dag', 'post[s=b]', '--json');
+    assert.equal(json.code, 0, show(json));
+    // One line: with --json, stdout is one JSON value per line.
+    assert.equal(json.stdout.trimEnd().split('\n').length, 1);
+    assert.deepEqual(JSON.parse(json.stdout), graph);
+    const both = await rig.run('dag', '--json', '--format', 'dot');
+    assert.equal(both.code, 2, show(both));
+    assert.match(
+      both.stderr,
+      /--format must be dot, mermaid or json, got "dot \(and --json\)"/,
+    );
+
     const bad = await rig.run('dag', '--format', 'png');
     assert.equal(bad.code, 2, show(bad));
     assert.match(
