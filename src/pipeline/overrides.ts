@@ -1,8 +1,8 @@
-import {isMap, isScalar, isSeq, parseDocument} from 'yaml';
+import {isMap, isScalar, isSeq, LineCounter, parseDocument} from 'yaml';
 
 import {didYouMean} from '../util/did-you-mean.js';
 import {isScalarValue, type Located, type ParamValue} from './spec.js';
-import type {ParseContext} from './yaml-source.js';
+import {ParseContext} from './yaml-source.js';
 import {toParamValue} from './yaml-node.js';
 
 /**
@@ -12,7 +12,8 @@ import {toParamValue} from './yaml-node.js';
  */
 function parseOverrideValue(ctx: ParseContext, text: string): ParamValue {
   if (text.trim() === '') return '';
-  const doc = parseDocument(text, {prettyErrors: false});
+  const lines = new LineCounter();
+  const doc = parseDocument(text, {lineCounter: lines, prettyErrors: false});
   if (doc.errors.length > 0) return text;
   const node = doc.contents;
   if (isScalar(node)) {
@@ -20,7 +21,8 @@ function parseOverrideValue(ctx: ParseContext, text: string): ParamValue {
   }
   // Only flow collections count: `a: b` on a command line is meant as text.
   if ((isSeq(node) || isMap(node)) && /^\s*[[{]/.test(text)) {
-    return toParamValue(ctx, node);
+    // Aliases in the value (`[&a x, *a]`) are its own, not the file's.
+    return toParamValue(new ParseContext(ctx.file, text, doc, lines), node);
   }
   return text;
 }

@@ -199,8 +199,19 @@ function matrixFromParam(
     return undefined;
   }
   const list = param.value;
+  // Note: the list as written in this file, unless --set replaced it; its
+  // items are checked against how they are written, as in a literal list.
+  const node = deref(ctx, ctx.doc.getIn(['params', name], true));
+  const fromFile =
+    node !== null &&
+    JSON.stringify(toParamValue(ctx, node)) === JSON.stringify(list);
   const related = [
-    {message: `param "${name}" is set here`, location: param.location},
+    {
+      message: fromFile
+        ? `param "${name}" is set here`
+        : `param "${name}" is set with --set (the file's value is here)`,
+      location: param.location,
+    },
   ];
   if (!Array.isArray(list) || list.length === 0) {
     ctx.report(
@@ -211,15 +222,8 @@ function matrixFromParam(
     );
     return undefined;
   }
-  // Note: the list as written in this file (not when --set replaced it),
-  // to catch numbers YAML reads otherwise than written, as in a literal
-  // matrix list.
-  const node = deref(ctx, ctx.doc.getIn(['params', name], true));
   const written =
-    isSeq(node) &&
-    JSON.stringify(toParamValue(ctx, node)) === JSON.stringify(list)
-      ? node.items.map((n) => deref(ctx, n))
-      : [];
+    fromFile && isSeq(node) ? node.items.map((n) => deref(ctx, n)) : [];
   const values: Scalar[] = [];
   for (const [i, value] of (list as readonly ParamValue[]).entries()) {
     const source = written[i];

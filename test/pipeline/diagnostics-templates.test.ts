@@ -421,6 +421,14 @@ void test('a matrix may take its values from a global list param', () => {
     overridden.steps.get('a')?.forEach?.matrix.get('sampling')?.value,
     ['MIDDLE'],
   );
+
+  // A problem with the --set value says where it came from.
+  const [d] = invalid(text, {overrides: new Map([['samplings', '[]']])});
+  assert.match(d?.message ?? '', /must be a non-empty list, got \[\]/);
+  assert.deepEqual(
+    d?.related?.map((r) => r.message),
+    ['param "samplings" is set with --set (the file\'s value is here)'],
+  );
 });
 
 void test('a matrix param reference must name a list of distinct plain values', () => {

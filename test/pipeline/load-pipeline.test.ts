@@ -173,6 +173,8 @@ void test('--set values: text, empty, quoted and flow lists', () => {
   assert.deepEqual(set('[1, two]'), [1, 'two']);
   assert.equal(set('a: b'), 'a: b');
   assert.equal(set('"unclosed'), '"unclosed');
+  // Anchors and aliases within the value are the value's own.
+  assert.deepEqual(set('[&a x, *a]'), ['x', 'x']);
 });
 
 void test('--set of an unknown param lists the known ones', () => {
