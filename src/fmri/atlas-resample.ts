@@ -2,7 +2,12 @@ import {headerAffine} from '../io/nifti-affine.js';
 import {readNifti, readNiftiFrames, readNiftiHeader} from '../io/nifti-read.js';
 import {frameCount, spatialDims, type Grid} from './grid.js';
 import {SparseMapsBuilder, type SparseMaps} from './sparse-maps.js';
-import {applyStencil, nearestIndex, trilinearStencil} from './trilinear.js';
+import {
+  applyStencil,
+  nearestIndex,
+  stencilWeights,
+  trilinearStencil,
+} from './trilinear.js';
 
 /** An atlas read and resampled onto target voxels. */
 export interface ResampledAtlas {
@@ -40,13 +45,19 @@ export async function resampleAtlas(
   const values = new Float64Array(voxels.length);
   const total = frameCount(header.shape);
   const {sclSlope: m, sclInter: b} = header;
+  // Interpolation is linear, so scaling after it is exact once the offset
+  // is weighted too: Σw·(m·x + b) = m·Σw·x + b·Σw, where Σw is 1 inside
+  // the atlas's grid and 0 outside it (which stays 0, as with no offset).
+  const weights = b === 0 ? undefined : stencilWeights(stencil);
   await readNiftiFrames(
     file,
     (frame, t) => {
       applyStencil(stencil, frame, values);
-      if (m !== 1 || b !== 0) {
-        // Interpolation is linear, so scaling after it is exact.
-        for (let i = 0; i < values.length; i++) values[i] = values[i]! * m + b;
+      if (m !== 1 || weights !== undefined) {
+        for (let i = 0; i < values.length; i++) {
+          values[i] =
+            values[i]! * m + (weights === undefined ? 0 : b * weights[i]!);
+        }
       }
       builder.addMap(values);
       if (t % 32 === 31) onProgress?.(t + 1, total);

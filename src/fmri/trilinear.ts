@@ -113,3 +113,15 @@ export function applyStencil(
     out[p] = s;
   }
 }
+
+/** Each target point's total stencil weight: 1 inside the source, else 0. */
+export function stencilWeights(stencil: Stencil): Float64Array {
+  const sums = new Float64Array(stencil.points);
+  const {index, weight} = stencil;
+  for (let p = 0; p < stencil.points; p++) {
+    let s = 0;
+    for (let c = 8 * p; c < 8 * p + 8; c++) if (index[c]! >= 0) s += weight[c]!;
+    sums[p] = s;
+  }
+  return sums;
+}
