@@ -44,6 +44,22 @@ export class FileHasher {
   }
 
   /**
+   * Whether `path` still is the file hashed as `hash`: its memo holds that
+   * hash and its stat has not moved since (a job's inputs, checked once
+   * it ran: one stat, no read). False when unsure.
+   */
+  unchanged(path: string, hash: Sha256Hex): boolean {
+    const stats = this.#stat(path);
+    const memo = this.#store.file(path);
+    return (
+      stats !== undefined &&
+      memo !== undefined &&
+      memo.hash === hash &&
+      sameStamp(memo, stampOf(stats))
+    );
+  }
+
+  /**
    * Records a hash we already know (an output we just wrote and hashed, or
    * restored from the store), so the next run needs only a stat. `stamp`:
    * the file's stamp when it was hashed, if known (a rename keeps it); if

@@ -530,6 +530,19 @@ class JobRun {
       // scheduling first.
       hooks.actionDone();
       const records = await outputs.stage(contentStore);
+      const edited = this.#editedInput(job, key);
+      if (edited !== undefined) {
+        // The outputs may come from the edited file: put them in place,
+        // but record nothing, or the key of the old content would restore
+        // them later. The next run (or watch cycle) reruns the job.
+        this.#context.logger.log({
+          type: 'warning',
+          job: job.id,
+          message: `input ${edited} changed while ${job.id} ran: its outputs are not cached, and the next run reruns it`,
+        });
+        outputs.publish(hasher);
+        return {outputs: records, unchanged: false, logPath};
+      }
       const previous = store.job(job.id);
       const unchanged =
         previous !== undefined &&
@@ -561,6 +574,21 @@ class JobRun {
     } finally {
       await new Promise((r) => log.end(r));
     }
+  }
+
+  /**
+   * A source input of `job` (one no job produces) that is no longer the
+   * file its key was made from, if any.
+   */
+  #editedInput(job: Job, key: JobKey): string | undefined {
+    const {producers, hasher} = this.#context;
+    for (const pairs of Object.values(key.record.inputs)) {
+      for (const [path, hash] of pairs) {
+        if (producers.has(path)) continue;
+        if (!hasher.unchanged(path, hash as Sha256Hex)) return path;
+      }
+    }
+    return undefined;
   }
 
   /** How soon a finished job's dependents would start (CommitBatcher). */

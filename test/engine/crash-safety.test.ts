@@ -350,6 +350,34 @@ void describe('crash safety', {concurrency: FILE_CONCURRENCY}, () => {
     assert.match(rerun.stdout, /removed 1 half-written file/);
     assert.deepEqual(rig.counts(), {fast: 2, side: 1, slow: 1});
   });
+
+  void test('an input edited while its job runs: the outputs go in place but are not cached, and a revert reruns', async (t) => {
+    const rig = WorkspaceRig.create(t);
+    rig.write('cfg.txt', 'one\n');
+    rig.pipeline(
+      'steps:',
+      '  a:',
+      '    inputs: {cfg: cfg.txt}',
+      '    outputs: {o: out/a.txt}',
+      '    shell: "sh tools/gate.sh a {outputs.o} go && cat {inputs.cfg} >> {outputs.o}"',
+    );
+    const running = rig.start('run', '--json');
+    await waitFor('a to start', () => rig.count('a') === 1);
+    rig.write('cfg.txt', 'two, edited mid-run\n');
+    rig.openGate('go');
+    const edited = await running.done;
+    assert.equal(edited.code, 0, show(edited));
+    assert.match(edited.stdout, /input cfg\.txt changed while a ran/);
+    assert.equal(rig.read('out/a.txt'), '+a\ntwo, edited mid-run\n');
+
+    // Back to the content the first key was made from: the job reruns,
+    // as nothing recorded that key with the edited run's output.
+    rig.write('cfg.txt', 'one\n');
+    const reverted = await rig.run('run', '--json');
+    assert.equal(reverted.code, 0, show(reverted));
+    assert.equal(outcomes(reverted)['a'], 'ran');
+    assert.equal(rig.read('out/a.txt'), '+a\none\n');
+  });
 });
 
 /** Whether a process group still has members. */
