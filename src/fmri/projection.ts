@@ -49,6 +49,20 @@ export async function projectRun(
     },
     {header},
   );
+  if (acc.nonFinite !== undefined) {
+    const {voxel, frame} = acc.nonFinite;
+    const [nx, ny] = grid.dims;
+    const at = [
+      voxel % nx,
+      Math.floor(voxel / nx) % ny,
+      Math.floor(voxel / (nx * ny)),
+    ];
+    throw new FormatError(
+      file,
+      'data',
+      `NaN or infinite value at voxel (${at.join(', ')}), frame ${frame}, inside the atlas: it would make every parcel's series NaN; leave such voxels out with a mask (fmri.atlas-prepare's mask input) or clean the run first`,
+    );
+  }
   const mx = acc.result();
   // The K×K multiply pays for onnxruntime (~0.4 s in JS for K = 1024).
   const fast =
@@ -99,10 +113,19 @@ export class MapProducts {
     const v = voxels.length;
     const row = this.filled * v;
     const {block, slope, inter} = this;
-    for (let p = 0; p < v; p++)
-      block[row + p] = frame[voxels[p]!]! * slope + inter;
+    for (let p = 0; p < v; p++) {
+      const x = frame[voxels[p]!]! * slope + inter;
+      block[row + p] = x;
+      // Note: x − x is NaN for NaN and ±Inf; one such value would spread
+      // to every parcel through the solve.
+      if (x - x !== 0)
+        this.nonFinite ??= {voxel: voxels[p]!, frame: this.done + this.filled};
+    }
     if (++this.filled === BLOCK) this.flush();
   }
+
+  /** The first NaN or infinite value added at an atlas voxel, if any. */
+  nonFinite: {readonly voxel: number; readonly frame: number} | undefined;
 
   /** M·x for every frame added, [T, K] row-major. */
   result(): Float64Array {

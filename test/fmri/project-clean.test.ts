@@ -4,6 +4,9 @@ import {join} from 'node:path';
 import {test} from 'node:test';
 
 import {cleanSeries} from '../../src/fmri/signal-clean.js';
+import {headerAffine} from '../../src/io/nifti-affine.js';
+import {readNifti} from '../../src/io/nifti-read.js';
+import {writeNifti1} from '../../src/io/nifti-write.js';
 import {readNpy} from '../../src/io/npy.js';
 import atlasPrepare from '../../src/tasks/fmri/atlas-prepare.js';
 import project from '../../src/tasks/fmri/project.js';
@@ -155,6 +158,40 @@ void test('fmri.project names what is wrong with its confounds and cutoff', asyn
     await assert.rejects(
       runStandalone(project, inputs, outputs, {high_pass: 0.3}),
       /param "high_pass" for \S+bold\.nii\.gz: the high-pass cutoff 0\.3 Hz must be above 0 and below the Nyquist frequency, 0\.25 Hz at TR 2 s/,
+    );
+  });
+});
+
+void test('fmri.project refuses a NaN inside the atlas, naming the file, voxel and frame', async () => {
+  await withTempDir(async (dir) => {
+    const {o, inputs} = await rig(dir);
+    const image = await readNifti(inputs.bold);
+    const {sclSlope: m, sclInter: b} = image.header;
+    const values = Float32Array.from(image.data, (x) => Number(x) * m + b);
+    // Voxel (8, 8, 4) of 16×16×8, frame 3: in the middle of the brain.
+    const voxel = 8 + 16 * (8 + 16 * 4);
+    values[3 * 16 * 16 * 8 + voxel] = Number.NaN;
+    const bad = o('bold-nan.nii.gz');
+    await writeNifti1(bad, {
+      shape: image.header.shape,
+      affine: headerAffine(image.header).affine,
+      data: values,
+      timeStep: 2,
+      gzip: true,
+    });
+    await assert.rejects(
+      runStandalone(
+        project,
+        {...inputs, bold: bad},
+        {series: o('nan.npy'), sidecar: o('nan.json')},
+      ),
+      (err: Error) => {
+        assert.match(
+          err.message,
+          /bold-nan\.nii\.gz: data: NaN or infinite value at voxel \(8, 8, 4\), frame 3, inside the atlas/,
+        );
+        return true;
+      },
     );
   });
 });
