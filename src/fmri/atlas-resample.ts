@@ -1,4 +1,4 @@
-import {headerAffine} from '../io/nifti-affine.js';
+import {fileAffine} from '../io/nifti-affine.js';
 import {readNifti, readNiftiFrames, readNiftiHeader} from '../io/nifti-read.js';
 import {frameCount, spatialDims, type Grid} from './grid.js';
 import {SparseMapsBuilder, type SparseMaps} from './sparse-maps.js';
@@ -32,7 +32,7 @@ export async function resampleAtlas(
   const header = await readNiftiHeader(file);
   const source: Grid = {
     dims: spatialDims(header.shape),
-    affine: headerAffine(header).affine,
+    affine: fileAffine(file, header),
   };
   const isLabels =
     kind === 'labels' ||

@@ -1,4 +1,4 @@
-import {headerAffine} from '../io/nifti-affine.js';
+import {fileAffine} from '../io/nifti-affine.js';
 import type {NiftiHeader} from '../io/nifti-header.js';
 import {readNiftiFrames} from '../io/nifti-read.js';
 import {FormatError} from '../io/format-error.js';
@@ -29,7 +29,7 @@ export async function projectRun(
 ): Promise<ParcelSeries> {
   const grid = {
     dims: spatialDims(header.shape),
-    affine: headerAffine(header).affine,
+    affine: fileAffine(file, header),
   };
   if (!sameGrid(grid, atlas.grid)) {
     throw new FormatError(

@@ -1,3 +1,4 @@
+import {FormatError} from './format-error.js';
 import type {NiftiHeader} from './nifti-header.js';
 
 /** A 4×4 affine, row-major, voxel indices (i, j, k, 1) → world mm. */
@@ -166,6 +167,35 @@ export function invertAffine(m: Affine): number[] {
   }
   out.push(0, 0, 0, 1);
   return out;
+}
+
+/**
+ * The affine of `file`'s header ({@link headerAffine}), refused when it
+ * cannot map voxels to the world (a zero or non-finite determinant, e.g.
+ * an sform left all zeros): resampling through it would put every voxel
+ * at one point.
+ */
+export function fileAffine(file: string, header: NiftiHeader): Affine {
+  const {affine, source} = headerAffine(header);
+  const [a, b, c, , d, e, f, , g, h, i] = affine as number[];
+  const det =
+    a! * (e! * i! - f! * h!) -
+    b! * (d! * i! - f! * g!) +
+    c! * (d! * h! - e! * g!);
+  if (det === 0 || !Number.isFinite(det)) {
+    const field =
+      source === 'sform'
+        ? `srow_x/y/z (sform_code ${header.sformCode})`
+        : source === 'qform'
+          ? `quatern/qoffset/pixdim (qform_code ${header.qformCode})`
+          : 'pixdim';
+    throw new FormatError(
+      file,
+      field,
+      'the voxel-to-world affine is singular (it maps the volume to a plane or a point); fix the header, e.g. with nibabel or fslorient',
+    );
+  }
+  return affine;
 }
 
 /** Product of two 4×4 row-major matrices. */

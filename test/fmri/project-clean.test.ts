@@ -167,7 +167,7 @@ void test('fmri.project refuses a NaN inside the atlas, naming the file, voxel a
     const {o, inputs} = await rig(dir);
     const image = await readNifti(inputs.bold);
     const {sclSlope: m, sclInter: b} = image.header;
-    const values = Float32Array.from(image.data, (x) => Number(x) * m + b);
+    const values = Float32Array.from(image.data, (x) => x * m + b);
     // Voxel (8, 8, 4) of 16×16×8, frame 3: in the middle of the brain.
     const voxel = 8 + 16 * (8 + 16 * 4);
     values[3 * 16 * 16 * 8 + voxel] = Number.NaN;

@@ -5,7 +5,7 @@ import {sameGrid, spatialDims, voxelCount, type Grid} from '../../fmri/grid.js';
 import {savePreparedAtlas, solverFor} from '../../fmri/prepared-atlas.js';
 import {dropEmptyRows} from '../../fmri/sparse-maps.js';
 import {FormatError} from '../../io/format-error.js';
-import {headerAffine} from '../../io/nifti-affine.js';
+import {fileAffine, headerAffine} from '../../io/nifti-affine.js';
 import {readNifti, readNiftiHeader} from '../../io/nifti-read.js';
 import {
   optionalInput,
@@ -58,7 +58,7 @@ const atlasPrepare: TaskDefinition = {
     const gh = await readNiftiHeader(gridFile);
     const grid: Grid = {
       dims: spatialDims(gh.shape),
-      affine: headerAffine(gh).affine,
+      affine: fileAffine(gridFile, gh),
     };
     let voxels: Int32Array;
     if (maskFile !== undefined) {
@@ -96,6 +96,15 @@ const atlasPrepare: TaskDefinition = {
     }
     const resampleSeconds = (Date.now() - started) / 1000;
     const {solver, rank, emptyMaps} = solverFor(resampled.maps);
+    // Note: no map over any kept voxel is an atlas in another space (MNI
+    // maps on a native-space run) or an empty mask, not a result.
+    if (voxels.length === 0 || emptyMaps.length === resampled.maps.maps) {
+      throw new FormatError(
+        atlasFile,
+        'affine',
+        `no atlas map has any weight ${maskFile === undefined ? `on the grid of ${gridFile}` : `inside the mask ${maskFile}`}: the atlas covers ${worldBox(fileAffine(atlasFile, await readNiftiHeader(atlasFile)), await atlasDims(atlasFile))}, the grid ${worldBox(grid.affine, grid.dims)}; resample the atlas into the run's space (or check the mask)`,
+      );
+    }
     if (emptyMaps.length > 0) {
       context.warn(
         `${emptyMaps.length} atlas maps have no weight inside the mask; their series are 0`,
@@ -108,9 +117,19 @@ const atlasPrepare: TaskDefinition = {
     }
     let labels = resampled.labels;
     if (labelsFile !== undefined) {
-      const parsed = JSON.parse(await readFile(labelsFile, 'utf8')) as {
-        labels?: unknown;
-      };
+      let parsed: {labels?: unknown};
+      try {
+        parsed = JSON.parse(await readFile(labelsFile, 'utf8')) as {
+          labels?: unknown;
+        };
+      } catch (err) {
+        if (!(err instanceof SyntaxError)) throw err;
+        throw new FormatError(
+          labelsFile,
+          'JSON',
+          `${err.message}; write {"labels": ["name", ...]} with one name per map`,
+        );
+      }
       if (
         Array.isArray(parsed.labels) &&
         parsed.labels.length === labels.length
@@ -156,3 +175,34 @@ const atlasPrepare: TaskDefinition = {
 };
 
 export default atlasPrepare;
+
+/** The spatial dims of a NIfTI file. */
+async function atlasDims(file: string): Promise<readonly number[]> {
+  return spatialDims((await readNiftiHeader(file)).shape);
+}
+
+/** The world-space box (mm) of a grid's voxel centres, for messages. */
+function worldBox(affine: readonly number[], dims: readonly number[]): string {
+  const lo = [Infinity, Infinity, Infinity];
+  const hi = [-Infinity, -Infinity, -Infinity];
+  for (const corner of [0, 1, 2, 3, 4, 5, 6, 7]) {
+    const ijk = [0, 1, 2].map(
+      (a) => ((corner >> a) & 1) * ((dims[a] ?? 1) - 1),
+    );
+    for (let r = 0; r < 3; r++) {
+      const w =
+        affine[4 * r]! * ijk[0]! +
+        affine[4 * r + 1]! * ijk[1]! +
+        affine[4 * r + 2]! * ijk[2]! +
+        affine[4 * r + 3]!;
+      lo[r] = Math.min(lo[r]!, w);
+      hi[r] = Math.max(hi[r]!, w);
+    }
+  }
+  const axes = ['x', 'y', 'z'];
+  return (
+    axes
+      .map((a, r) => `${a} ${lo[r]!.toFixed(0)}…${hi[r]!.toFixed(0)}`)
+      .join(', ') + ' mm'
+  );
+}

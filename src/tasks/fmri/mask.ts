@@ -23,6 +23,7 @@ import {
   optionalInput,
   outputPath,
   singleInput,
+  TaskInputError,
   type TaskDefinition,
 } from '../task.js';
 
@@ -84,6 +85,12 @@ const mask: TaskDefinition = {
       opening: numberParam(context, 'opening', 2),
       excludeZeros: booleanParam(context, 'exclude_zeros', false),
     };
+    // Checked before the run is read: the histogram needs lower < upper.
+    if (!(options.lowerCutoff < options.upperCutoff)) {
+      throw new TaskInputError(
+        `params lower_cutoff (${options.lowerCutoff}) must be below upper_cutoff (${options.upperCutoff}): they are fractions of the sorted mean intensities, e.g. 0.2 and 0.85`,
+      );
+    }
     const header = await readNiftiHeader(bold);
     const dims = spatialDims(header.shape);
     const affine = headerAffine(header).affine;
@@ -105,7 +112,15 @@ const mask: TaskDefinition = {
         },
         {header},
       );
-      result = computeEpiMask(mean.mean(), dims, options);
+      try {
+        result = computeEpiMask(mean.mean(), dims, options);
+      } catch (err) {
+        // Its only complaint about the data: too few voxels to threshold.
+        if (!(err instanceof Error) || !err.message.startsWith('EPI mask:')) {
+          throw err;
+        }
+        throw new FormatError(bold, 'data', err.message.slice(10));
+      }
     }
     if (result.voxels === 0) context.warn(`${bold}: the mask is empty`);
     context.log(
