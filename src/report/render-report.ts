@@ -92,14 +92,18 @@ function summarySection(data: ReportData): Html {
   const restored = t.filter((e) => e.outcome === 'restored').length;
   const failed = t.filter((e) => e.outcome === 'failed').length;
   const touched = new Set(t.map((e) => e.job));
-  const skipped = data.jobs.filter((j) => !touched.has(j.id)).length;
+  const untouched = data.jobs.filter((j) => !touched.has(j.id));
+  // Note: a job the run never reached after a failure is stale now, not
+  // work avoided; only the untouched jobs that are fresh were.
+  const skipped = untouched.filter((j) => j.state === 'fresh').length;
+  const notReached = untouched.length - skipped;
   const worked = ran + restored + failed;
   const hit = worked === 0 ? undefined : restored / worked;
+  const run = h.last;
   const avoided =
-    data.jobs.length === 0
+    data.jobs.length === 0 || run === undefined
       ? undefined
       : (restored + skipped) / data.jobs.length;
-  const run = h.last;
   return html`<section id="summary">
     <h2>Summary</h2>
     <div class="stats">
@@ -135,7 +139,8 @@ function summarySection(data: ReportData): Html {
               ${run.startedAt}${run.endedAt === null ? '' : html`, ended ${run.endedAt}`}${h.laterIdleRuns > 0 ? html`; ${h.laterIdleRuns} later run(s) had nothing to do` : ''}.
               It ran ${ran}, restored ${restored} from the
               store${failed > 0 ? html`, failed ${failed}` : ''}; ${skipped}
-              job(s) of this pipeline were already fresh or not targeted.
+              job(s) of this pipeline were already fresh or not
+              targeted${notReached > 0 ? html`, and ${notReached} were not reached (stale now)` : ''}.
             </p>
             <p class="note">
               Cache hit rate: restored ÷ (ran + restored + failed). Work

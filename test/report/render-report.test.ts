@@ -87,6 +87,37 @@ void test('the jobs table shows why a job ran in the last run, escaped', () => {
   );
 });
 
+void test('work avoided: none without a run; jobs not reached after a failure are not avoided', () => {
+  const avoided = (page: string) =>
+    /<b>([^<]*)<\/b>work avoided/.exec(page)?.[1];
+  const none = renderReport(
+    data({
+      history: {runs: [], last: undefined, timeline: [], laterIdleRuns: 0},
+    }),
+  );
+  assert.equal(avoided(none), '–');
+
+  // a failed; c was skipped because of it (stale now); d was fresh.
+  const failedRun = data({
+    jobs: [job('a'), job('c', {state: 'stale'}), job('d')],
+    history: {
+      ...data().history,
+      timeline: [{job: 'a', outcome: 'failed', startMs: 0, endMs: 5, slot: 0}],
+    },
+  });
+  const page = renderReport(failedRun);
+  assert.equal(avoided(page), percentOf(1, 3));
+  assert.match(
+    page,
+    /1\s+job\(s\) of this pipeline were already fresh or not\s+targeted, and 1 were not reached \(stale now\)/,
+  );
+});
+
+/** What the report prints for n of m. */
+function percentOf(n: number, m: number): string {
+  return `${((100 * n) / m).toFixed(1)}%`;
+}
+
 void test('escapeHtml and the html tag escape interpolations, not markup', () => {
   assert.equal(
     escapeHtml(`<a href="x">'&'</a>`),
