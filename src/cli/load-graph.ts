@@ -35,9 +35,13 @@ export async function loadGraph(
   const spec = loaded.value;
   const probes = new FsProbes();
   const expanded = expandJobs(spec, probes);
-  if (!expanded.ok) return {ok: false, diagnostics: expanded.diagnostics};
+  if (!expanded.ok) {
+    return {ok: false, diagnostics: expanded.diagnostics, source: spec};
+  }
   const built = buildGraph(spec, expanded.jobs);
-  if (!built.ok) return {ok: false, diagnostics: built.diagnostics};
+  if (!built.ok) {
+    return {ok: false, diagnostics: built.diagnostics, source: spec};
+  }
   return {
     ok: true,
     value: {

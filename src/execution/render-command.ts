@@ -91,6 +91,24 @@ export function scriptsNamed(
   return [...scripts].sort();
 }
 
+/**
+ * Words of a command that name a script by its extension, whether or not
+ * the file exists yet (watch mode watches for it to appear).
+ */
+export function scriptCandidates(command: string, job: Job): string[] {
+  const declared = new Set<string>(job.outputs.values());
+  for (const input of job.inputs.values()) {
+    for (const p of input.paths) declared.add(p);
+  }
+  return shellWords(command).filter(
+    (word) =>
+      word !== '' &&
+      !word.startsWith('-') &&
+      !declared.has(word) &&
+      SCRIPT_EXTENSION.test(word),
+  );
+}
+
 /** Characters that end a word outside quotes, as sh reads them. */
 const SEPARATOR = /[\s;|&()<>`]/;
 

@@ -12,7 +12,13 @@ import {resolveTargets, upstreamClosure} from '../graph/select-jobs.js';
 import type {Logger} from '../logging/events.js';
 import {error} from '../pipeline/diagnostic.js';
 import type {ResourcePool} from '../scheduler/resource-pool.js';
-import {globReaches, watchTargets, type WatchTargets} from './watch-targets.js';
+import {
+  globReaches,
+  mergeTargets,
+  specTargets,
+  watchTargets,
+  type WatchTargets,
+} from './watch-targets.js';
 
 /**
  * How long to wait after the last file event before starting a run. One
@@ -115,7 +121,10 @@ export class WatchSession {
       atomic: true,
       ignored: (path) => this.#ignored(path),
     });
-    this.#watcher.on('all', (_event, path) => this.#onChange(path));
+    this.#watcher.on('all', (event, path) => {
+      if (event === 'unlink' || event === 'unlinkDir') this.#rewatch(path);
+      this.#onChange(path);
+    });
     this.#watcher.on('error', (err) =>
       this.#options.logger.log({
         type: 'warning',
@@ -125,6 +134,19 @@ export class WatchSession {
     await this.#runCycle();
     await finished;
     this.#options.signal.removeEventListener('abort', onAbort);
+  }
+
+  /**
+   * Watches a deleted target again: the watcher forgets a path once it is
+   * gone, so a file or directory re-created later (rm, then a new copy)
+   * would go unseen for the rest of the session.
+   */
+  #rewatch(path: string): void {
+    const targets = this.#targets;
+    if (targets === undefined) return;
+    if (!targets.files.has(path) && !targets.directories.has(path)) return;
+    this.#watcher?.unwatch(path);
+    this.#watcher?.add(path);
   }
 
   #ignored(path: string): boolean {
@@ -221,13 +243,20 @@ export class WatchSession {
       // Keep watching what we watched, plus the pipeline file, so that
       // fixing the error starts the next run.
       o.logger.log({type: 'diagnostics', diagnostics: loaded.diagnostics});
+      // Note: what the pipeline names is watched too, so that creating the
+      // input or the glob's files it lacks starts the next run.
+      const named =
+        loaded.source === undefined ? undefined : specTargets(loaded.source);
       this.#watch(
-        this.#targets ?? {
-          files: new Set([o.file]),
-          directories: new Map(),
-          globs: [],
-          outputs: new Set(),
-        },
+        mergeTargets(
+          this.#targets ?? {
+            files: new Set([o.file]),
+            directories: new Map(),
+            globs: [],
+            outputs: new Set(),
+          },
+          named,
+        ),
       );
       return;
     }

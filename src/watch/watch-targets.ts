@@ -3,7 +3,7 @@ import {resolve} from 'node:path';
 import type {JobGraph} from '../graph/build-graph.js';
 import {segmentMatcher} from '../graph/glob-bindings.js';
 import type {PipelineSpec} from '../pipeline/spec.js';
-import {scriptsNamed} from '../execution/render-command.js';
+import {scriptCandidates, scriptsNamed} from '../execution/render-command.js';
 import {renderCommand} from '../execution/render-command.js';
 
 /** What watch mode listens to, as absolute paths. */
@@ -82,11 +82,33 @@ export function watchTargets(
       for (const script of scriptsNamed(command, job, spec.workspace)) {
         files.add(abs(script));
       }
+      // A script not written yet: its creation must start a cycle.
+      for (const script of scriptCandidates(command, job)) {
+        files.add(abs(script));
+      }
     }
   }
+  const {directories, globs} = specTargets(spec);
+  return {files, directories, globs, outputs};
+}
+
+/**
+ * What the pipeline alone names, for a pipeline that does not plan (a glob
+ * that matches nothing yet, an input that does not exist yet): the file
+ * itself, its literal source inputs, and the directories its globs search.
+ */
+export function specTargets(spec: PipelineSpec): WatchTargets {
+  const abs = (p: string) => resolve(spec.workspace, p);
+  const files = new Set<string>([spec.file]);
   const directories = new Map<string, number>();
   const globs: WatchGlob[] = [];
   for (const step of spec.steps.values()) {
+    for (const input of step.inputs.values()) {
+      if (input.kind !== 'files') continue;
+      for (const pattern of input.patterns) {
+        if (!pattern.value.includes('{')) files.add(abs(pattern.value));
+      }
+    }
     const glob = step.forEach?.glob?.value;
     if (glob === undefined) continue;
     const segments = glob.split('/');
@@ -100,5 +122,23 @@ export function watchTargets(
       segments: segmentTests(segments.slice(Math.max(0, fixed))),
     });
   }
-  return {files, directories, globs, outputs};
+  return {files, directories, globs, outputs: new Set()};
+}
+
+/** Both watch sets in one (`extra` may be absent). */
+export function mergeTargets(
+  base: WatchTargets,
+  extra: WatchTargets | undefined,
+): WatchTargets {
+  if (extra === undefined) return base;
+  const directories = new Map(base.directories);
+  for (const [dir, depth] of extra.directories) {
+    directories.set(dir, Math.max(depth, directories.get(dir) ?? 0));
+  }
+  return {
+    files: new Set([...base.files, ...extra.files]),
+    directories,
+    globs: [...base.globs, ...extra.globs],
+    outputs: base.outputs,
+  };
 }

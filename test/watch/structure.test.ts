@@ -213,5 +213,74 @@ void describe('watch: the pipeline changes shape', {concurrency: 2}, () => {
         assert.equal(result.code, 0, watch.dump());
       }
     });
+
+    void test(`${strategy}: a deleted input, created again later, is still watched`, async (t) => {
+      const rig = WorkspaceRig.create(t);
+      fanOut(rig, ['a']);
+      const {watch} = await startIdle(rig, strategy);
+      {
+        const from = watch.mark();
+        rig.remove('in/a.txt');
+        await watch.cycle('the cycle after the delete', from, (e) =>
+          changedPaths(e).has('in/a.txt'),
+        );
+      }
+      // Created again, then edited: each is seen.
+      for (const content of ['subject a, back\n', 'subject a, edited\n']) {
+        const from = watch.mark();
+        rig.write('in/a.txt', content);
+        const events = await watch.cycle(
+          'a cycle for in/a.txt',
+          from,
+          ranCycle,
+        );
+        assert.ok(started(events).includes('up[s=a]'), watch.dump());
+        assert.equal(rig.read('out/a.up'), `${content}+up\n`);
+      }
+      await watch.stop();
+    });
+
+    void test(`${strategy}: files a pipeline that does not plan is missing start a cycle when they appear`, async (t) => {
+      const rig = WorkspaceRig.create(t);
+      rig.pipeline(
+        'steps:',
+        '  each:',
+        '    for_each: {glob: "raw/{n}.txt"}',
+        '    inputs: {src: "raw/{n}.txt", cfg: cfg.txt}',
+        '    outputs: {out: "out/{n}.txt"}',
+        '    shell: "sh tools/fake.sh each {outputs.out} {inputs.src} {inputs.cfg}"',
+        '  tool:',
+        '    outputs: {out: out/tool.txt}',
+        '    shell: "sh tools/late.sh {outputs.out}"',
+      );
+      const {watch, first} = await startIdle(rig, strategy);
+      assert.match(JSON.stringify(first), /matches no files|no file matches/);
+      {
+        // The glob's first file: still not enough (cfg.txt is missing).
+        const from = watch.mark();
+        rig.write('raw/r1.txt', 'r1\n');
+        const events = await watch.cycle('the glob file', from, (e) =>
+          e.some((x) => x.type === 'diagnostics'),
+        );
+        assert.match(JSON.stringify(events), /cfg\.txt/);
+      }
+      {
+        const from = watch.mark();
+        rig.write('cfg.txt', 'cfg\n');
+        const events = await watch.cycle('the input', from, ranCycle);
+        assert.ok(started(events).includes('each[n=r1]'), watch.dump());
+      }
+      {
+        // A script the command names, written only now.
+        const from = watch.mark();
+        rig.write('tools/late.sh', 'echo late > "$1"\n');
+        const events = await watch.cycle('the script', from, (e) =>
+          started(e).includes('tool'),
+        );
+        assert.ok(ranCycle(events));
+        assert.equal(rig.read('out/tool.txt'), 'late\n');
+      }
+      await watch.stop();
+    });
   }
 });
