@@ -122,7 +122,9 @@ export class WatchSession {
       ignored: (path) => this.#ignored(path),
     });
     this.#watcher.on('all', (event, path) => {
-      if (event === 'unlink' || event === 'unlinkDir') this.#rewatch(path);
+      if (event === 'unlink' || event === 'unlinkDir' || event === 'addDir') {
+        this.#rewatch(path);
+      }
       this.#onChange(path);
     });
     this.#watcher.on('error', (err) =>
@@ -137,9 +139,11 @@ export class WatchSession {
   }
 
   /**
-   * Watches a deleted target again: the watcher forgets a path once it is
-   * gone, so a file or directory re-created later (rm, then a new copy)
-   * would go unseen for the rest of the session.
+   * Watches a target again when it is deleted or a target directory
+   * appears: the watcher forgets a path once it is gone (a file or
+   * directory re-created later would go unseen for the rest of the
+   * session), and a directory watched before it existed is not always
+   * followed into once it does.
    */
   #rewatch(path: string): void {
     const targets = this.#targets;
