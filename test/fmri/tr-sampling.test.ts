@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import {join} from 'node:path';
 import {test} from 'node:test';
 
 import {parseEvents} from '../../src/io/bids-events.js';
@@ -8,7 +9,10 @@ import {
   planSamples,
   type SamplingMethod,
 } from '../../src/fmri/tr-sampling.js';
-import {dataFile} from '../io/helpers.js';
+import {writeNpy} from '../../src/io/npy.js';
+import sample from '../../src/tasks/fmri/sample.js';
+import {runStandalone} from '../../src/tasks/fmri/standalone.js';
+import {dataFile, withTempDir} from '../io/helpers.js';
 
 const EVENTS = dataFile(
   'ds000212/sub-04/func/sub-04_task-dis_run-01_events.tsv',
@@ -93,4 +97,22 @@ void test('events whose window runs past the end of the run are skipped and coun
   assert.equal(p.samples.length, 9);
   const s = await plan('SENTENCES', 162);
   assert.deepEqual(s.skipped, [9]);
+});
+
+void test('fmri.sample refuses a series with a NaN, naming the frame and parcel', async () => {
+  await withTempDir(async (dir) => {
+    const data = new Float32Array(166 * 4).fill(1);
+    data[7 * 4 + 2] = Number.NaN;
+    const series = join(dir, 'series.npy');
+    await writeNpy(series, data, [166, 4]);
+    await assert.rejects(
+      runStandalone(
+        sample,
+        {series, events: EVENTS},
+        {samples: join(dir, 's.npy'), metadata: join(dir, 's.jsonl')},
+        {tr: 2},
+      ),
+      /series\.npy: data: NaN or infinite value at frame 7, parcel 2/,
+    );
+  });
 });

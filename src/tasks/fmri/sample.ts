@@ -150,6 +150,15 @@ const sample: TaskDefinition = {
         `is (${series.shape.join(', ')}), expected [T, K]`,
       );
     }
+    // A NaN frame would pass into every sample that averages over it.
+    const bad = series.data.findIndex((x) => !Number.isFinite(x));
+    if (bad !== -1) {
+      throw new FormatError(
+        seriesFile,
+        'data',
+        `NaN or infinite value at frame ${Math.floor(bad / k)}, parcel ${bad % k}; project the run again from a BOLD file without such values, or clean the series`,
+      );
+    }
     const events = parseEvents(await readTable(eventsFile), eventsFile);
     const scenarios =
       scenariosFile === undefined
