@@ -74,7 +74,8 @@ export function buildGraph(
   for (const job of jobs) {
     const seen = new Set<Job>();
     for (const [name, input] of job.inputs) {
-      for (const [index, path] of input.paths.entries()) {
+      for (let index = 0; index < input.paths.length; index++) {
+        const path = input.paths[index]!;
         const producer = producers.get(path);
         if (producer !== undefined) {
           if (!seen.has(producer)) {
@@ -155,9 +156,14 @@ function sameIds(jobs: readonly Job[]): Diagnostic[] {
 function nestedOutputs(producers: ReadonlyMap<string, Job>): Diagnostic[] {
   const diagnostics: Diagnostic[] = [];
   for (const [path, job] of producers) {
-    const parts = path.split('/');
-    for (let n = 1; n < parts.length; n++) {
-      const outer = parts.slice(0, n).join('/');
+    // Each directory prefix of the path, without splitting it: this runs
+    // once per output of the pipeline.
+    for (
+      let cut = path.indexOf('/');
+      cut > 0;
+      cut = path.indexOf('/', cut + 1)
+    ) {
+      const outer = path.slice(0, cut);
       const owner = producers.get(outer);
       if (owner === undefined) continue;
       diagnostics.push(
