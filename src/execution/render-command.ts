@@ -71,11 +71,7 @@ export function scriptsNamed(
   workspace: string,
   probe: Probe = UNRECORDED,
 ): string[] {
-  const declared = new Set<string>();
-  for (const input of job.inputs.values()) {
-    for (const p of input.paths) declared.add(p);
-  }
-  for (const p of job.outputs.values()) declared.add(p);
+  const declared = declaredPaths(job);
   const scripts = new Set<string>();
   for (const word of shellWords(command)) {
     if (word === '' || declared.has(word) || !/[./]/.test(word)) continue;
@@ -96,10 +92,7 @@ export function scriptsNamed(
  * the file exists yet (watch mode watches for it to appear).
  */
 export function scriptCandidates(command: string, job: Job): string[] {
-  const declared = new Set<string>(job.outputs.values());
-  for (const input of job.inputs.values()) {
-    for (const p of input.paths) declared.add(p);
-  }
+  const declared = declaredPaths(job);
   return shellWords(command).filter(
     (word) =>
       word !== '' &&
@@ -107,6 +100,15 @@ export function scriptCandidates(command: string, job: Job): string[] {
       !declared.has(word) &&
       SCRIPT_EXTENSION.test(word),
   );
+}
+
+/** A job's declared input and output paths: never taken for scripts. */
+function declaredPaths(job: Job): Set<string> {
+  const declared = new Set<string>(job.outputs.values());
+  for (const input of job.inputs.values()) {
+    for (const p of input.paths) declared.add(p);
+  }
+  return declared;
 }
 
 /** Characters that end a word outside quotes, as sh reads them. */

@@ -39,11 +39,7 @@ export function buildGraph(
         continue;
       }
       const here = job.step.outputs.get(name)?.location;
-      const there = [...first.outputs].find(([, p]) => p === path)?.[0];
-      const thereLocation =
-        there === undefined
-          ? undefined
-          : first.step.outputs.get(there)?.location;
+      const there = outputName(first, path);
       diagnostics.push(
         error(
           first === job
@@ -55,14 +51,12 @@ export function buildGraph(
             : first.step === job.step
               ? 'use every for_each wildcard of the step in its output paths'
               : 'give each step its own output paths',
-          thereLocation === undefined
-            ? undefined
-            : [
-                {
-                  message: `${first.id} writes it here`,
-                  location: thereLocation,
-                },
-              ],
+          [
+            {
+              message: `${first.id} writes it here`,
+              location: outputLocation(first, path),
+            },
+          ],
         ),
       );
     }
@@ -185,9 +179,14 @@ function nestedOutputs(producers: ReadonlyMap<string, Job>): Diagnostic[] {
   return diagnostics;
 }
 
+/** The name of `job`'s output at `path`. */
+function outputName(job: Job, path: string): string | undefined {
+  return [...job.outputs].find(([, p]) => p === path)?.[0];
+}
+
 /** Where the output of `job` at `path` is written in the pipeline. */
 function outputLocation(job: Job, path: string) {
-  const name = [...job.outputs].find(([, p]) => p === path)?.[0];
+  const name = outputName(job, path);
   return (
     (name === undefined ? undefined : job.step.outputs.get(name)?.location) ??
     job.step.location
