@@ -172,17 +172,28 @@ export class ContentStore {
    */
   async removeTemporaries(): Promise<number> {
     let removed = 0;
-    const shards = await readdir(this.root).catch(() => [] as string[]);
-    for (const shard of shards) {
-      const dir = join(this.root, shard);
-      const names = await readdir(dir).catch(() => [] as string[]);
-      for (const name of names) {
-        if (!name.includes('.tmp-')) continue;
-        await rm(join(dir, name), {force: true});
-        removed++;
-      }
+    for (const file of await this.files()) {
+      if (!file.name.includes('.tmp-')) continue;
+      await rm(file.path, {force: true});
+      removed++;
     }
     return removed;
+  }
+
+  /**
+   * Every file under the store, blobs and leftover temporaries alike:
+   * `hash` is the shard and name joined (a blob's hash, for a blob).
+   */
+  async files(): Promise<{hash: string; name: string; path: string}[]> {
+    const found: {hash: string; name: string; path: string}[] = [];
+    const shards = await readdir(this.#root).catch(() => [] as string[]);
+    for (const shard of shards) {
+      const dir = join(this.#root, shard);
+      for (const name of await readdir(dir).catch(() => [] as string[])) {
+        found.push({hash: `${shard}${name}`, name, path: join(dir, name)});
+      }
+    }
+    return found;
   }
 
   get root(): string {

@@ -1,5 +1,4 @@
-import {readdir, rm, stat} from 'node:fs/promises';
-import {join} from 'node:path';
+import {rm, stat} from 'node:fs/promises';
 
 import type {Sha256Hex} from '../util/hash.js';
 import type {ContentStore} from './content-store.js';
@@ -64,7 +63,8 @@ export async function collectGarbage(
   let blobsRemoved = 0;
   let bytesFreed = 0;
   let bytesKept = 0;
-  for (const blob of await listBlobs(contentStore.root)) {
+  // Leftover temporary copies never match a hash, so they go too.
+  for (const blob of await contentStore.files()) {
     const size = (await stat(blob.path).catch(() => undefined))?.size ?? 0;
 
     // A file of an older version whose bytes are now a row too is a second
@@ -113,19 +113,4 @@ function distinctBytes(outputs: readonly OutputRecord[]): number {
   let total = 0;
   for (const size of sizes.values()) total += size;
   return total;
-}
-
-async function listBlobs(
-  root: string,
-): Promise<{hash: Sha256Hex | string; path: string}[]> {
-  const blobs: {hash: string; path: string}[] = [];
-  const shards = await readdir(root).catch(() => [] as string[]);
-  for (const shard of shards) {
-    const names = await readdir(join(root, shard)).catch(() => [] as string[]);
-    for (const name of names) {
-      // Leftover temporary copies never match a hash, so they go too.
-      blobs.push({hash: `${shard}${name}`, path: join(root, shard, name)});
-    }
-  }
-  return blobs;
 }
