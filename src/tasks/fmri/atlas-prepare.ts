@@ -99,10 +99,19 @@ const atlasPrepare: TaskDefinition = {
     // Note: no map over any kept voxel is an atlas in another space (MNI
     // maps on a native-space run) or an empty mask, not a result.
     if (voxels.length === 0 || emptyMaps.length === resampled.maps.maps) {
+      const ah = await readNiftiHeader(atlasFile);
+      const atlasBox = worldBox(
+        fileAffine(atlasFile, ah),
+        spatialDims(ah.shape),
+      );
+      const where =
+        maskFile === undefined
+          ? `on the grid of ${gridFile}`
+          : `inside the mask ${maskFile}`;
       throw new FormatError(
         atlasFile,
         'affine',
-        `no atlas map has any weight ${maskFile === undefined ? `on the grid of ${gridFile}` : `inside the mask ${maskFile}`}: the atlas covers ${worldBox(fileAffine(atlasFile, await readNiftiHeader(atlasFile)), await atlasDims(atlasFile))}, the grid ${worldBox(grid.affine, grid.dims)}; resample the atlas into the run's space (or check the mask)`,
+        `no atlas map has any weight ${where}: the atlas covers ${atlasBox}, the grid ${worldBox(grid.affine, grid.dims)}; resample the atlas into the run's space (or check the mask)`,
       );
     }
     if (emptyMaps.length > 0) {
@@ -175,11 +184,6 @@ const atlasPrepare: TaskDefinition = {
 };
 
 export default atlasPrepare;
-
-/** The spatial dims of a NIfTI file. */
-async function atlasDims(file: string): Promise<readonly number[]> {
-  return spatialDims((await readNiftiHeader(file)).shape);
-}
 
 /** The world-space box (mm) of a grid's voxel centres, for messages. */
 function worldBox(affine: readonly number[], dims: readonly number[]): string {
