@@ -149,7 +149,7 @@ export function invertAffine(m: Affine): number[] {
   const [a, b, c, d, e, f, g, h, i] = [
     m[0]!, m[1]!, m[2]!, m[4]!, m[5]!, m[6]!, m[8]!, m[9]!, m[10]!,
   ];
-  const det = a * (e * i - f * h) - b * (d * i - f * g) + c * (d * h - e * g);
+  const det = determinant(m);
   if (det === 0 || !Number.isFinite(det)) {
     throw new Error('affine is singular and cannot be inverted');
   }
@@ -177,12 +177,7 @@ export function invertAffine(m: Affine): number[] {
  */
 export function fileAffine(file: string, header: NiftiHeader): Affine {
   const {affine, source} = headerAffine(header);
-  const [a, b, c, , d, e, f, , g, h, i] = affine as number[];
-  const det =
-    a! * (e! * i! - f! * h!) -
-    b! * (d! * i! - f! * g!) +
-    c! * (d! * h! - e! * g!);
-  if (det === 0 || !Number.isFinite(det)) {
+  if (!invertible(affine)) {
     const field =
       source === 'sform'
         ? `srow_x/y/z (sform_code ${header.sformCode})`
@@ -196,6 +191,21 @@ export function fileAffine(file: string, header: NiftiHeader): Affine {
     );
   }
   return affine;
+}
+
+/** The determinant of an affine's 3×3 linear part. */
+function determinant(m: Affine): number {
+  // prettier-ignore
+  const [a, b, c, d, e, f, g, h, i] = [
+    m[0]!, m[1]!, m[2]!, m[4]!, m[5]!, m[6]!, m[8]!, m[9]!, m[10]!,
+  ];
+  return a * (e * i - f * h) - b * (d * i - f * g) + c * (d * h - e * g);
+}
+
+/** Whether an affine maps voxels onto a volume (a finite, non-zero det). */
+function invertible(m: Affine): boolean {
+  const det = determinant(m);
+  return det !== 0 && Number.isFinite(det);
 }
 
 /** Product of two 4×4 row-major matrices. */
