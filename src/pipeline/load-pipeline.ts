@@ -8,7 +8,7 @@ import {withoutBom} from '../util/without-bom.js';
 import {error, type Diagnostic} from './diagnostic.js';
 import {applyOverrides} from './overrides.js';
 import {parseStep} from './parse-step.js';
-import type {Located, ParamValue, PipelineSpec, StepSpec} from './spec.js';
+import type {GlobalParam, PipelineSpec, StepSpec} from './spec.js';
 import {resolveBindings} from './step-bindings.js';
 import {finishStep, type StepDraft} from './step-draft.js';
 import {validateGathers} from './validate-gather.js';
@@ -110,7 +110,7 @@ function readTopLevel(
   ctx: ParseContext,
   overrides: ReadonlyMap<string, string> | undefined,
 ):
-  | {params: Map<string, Located<ParamValue>>; drafts: Map<string, StepDraft>}
+  | {params: Map<string, GlobalParam>; drafts: Map<string, StepDraft>}
   | undefined {
   const root = deref(ctx, ctx.doc.contents);
   const start = ctx.span(root?.range?.[0] ?? 0, root?.range?.[0] ?? 0);
@@ -133,7 +133,7 @@ function readTopLevel(
     ['params', 'steps'],
     'the pipeline file',
   );
-  const params = new Map<string, Located<ParamValue>>();
+  const params = new Map<string, GlobalParam>();
   const paramsEntry = keys.get('params');
   if (paramsEntry !== undefined) readGlobalParams(ctx, paramsEntry, params);
   if (overrides !== undefined) applyOverrides(ctx, params, overrides);
@@ -171,7 +171,7 @@ function readTopLevel(
 function readGlobalParams(
   ctx: ParseContext,
   entry: Entry,
-  params: Map<string, Located<ParamValue>>,
+  params: Map<string, GlobalParam>,
 ): void {
   const entries = readMapping(ctx, entry.value, entry.valueLocation, 'params');
   for (const item of entries ?? []) {

@@ -1,7 +1,7 @@
 import {isMap, isScalar, isSeq, LineCounter, parseDocument} from 'yaml';
 
 import {didYouMean} from '../util/did-you-mean.js';
-import {isScalarValue, type Located, type ParamValue} from './spec.js';
+import {isScalarValue, type GlobalParam, type ParamValue} from './spec.js';
 import {ParseContext} from './yaml-source.js';
 import {toParamValue} from './yaml-node.js';
 
@@ -34,7 +34,7 @@ function parseOverrideValue(ctx: ParseContext, text: string): ParamValue {
  */
 export function applyOverrides(
   ctx: ParseContext,
-  params: Map<string, Located<ParamValue>>,
+  params: Map<string, GlobalParam>,
   overrides: ReadonlyMap<string, string>,
 ): void {
   for (const [name, text] of overrides) {
@@ -56,6 +56,7 @@ export function applyOverrides(
     params.set(name, {
       value: parseOverrideValue(ctx, text),
       location: current.location,
+      fromSet: true,
     });
   }
 }

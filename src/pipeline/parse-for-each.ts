@@ -6,6 +6,7 @@ import type {SourceLocation} from './diagnostic.js';
 import {
   isScalarValue,
   type ForEachSpec,
+  type GlobalParam,
   type Located,
   type ParamValue,
   type Scalar,
@@ -17,7 +18,6 @@ import {
   knownKeys,
   readMapping,
   readString,
-  toParamValue,
   type Entry,
 } from './yaml-node.js';
 import type {ParseContext} from './yaml-source.js';
@@ -45,7 +45,7 @@ export function parseForEach(
   ctx: ParseContext,
   stepId: string,
   entry: Entry,
-  globals: ReadonlyMap<string, Located<ParamValue>> = new Map(),
+  globals: ReadonlyMap<string, GlobalParam> = new Map(),
 ): ParsedForEach | undefined {
   const where = `for_each of step "${stepId}"`;
   const entries = readMapping(ctx, entry.value, entry.valueLocation, where);
@@ -129,7 +129,7 @@ function readMatrix(
   entry: Entry,
   matrix: Map<string, Located<readonly Scalar[]>>,
   wildcards: OwnWildcard[],
-  globals: ReadonlyMap<string, Located<ParamValue>>,
+  globals: ReadonlyMap<string, GlobalParam>,
 ): void {
   const where = `matrix of step "${stepId}"`;
   const entries = readMapping(ctx, entry.value, entry.valueLocation, where);
@@ -175,7 +175,7 @@ function matrixFromParam(
   ctx: ParseContext,
   item: Entry,
   text: string,
-  globals: ReadonlyMap<string, Located<ParamValue>>,
+  globals: ReadonlyMap<string, GlobalParam>,
 ): Scalar[] | undefined {
   const what = `matrix values of "${item.key}"`;
   const name = PARAM_REFERENCE.exec(text)?.[1];
@@ -199,12 +199,7 @@ function matrixFromParam(
     return undefined;
   }
   const list = param.value;
-  // Note: the list as written in this file, unless --set replaced it; its
-  // items are checked against how they are written, as in a literal list.
-  const node = deref(ctx, ctx.doc.getIn(['params', name], true));
-  const fromFile =
-    node !== null &&
-    JSON.stringify(toParamValue(ctx, node)) === JSON.stringify(list);
+  const fromFile = param.fromSet !== true;
   const related = [
     {
       message: fromFile
@@ -222,8 +217,13 @@ function matrixFromParam(
     );
     return undefined;
   }
-  const written =
-    fromFile && isSeq(node) ? node.items.map((n) => deref(ctx, n)) : [];
+  // Note: the list as written in this file (a --set value has no such
+  // text), to check numbers against how they are written, as in a
+  // literal list.
+  const node = fromFile
+    ? deref(ctx, ctx.doc.getIn(['params', name], true))
+    : null;
+  const written = isSeq(node) ? node.items.map((n) => deref(ctx, n)) : [];
   const values: Scalar[] = [];
   for (const [i, value] of (list as readonly ParamValue[]).entries()) {
     const source = written[i];

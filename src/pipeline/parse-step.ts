@@ -4,12 +4,7 @@ import {closestNames, didYouMean} from '../util/did-you-mean.js';
 import {parseForEach} from './parse-for-each.js';
 import {namedEntries, nonEmptyPath, readInputs} from './parse-inputs.js';
 import {DEFAULT_RESOURCES, parseResources} from './parse-resources.js';
-import {
-  EXECUTORS,
-  type ExecutorName,
-  type Located,
-  type ParamValue,
-} from './spec.js';
+import {EXECUTORS, type ExecutorName, type GlobalParam} from './spec.js';
 import type {StepDraft} from './step-draft.js';
 import {escapesWorkspace} from './workspace-path.js';
 import {
@@ -47,7 +42,7 @@ const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 export function parseStep(
   ctx: ParseContext,
   entry: Entry,
-  globals: ReadonlyMap<string, Located<ParamValue>> = new Map(),
+  globals: ReadonlyMap<string, GlobalParam> = new Map(),
 ): StepDraft | undefined {
   const id = entry.key;
   const where = `step "${id}"`;

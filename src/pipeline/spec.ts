@@ -16,6 +16,14 @@ export interface Located<T> {
 }
 
 /**
+ * A global param while the file is read: its value, where the file sets
+ * it, and whether `--set` replaced that value.
+ */
+export interface GlobalParam extends Located<ParamValue> {
+  readonly fromSet?: true;
+}
+
+/**
  * A pipeline file after parsing and static validation: every key known,
  * every type right, every task name registered. Nothing is expanded yet;
  * strings may still hold `{…}` templates.
