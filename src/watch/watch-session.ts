@@ -12,6 +12,7 @@ import {resolveTargets, upstreamClosure} from '../graph/select-jobs.js';
 import type {Logger} from '../logging/events.js';
 import {error} from '../pipeline/diagnostic.js';
 import type {ResourcePool} from '../scheduler/resource-pool.js';
+import {PathSnapshot} from './path-snapshot.js';
 import {
   globReaches,
   mergeTargets,
@@ -40,8 +41,34 @@ const DEBOUNCE_MS = 30;
  */
 const RECHECK_MS = 60;
 
+/**
+ * When, in ms after paths are added to the file watcher, the session looks
+ * at them itself. chokidar stats and watches each added path
+ * asynchronously and reports when it is done only for its first batch: an
+ * edit made before it has a path (during the cycle that added it, or just
+ * after) would never be seen. Each look compares the paths with how they
+ * were when added; by the last, a local disk has long been watched, and a
+ * slow one has had seconds.
+ */
+const SETTLE_CHECKS_MS = [100, 500, 2000, 5000];
+
+/**
+ * How long the first cycle waits for the watcher to report its first paths
+ * ready before saying the session is idle anyway (the looks above go on).
+ */
+const READY_WAIT_MS = 10_000;
+
 /** How often `--poll` checks files; polling is for network file systems. */
 const POLL_INTERVAL_MS = 250;
+
+/**
+ * For how long after a catch-up ({@link SETTLE_CHECKS_MS}) reported a
+ * path, a watcher event for it that finds it as it was then is taken for
+ * the same change, reported late (a poll comes up to an interval after
+ * the edit), and not for a new one: otherwise a second cycle would follow
+ * the first and find nothing to do.
+ */
+const ECHO_MS = 4 * POLL_INTERVAL_MS;
 
 // State, dependencies and version control are never inputs worth watching.
 const IGNORED_DIRS = /\/(\.neuromake|node_modules|\.git)(\/|$)/;
@@ -85,6 +112,13 @@ export interface WatchOptions {
  * (a job that read a file mid-edit is keyed by the old content and so runs
  * again). Ctrl-C moves any state to `stopping`, which aborts the run in
  * flight (its jobs leave no half-written outputs) and closes the watcher.
+ *
+ * The watcher takes each path it is given some time to set up, and an
+ * edit before that would go unseen. So the first cycle says the session
+ * is idle only once the watcher reports its first paths ready, and for a
+ * few seconds after paths are added the session compares them with how
+ * they were itself (SETTLE_CHECKS_MS): an edit made after a cycle read a
+ * file always starts another cycle.
  */
 export class WatchSession {
   #state: WatchState = 'idle';
@@ -96,6 +130,13 @@ export class WatchSession {
   /** Path → its pending look ({@link RECHECK_MS}). */
   readonly #rechecks = new Map<string, NodeJS.Timeout>();
   #failedKeys = new Map<string, string>();
+  /** How the paths added to the watcher lately looked when added. */
+  readonly #added = new PathSnapshot((path) => this.#underGlob(path));
+  #settleTimers: NodeJS.Timeout[] = [];
+  /** Path → how a catch-up found it, and until when (ECHO_MS). */
+  readonly #echoes = new Map<string, {look: string; until: number}>();
+  /** Resolved when the watcher has its first paths; undefined after. */
+  #firstReady: Promise<void> | undefined;
   #cycle: AbortController | undefined;
   #done: (() => void) | undefined;
 
@@ -113,7 +154,7 @@ export class WatchSession {
     const finished = new Promise<void>((r) => (this.#done = r));
     const onAbort = () => void this.#stop();
     this.#options.signal.addEventListener('abort', onAbort, {once: true});
-    this.#watcher = watch([], {
+    const watcher = watch([], {
       ignoreInitial: true,
       usePolling: this.#options.poll,
       interval: POLL_INTERVAL_MS,
@@ -121,11 +162,13 @@ export class WatchSession {
       atomic: true,
       ignored: (path) => this.#ignored(path),
     });
+    this.#watcher = watcher;
+    this.#firstReady = new Promise((r) => watcher.once('ready', () => r()));
     this.#watcher.on('all', (event, path) => {
       if (event === 'unlink' || event === 'unlinkDir' || event === 'addDir') {
         this.#rewatch(path);
       }
-      this.#onChange(path);
+      if (!this.#isEcho(path)) this.#onChange(path);
     });
     this.#watcher.on('error', (err) =>
       this.#options.logger.log({
@@ -150,7 +193,79 @@ export class WatchSession {
     if (targets === undefined) return;
     if (!targets.files.has(path) && !targets.directories.has(path)) return;
     this.#watcher?.unwatch(path);
-    this.#watcher?.add(path);
+    this.#addPaths([path]);
+  }
+
+  /**
+   * Watches `paths`, having noted how they look first, and looks at them
+   * again itself for a while ({@link SETTLE_CHECKS_MS}).
+   */
+  #addPaths(paths: readonly string[]): void {
+    const depths = this.#targets?.directories;
+    for (const path of paths) this.#added.add(path, depths?.get(path));
+    this.#watcher?.add([...paths]);
+    for (const timer of this.#settleTimers) clearTimeout(timer);
+    this.#settleTimers = SETTLE_CHECKS_MS.map((ms, i) =>
+      setTimeout(() => {
+        this.#catchUp();
+        if (i === SETTLE_CHECKS_MS.length - 1) this.#added.clear();
+      }, ms),
+    );
+  }
+
+  /** Takes every added path that changed since it was noted as an edit. */
+  #catchUp(): void {
+    if (this.#state === 'stopping') return;
+    const depths = this.#targets?.directories;
+    const now = performance.now();
+    for (const [path, echo] of this.#echoes) {
+      if (now > echo.until) this.#echoes.delete(path);
+    }
+    const until = now + ECHO_MS;
+    for (const path of this.#added.changed((p) => depths?.get(p))) {
+      this.#echoes.set(path, {look: fileSignature(path), until});
+      this.#onChange(path);
+    }
+  }
+
+  /** Whether a watcher event repeats a catch-up's report (ECHO_MS). */
+  #isEcho(path: string): boolean {
+    const echo = this.#echoes.get(path);
+    if (echo === undefined) return false;
+    if (performance.now() > echo.until) {
+      this.#echoes.delete(path);
+      return false;
+    }
+    return fileSignature(path) === echo.look;
+  }
+
+  /**
+   * Waits, once per session, for the watcher to report its first paths
+   * ready (at most {@link READY_WAIT_MS}, or until Ctrl-C), then catches up
+   * with edits made meanwhile: the session must not say it is idle while
+   * an edit would still go unseen.
+   */
+  async #settleFirstPaths(signal: AbortSignal): Promise<void> {
+    const ready = this.#firstReady;
+    if (ready === undefined) return;
+    this.#firstReady = undefined;
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, READY_WAIT_MS);
+      signal.addEventListener('abort', done, {once: true});
+      void ready.then(done);
+    });
+    this.#catchUp();
+  }
+
+  /** Whether a path below a glob's directory is one the glob reaches. */
+  #underGlob(path: string): boolean {
+    if (this.#ignored(path)) return false;
+    return this.#targets?.globs.some((g) => globReaches(g, path)) ?? false;
   }
 
   #ignored(path: string): boolean {
@@ -212,6 +327,7 @@ export class WatchSession {
     this.#cycle = new AbortController();
     try {
       await this.#plannedRun(this.#cycle.signal);
+      await this.#settleFirstPaths(this.#cycle.signal);
     } catch (err) {
       // A bug must not end the session silently; report it and keep going.
       const text =
@@ -242,6 +358,16 @@ export class WatchSession {
 
   async #plannedRun(signal: AbortSignal): Promise<void> {
     const o = this.#options;
+
+    // Note: this cycle reads the paths the watcher may not have yet as
+    // they are from here on, so only a later change can be one it misses.
+    const held = this.#targets;
+    if (held !== undefined) {
+      this.#added.refresh(
+        (p) => held.directories.get(p),
+        (p) => held.files.has(p) || held.directories.has(p),
+      );
+    }
     const loaded = await loadGraph(o.file, o.overrides);
     if (!loaded.ok) {
       // Keep watching what we watched, plus the pipeline file, so that
@@ -337,7 +463,7 @@ export class WatchSession {
     const removed = [...had].filter((p) => !wanted.has(p));
     this.#targets = next;
     if (removed.length > 0) watcher.unwatch(removed);
-    if (added.length > 0) watcher.add(added);
+    if (added.length > 0) this.#addPaths(added);
   }
 
   async #stop(): Promise<void> {
@@ -346,6 +472,8 @@ export class WatchSession {
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     for (const timer of this.#rechecks.values()) clearTimeout(timer);
     this.#rechecks.clear();
+    for (const timer of this.#settleTimers) clearTimeout(timer);
+    this.#settleTimers = [];
     if (previous === 'running' || previous === 'queued') {
       this.#cycle?.abort();
       return; // #runCycle finishes the session once the run has stopped.

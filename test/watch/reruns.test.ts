@@ -15,6 +15,7 @@ import {
   ofType,
   saveUnchanged,
   startIdle,
+  startWatch,
   started,
   STRATEGIES,
   touch,
@@ -253,6 +254,40 @@ void describe('watch: what an edit reruns', {concurrency: 2}, () => {
       {
         const result = await watch.stop();
         assert.equal(result.code, 0, watch.dump());
+      }
+    });
+
+    void test(`${strategy}: a save the moment a fresh session says it is idle is not lost`, async (t) => {
+      // Three times over, a workspace already up to date: the first cycle
+      // runs nothing and ends within milliseconds of starting to watch.
+      // The session must not say it is idle before the watcher has its
+      // files, or an edit made at once is never seen.
+      for (const round of [1, 2, 3]) {
+        const rig = WorkspaceRig.create(t);
+        fanOut(rig);
+        assert.equal((await rig.run('run')).code, 0);
+        const watch = startWatch(rig, strategy);
+        const events = await watch.until(
+          'the session to say it is idle',
+          0,
+          endsIdle,
+          10_000,
+          1,
+        );
+        rig.write('in/b.txt', `subject b, round ${round}\n`);
+        assert.deepEqual(started(events), [], watch.dump());
+        const after = await watch.cycle(
+          'the cycle for in/b.txt',
+          events.length,
+          ranCycle,
+          5000,
+        );
+        assert.deepEqual(
+          started(after),
+          ['up[s=b]', 'post[s=b]', 'all'],
+          watch.dump(),
+        );
+        assert.equal((await watch.stop()).code, 0, watch.dump());
       }
     });
 

@@ -1,0 +1,114 @@
+/**
+ * PathSnapshot, the record watch mode keeps of the paths it has just asked
+ * the file watcher to watch (issue #3): it names what changed since, as a
+ * watcher would, and nothing else.
+ */
+import assert from 'node:assert/strict';
+import {mkdirSync, rmSync} from 'node:fs';
+import {test} from 'node:test';
+
+import {PathSnapshot} from '../../src/watch/path-snapshot.js';
+import {WorkspaceRig} from '../rig/workspace-rig.js';
+
+/** Only paths named like the BIDS-ish glob `sub-{s}/anat.txt` count. */
+function bidsLike(rig: WorkspaceRig): (path: string) => boolean {
+  const root = `${rig.path('')}/`;
+  return (path) => {
+    const parts = path.slice(root.length).split('/');
+    return (
+      parts[0]?.startsWith('sub-') === true &&
+      (parts.length === 1 || (parts.length === 2 && parts[1] === 'anat.txt'))
+    );
+  };
+}
+
+void test('a file that was edited, replaced, deleted or created is named once', (t) => {
+  const rig = WorkspaceRig.create(t);
+  rig.write('a.txt', 'a\n');
+  rig.write('b.txt', 'b\n');
+  const snapshot = new PathSnapshot(() => false);
+  for (const name of ['a.txt', 'b.txt', 'c.txt']) {
+    snapshot.add(rig.path(name), undefined);
+  }
+  assert.deepEqual(
+    snapshot.changed(() => undefined),
+    [],
+  );
+
+  rig.write('a.txt', 'a, edited\n');
+  rig.remove('b.txt');
+  rig.write('c.txt', 'c\n');
+  assert.deepEqual(
+    snapshot.changed(() => undefined).sort(),
+    [rig.path('a.txt'), rig.path('b.txt'), rig.path('c.txt')].sort(),
+  );
+
+  // Each change is reported once: the snapshot now holds the new looks.
+  assert.deepEqual(
+    snapshot.changed(() => undefined),
+    [],
+  );
+});
+
+void test('a directory names the entries that came or went, among those that count', (t) => {
+  const rig = WorkspaceRig.create(t);
+  rig.write('sub-01/anat.txt', 'anat 01\n');
+  const depth = () => 1;
+  const snapshot = new PathSnapshot(bidsLike(rig));
+  snapshot.add(rig.path(''), 1);
+
+  // Outputs and notes beside the inputs do not count.
+  rig.write('sub-01/mask.txt', 'mask\n');
+  rig.write('notes.md', 'notes\n');
+  mkdirSync(rig.path('derivatives'));
+  assert.deepEqual(snapshot.changed(depth), []);
+
+  // A new subject: its directory and its file; a deleted one: the same.
+  rig.write('sub-02/anat.txt', 'anat 02\n');
+  rmSync(rig.path('sub-01'), {recursive: true});
+  assert.deepEqual(
+    snapshot.changed(depth).sort(),
+    [
+      rig.path('sub-01'),
+      rig.path('sub-01/anat.txt'),
+      rig.path('sub-02'),
+      rig.path('sub-02/anat.txt'),
+    ].sort(),
+  );
+
+  // Below the depth given, nothing is looked at.
+  const shallow = new PathSnapshot(bidsLike(rig));
+  shallow.add(rig.path(''), 0);
+  rig.write('sub-03/anat.txt', 'anat 03\n');
+  rig.write('sub-02/anat.txt', 'anat 02, edited\n');
+  assert.deepEqual(
+    shallow.changed(() => 0),
+    [rig.path('sub-03')],
+  );
+});
+
+void test('a refresh takes the paths as they are now and drops the unwanted', (t) => {
+  const rig = WorkspaceRig.create(t);
+  rig.write('a.txt', 'a\n');
+  rig.write('b.txt', 'b\n');
+  const snapshot = new PathSnapshot(() => false);
+  snapshot.add(rig.path('a.txt'), undefined);
+  snapshot.add(rig.path('b.txt'), undefined);
+  rig.write('a.txt', 'a, edited\n');
+  snapshot.refresh(
+    () => undefined,
+    (path) => path === rig.path('a.txt'),
+  );
+  assert.deepEqual(
+    snapshot.changed(() => undefined),
+    [],
+  );
+
+  // b was dropped: its edits are no longer this snapshot's to report.
+  rig.write('b.txt', 'b, edited\n');
+  rig.write('a.txt', 'a, edited again\n');
+  assert.deepEqual(
+    snapshot.changed(() => undefined),
+    [rig.path('a.txt')],
+  );
+});
