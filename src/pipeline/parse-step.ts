@@ -150,9 +150,13 @@ function readOutputs(ctx: ParseContext, draft: StepDraft, entry: Entry): void {
     const escaped = escapesWorkspace(path.value);
     if (escaped !== undefined) {
       ctx.report(
-        `output "${item.key}" ${escaped.reason}: outputs must stay inside the workspace`,
+        escaped.plain === undefined
+          ? `output "${item.key}" ${escaped.reason}: outputs must stay inside the workspace`
+          : `output "${item.key}" ${escaped.reason}: outputs are written without ".."`,
         ctx.within(path, escaped.offset, escaped.length),
-        'write a path relative to the pipeline file\'s directory, without ".."',
+        escaped.plain === undefined
+          ? 'write a path relative to the pipeline file\'s directory, without ".."'
+          : `write it as "${escaped.plain}"`,
       );
       continue;
     }

@@ -1,15 +1,23 @@
-/** Why an output path would land outside the workspace, and where. */
+import {posix} from 'node:path';
+
+/** Why an output path is refused, and where. */
 export interface EscapedPath {
   readonly reason: string;
   /** Offset and length of the offending part within the path. */
   readonly offset: number;
   readonly length: number;
+  /** The same path written without `..`, when it stays inside. */
+  readonly plain?: string;
 }
 
 /**
- * Checks that a (template) output path stays inside the workspace: it must
- * be relative and never climb with `..`. Both `/` and `\` separate parts, so
- * that a path written on Windows is judged the same way.
+ * Checks that a (template) output path is written plainly inside the
+ * workspace: relative, and with no `..` part. A `..` that climbs out is
+ * refused for that; one that stays inside (`out/a/../b.txt`) is refused
+ * too, as one file would have two names (and a job reading `out/b.txt`
+ * would not find its producer), with the plain spelling to use instead.
+ * Both `/` and `\` separate parts, so that a path written on Windows is
+ * judged the same way.
  */
 export function escapesWorkspace(path: string): EscapedPath | undefined {
   if (/^([/\\]|[A-Za-z]:[/\\]?)/.test(path)) {
@@ -20,11 +28,26 @@ export function escapesWorkspace(path: string): EscapedPath | undefined {
     };
   }
   let offset = 0;
+  let depth = 0;
+  let first: number | undefined;
   for (const part of path.split(/[/\\]/)) {
     if (part === '..') {
-      return {reason: 'climbs out with ".."', offset, length: 2};
+      // Note: pointed at from the first "..", where the climb begins.
+      first ??= offset;
+      if (depth === 0) {
+        return {reason: 'climbs out with ".."', offset: first, length: 2};
+      }
+      depth--;
+    } else if (part !== '' && part !== '.') {
+      depth++;
     }
     offset += part.length + 1;
   }
-  return undefined;
+  if (first === undefined) return undefined;
+  return {
+    reason: 'has a ".." part',
+    offset: first,
+    length: 2,
+    plain: posix.normalize(path.replaceAll('\\', '/')),
+  };
 }

@@ -321,3 +321,33 @@ void test('outputs must stay inside the workspace', () => {
   );
   assert.equal(covered(text, diagnostics[1]!), '..');
 });
+
+void test('an output with a ".." that stays inside is given its plain spelling', () => {
+  const text = yaml(
+    'steps:',
+    '  a:',
+    '    for_each: {matrix: {s: [x]}}',
+    '    shell: "true"',
+    '    outputs:',
+    '      y: "out/{s}/tmp/.././y.txt"',
+    '      z: "out/{s}/z.txt"',
+  );
+  const diagnostics = invalid(text);
+  assert.deepEqual(
+    diagnostics.map((d) => [
+      d.message,
+      d.hint,
+      d.location?.line,
+      d.location?.column,
+    ]),
+    [
+      [
+        'output "y" has a ".." part: outputs are written without ".."',
+        'write it as "out/{s}/y.txt"',
+        6,
+        23,
+      ],
+    ],
+  );
+  assert.equal(covered(text, diagnostics[0]!), '..');
+});
