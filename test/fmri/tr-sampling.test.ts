@@ -99,6 +99,23 @@ void test('events whose window runs past the end of the run are skipped and coun
   assert.deepEqual(s.skipped, [9]);
 });
 
+void test('fmri.sample refuses a run none of whose events fit, naming the files and the TR', async () => {
+  await withTempDir(async (dir) => {
+    // 10 volumes at TR 2 s end at 20 s: the first trial ends later.
+    const series = join(dir, 'series.npy');
+    await writeNpy(series, new Float32Array(10 * 4).fill(1), [10, 4]);
+    await assert.rejects(
+      runStandalone(
+        sample,
+        {series, events: EVENTS},
+        {samples: join(dir, 's.npy'), metadata: join(dir, 's.jsonl')},
+        {tr: 2},
+      ),
+      /every one of the 10 events in .*events\.tsv \(the first at \d+ s\) has its window past the end of .*series\.npy: 10 volumes at TR 2 s cover 20 s; check the TR \(param "tr"\)/,
+    );
+  });
+});
+
 void test('fmri.sample refuses a series with a NaN, naming the frame and parcel', async () => {
   await withTempDir(async (dir) => {
     const data = new Float32Array(166 * 4).fill(1);

@@ -171,6 +171,15 @@ const sample: TaskDefinition = {
       sentenceDurations: durations as number[],
       studyIndices: booleanParam(context, 'study_indices', false),
     });
+    if (events.length > 0 && plan.samples.length === 0) {
+      // Not one trial fits: the TR is likely wrong (ms for s, say) or the
+      // series is not this run's; an empty sample file would silently drop
+      // the run from the dataset.
+      const first = Math.min(...events.map((e) => e.onset));
+      throw new TaskInputError(
+        `every one of the ${events.length} events in ${eventsFile} (the first at ${first} s) has its window past the end of ${seriesFile}: ${frames} volumes at TR ${tr} s cover ${frames * tr} s; check the TR (${sidecar === undefined ? 'param "tr"' : `from ${sidecar}`}) and that the series belongs to this run`,
+      );
+    }
     if (plan.skipped.length > 0) {
       context.warn(
         `${eventsFile}: ${plan.skipped.length} of ${events.length} events skipped, their window runs past the ${frames} volumes of ${seriesFile}`,
