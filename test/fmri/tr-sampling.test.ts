@@ -99,37 +99,39 @@ void test('events whose window runs past the end of the run are skipped and coun
   assert.deepEqual(s.skipped, [9]);
 });
 
-void test('fmri.sample refuses a run none of whose events fit, naming the files and the TR', async () => {
-  await withTempDir(async (dir) => {
-    // 10 volumes at TR 2 s end at 20 s: the first trial ends later.
+/**
+ * Runs fmri.sample at TR 2 s on the sub-04 events and a series of `frames`
+ * × 4 parcels holding `data` (ones by default), in a temporary directory.
+ */
+async function sampleSeries(
+  frames: number,
+  data = new Float32Array(frames * 4).fill(1),
+): Promise<unknown> {
+  return withTempDir(async (dir) => {
     const series = join(dir, 'series.npy');
-    await writeNpy(series, new Float32Array(10 * 4).fill(1), [10, 4]);
-    await assert.rejects(
-      runStandalone(
-        sample,
-        {series, events: EVENTS},
-        {samples: join(dir, 's.npy'), metadata: join(dir, 's.jsonl')},
-        {tr: 2},
-      ),
-      /every one of the 10 events in .*events\.tsv \(the first at \d+ s\) has its window past the end of .*series\.npy: 10 volumes at TR 2 s cover 20 s; check the TR \(param "tr"\)/,
+    await writeNpy(series, data, [frames, 4]);
+    return runStandalone(
+      sample,
+      {series, events: EVENTS},
+      {samples: join(dir, 's.npy'), metadata: join(dir, 's.jsonl')},
+      {tr: 2},
     );
   });
+}
+
+void test('fmri.sample refuses a run none of whose events fit, naming the files and the TR', async () => {
+  // 10 volumes at TR 2 s end at 20 s: the first trial ends later.
+  await assert.rejects(
+    sampleSeries(10),
+    /every one of the 10 events in .*events\.tsv \(the first at \d+ s\) has its window past the end of .*series\.npy: 10 volumes at TR 2 s cover 20 s; check the TR \(param "tr"\)/,
+  );
 });
 
 void test('fmri.sample refuses a series with a NaN, naming the frame and parcel', async () => {
-  await withTempDir(async (dir) => {
-    const data = new Float32Array(166 * 4).fill(1);
-    data[7 * 4 + 2] = Number.NaN;
-    const series = join(dir, 'series.npy');
-    await writeNpy(series, data, [166, 4]);
-    await assert.rejects(
-      runStandalone(
-        sample,
-        {series, events: EVENTS},
-        {samples: join(dir, 's.npy'), metadata: join(dir, 's.jsonl')},
-        {tr: 2},
-      ),
-      /series\.npy: data: NaN or infinite value at frame 7, parcel 2/,
-    );
-  });
+  const data = new Float32Array(166 * 4).fill(1);
+  data[7 * 4 + 2] = Number.NaN;
+  await assert.rejects(
+    sampleSeries(166, data),
+    /series\.npy: data: NaN or infinite value at frame 7, parcel 2/,
+  );
 });
