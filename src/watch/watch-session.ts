@@ -201,6 +201,8 @@ export class WatchSession {
    * again itself for a while ({@link SETTLE_CHECKS_MS}).
    */
   #addPaths(paths: readonly string[]): void {
+    // Note: a stopping session schedules nothing that would outlive it.
+    if (this.#state === 'stopping') return;
     const depths = this.#targets?.directories;
     for (const path of paths) this.#added.add(path, depths?.get(path));
     this.#watcher?.add([...paths]);
