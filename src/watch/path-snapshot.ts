@@ -9,16 +9,20 @@ import {join} from 'node:path';
  * first batch).
  *
  * A file is known by its inode, size and times; a directory by the paths
- * below it that `counts` accepts (those a `for_each` glob reaches), down to
- * its depth, so that a job writing beside the inputs changes nothing here.
+ * below it, down to its depth, that a `for_each` glob matches whole (the
+ * files that make jobs), so that what a job writes beside the inputs, a
+ * directory included, changes nothing here.
  */
 export class PathSnapshot {
   readonly #seen = new Map<string, Look>();
-  readonly #counts: (path: string) => boolean;
+  readonly #step: (path: string) => GlobStep;
 
-  /** `counts`: whether a path below a watched directory matters. */
-  constructor(counts: (path: string) => boolean) {
-    this.#counts = counts;
+  /**
+   * `step`: whether a path below a watched directory is a `match` (it is
+   * listed), on the `way` to one (it is looked into), or neither.
+   */
+  constructor(step: (path: string) => GlobStep) {
+    this.#step = step;
   }
 
   /**
@@ -33,7 +37,7 @@ export class PathSnapshot {
   /**
    * The paths that changed since they were last seen, as a watcher would
    * name them: a file that changed, appeared or went; a directory's
-   * entries that appeared or went (and the directory, when it did). Each
+   * matches that appeared or went (and the directory, when it did). Each
    * path is remembered as it looks now. `depthOf` gives each directory's
    * depth again, as {@link add} took it.
    */
@@ -71,6 +75,22 @@ export class PathSnapshot {
     }
   }
 
+  /**
+   * Remembers how the given paths look now, those that are held: for a
+   * directory whose globs changed, which would otherwise list differently
+   * for that alone.
+   */
+  renote(
+    paths: Iterable<string>,
+    depthOf: (path: string) => number | undefined,
+  ): void {
+    for (const path of paths) {
+      if (this.#seen.has(path)) {
+        this.#seen.set(path, this.#look(path, depthOf(path)));
+      }
+    }
+  }
+
   /** Forgets every path. */
   clear(): void {
     this.#seen.clear();
@@ -87,7 +107,7 @@ export class PathSnapshot {
     return below;
   }
 
-  /** Adds the paths below `dir` that count, `levels` more levels down. */
+  /** Adds the matches below `dir`, `levels` more levels down. */
   #list(dir: string, levels: number, out: Set<string>): void {
     let entries: Dirent[];
     try {
@@ -97,12 +117,17 @@ export class PathSnapshot {
     }
     for (const entry of entries) {
       const path = join(dir, entry.name);
-      if (!this.#counts(path)) continue;
-      out.add(path);
-      if (levels > 0 && entry.isDirectory()) this.#list(path, levels - 1, out);
+      const step = this.#step(path);
+      if (step === 'match') out.add(path);
+      else if (step === 'way' && levels > 0 && entry.isDirectory()) {
+        this.#list(path, levels - 1, out);
+      }
     }
   }
 }
+
+/** Where a path stands to the globs (see globStep in watch-targets.ts). */
+export type GlobStep = 'match' | 'way' | undefined;
 
 /**
  * How a path looked: a file's identity and times, `missing`, or, for a

@@ -12,9 +12,10 @@ import {resolveTargets, upstreamClosure} from '../graph/select-jobs.js';
 import type {Logger} from '../logging/events.js';
 import {error} from '../pipeline/diagnostic.js';
 import type {ResourcePool} from '../scheduler/resource-pool.js';
-import {PathSnapshot} from './path-snapshot.js';
+import {PathSnapshot, type GlobStep} from './path-snapshot.js';
 import {
   globReaches,
+  globStep,
   mergeTargets,
   specTargets,
   watchTargets,
@@ -131,8 +132,10 @@ export class WatchSession {
   readonly #rechecks = new Map<string, NodeJS.Timeout>();
   #failedKeys = new Map<string, string>();
   /** How the paths added to the watcher lately looked when added. */
-  readonly #added = new PathSnapshot((path) => this.#underGlob(path));
+  readonly #added = new PathSnapshot((path) => this.#globStep(path));
   #settleTimers: NodeJS.Timeout[] = [];
+  /** Whether the watcher has reported its first paths ready. */
+  #watcherReady = false;
   /** Path → how a catch-up found it, and until when (ECHO_MS). */
   readonly #echoes = new Map<string, {look: string; until: number}>();
   /** Resolved when the watcher has its first paths; undefined after. */
@@ -163,7 +166,15 @@ export class WatchSession {
       ignored: (path) => this.#ignored(path),
     });
     this.#watcher = watcher;
-    this.#firstReady = new Promise((r) => watcher.once('ready', () => r()));
+    this.#firstReady = new Promise((r) =>
+      watcher.once('ready', () => {
+        this.#watcherReady = true;
+        // Note: the watcher can say it is ready before it watches every
+        // path (chokidar counts a missing one twice): keep looking.
+        this.#scheduleSettleChecks();
+        r();
+      }),
+    );
     this.#watcher.on('all', (event, path) => {
       if (event === 'unlink' || event === 'unlinkDir' || event === 'addDir') {
         this.#rewatch(path);
@@ -206,11 +217,23 @@ export class WatchSession {
     const depths = this.#targets?.directories;
     for (const path of paths) this.#added.add(path, depths?.get(path));
     this.#watcher?.add([...paths]);
+    this.#scheduleSettleChecks();
+  }
+
+  /**
+   * Schedules the looks of {@link SETTLE_CHECKS_MS} from now (again). After
+   * the last, the paths are forgotten, unless the watcher has not yet said
+   * it is ready (a slow disk): then the looks go on.
+   */
+  #scheduleSettleChecks(): void {
+    if (this.#state === 'stopping') return;
     for (const timer of this.#settleTimers) clearTimeout(timer);
     this.#settleTimers = SETTLE_CHECKS_MS.map((ms, i) =>
       setTimeout(() => {
         this.#catchUp();
-        if (i === SETTLE_CHECKS_MS.length - 1) this.#added.clear();
+        if (i < SETTLE_CHECKS_MS.length - 1) return;
+        if (this.#watcherReady) this.#added.clear();
+        else this.#scheduleSettleChecks();
       }, ms),
     );
   }
@@ -230,15 +253,16 @@ export class WatchSession {
     }
   }
 
-  /** Whether a watcher event repeats a catch-up's report (ECHO_MS). */
+  /**
+   * Whether a watcher event repeats a catch-up's report (ECHO_MS). Only
+   * the first event for the path can: a later one is news, even when the
+   * path looks the same again (a file deleted a second time).
+   */
   #isEcho(path: string): boolean {
     const echo = this.#echoes.get(path);
     if (echo === undefined) return false;
-    if (performance.now() > echo.until) {
-      this.#echoes.delete(path);
-      return false;
-    }
-    return fileSignature(path) === echo.look;
+    this.#echoes.delete(path);
+    return performance.now() <= echo.until && fileSignature(path) === echo.look;
   }
 
   /**
@@ -251,6 +275,8 @@ export class WatchSession {
     const ready = this.#firstReady;
     if (ready === undefined) return;
     this.#firstReady = undefined;
+    // Stopped before the watcher was given a path: it never gets ready.
+    if (signal.aborted || this.#state === 'stopping') return;
     await new Promise<void>((resolve) => {
       const done = () => {
         clearTimeout(timer);
@@ -264,10 +290,16 @@ export class WatchSession {
     this.#catchUp();
   }
 
-  /** Whether a path below a glob's directory is one the glob reaches. */
-  #underGlob(path: string): boolean {
-    if (this.#ignored(path)) return false;
-    return this.#targets?.globs.some((g) => globReaches(g, path)) ?? false;
+  /** Where a path stands to the globs, for PathSnapshot. */
+  #globStep(path: string): GlobStep {
+    if (this.#ignored(path)) return undefined;
+    let step: GlobStep;
+    for (const glob of this.#targets?.globs ?? []) {
+      const here = globStep(glob, path);
+      if (here === 'match') return here;
+      step ??= here;
+    }
+    return step;
   }
 
   #ignored(path: string): boolean {
@@ -465,6 +497,15 @@ export class WatchSession {
     const removed = [...had].filter((p) => !wanted.has(p));
     this.#targets = next;
     if (removed.length > 0) watcher.unwatch(removed);
+
+    // Note: a directory held since before lists other matches under new
+    // globs, which is no edit.
+    const patterns = (t?: WatchTargets) => t?.globs.map((g) => g.pattern);
+    if (String(patterns(before)) !== String(patterns(next))) {
+      this.#added.renote(next.directories.keys(), (p) =>
+        next.directories.get(p),
+      );
+    }
     if (added.length > 0) this.#addPaths(added);
   }
 

@@ -23,6 +23,8 @@ export interface WatchTargets {
 
 /** A `for_each` glob: the directory it searches, a test per segment below. */
 export interface WatchGlob {
+  /** The glob as written, relative to the workspace. */
+  readonly pattern: string;
   readonly directory: string;
   readonly segments: readonly ((name: string) => boolean)[];
 }
@@ -35,16 +37,29 @@ export interface WatchGlob {
  * that creates an output directory would trigger the next run.
  */
 export function globReaches(glob: WatchGlob, path: string): boolean {
-  if (path === glob.directory) return true;
+  return globStep(glob, path) !== undefined;
+}
+
+/**
+ * Where `path` (absolute) stands to the glob: `match` when the glob
+ * matches it whole, `way` for its directory or a directory on the way to a
+ * match, undefined otherwise.
+ */
+export function globStep(
+  glob: WatchGlob,
+  path: string,
+): 'match' | 'way' | undefined {
+  if (path === glob.directory) return 'way';
   const base = glob.directory.endsWith('/')
     ? glob.directory
     : `${glob.directory}/`;
-  if (!path.startsWith(base)) return false;
+  if (!path.startsWith(base)) return undefined;
   const parts = path.slice(base.length).split('/');
-  return (
-    parts.length <= glob.segments.length &&
-    parts.every((part, i) => glob.segments[i]?.(part) === true)
-  );
+  if (parts.length > glob.segments.length) return undefined;
+  if (!parts.every((part, i) => glob.segments[i]?.(part) === true)) {
+    return undefined;
+  }
+  return parts.length === glob.segments.length ? 'match' : 'way';
 }
 
 /** Compiles the segments of a glob that come after its fixed prefix. */
@@ -118,6 +133,7 @@ export function specTargets(spec: PipelineSpec): WatchTargets {
     const dir = abs(prefix === '' ? '.' : prefix);
     directories.set(dir, Math.max(depth, directories.get(dir) ?? 0));
     globs.push({
+      pattern: glob,
       directory: dir,
       segments: segmentTests(segments.slice(Math.max(0, fixed))),
     });

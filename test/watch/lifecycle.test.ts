@@ -142,6 +142,29 @@ void describe('watch: stopping, and outputs', {concurrency: 2}, () => {
       }
     });
 
+    void test(`${strategy}: a directory the first run creates where the glob looks starts no cycle`, async (t) => {
+      const rig = WorkspaceRig.create(t);
+      // The glob's first part is a bare wildcard, so out/ is on its way
+      // (out/in.txt would match); the first run creates out/ while the
+      // session still checks the paths it just began to watch.
+      for (const s of ['a', 'b']) rig.write(`${s}/in.txt`, `in ${s}\n`);
+      rig.pipeline(
+        'steps:',
+        '  copy:',
+        '    for_each: {glob: "{s}/in.txt"}',
+        '    inputs: {src: "{s}/in.txt"}',
+        '    outputs: {out: "out/{s}.txt"}',
+        '    shell: "sh tools/fake.sh copy {outputs.out} {inputs.src}"',
+      );
+      const {watch, first} = await startIdle(rig, strategy);
+      assert.equal(started(first).length, 2, watch.dump());
+      assert.equal(ofType(first, 'plan').length, 1, watch.dump());
+      // Past the session's last check of the paths it added (5 s).
+      const events = await watch.quiet(watch.mark(), 5500);
+      assert.deepEqual(events, [], watch.dump());
+      assert.equal((await watch.stop()).code, 0, watch.dump());
+    });
+
     void test(`${strategy}: outputs inside a watched directory never start another cycle`, async (t) => {
       const rig = WorkspaceRig.create(t);
       // A BIDS dataset: subjects at the top, derivatives beside them and a

@@ -7,83 +7,76 @@ import assert from 'node:assert/strict';
 import {mkdirSync, rmSync} from 'node:fs';
 import {test} from 'node:test';
 
-import {PathSnapshot} from '../../src/watch/path-snapshot.js';
+import {PathSnapshot, type GlobStep} from '../../src/watch/path-snapshot.js';
 import {WorkspaceRig} from '../rig/workspace-rig.js';
 
-/** Only paths named like the BIDS-ish glob `sub-{s}/anat.txt` count. */
-function bidsLike(rig: WorkspaceRig): (path: string) => boolean {
+/** Where paths stand to the BIDS-ish glob `sub-{s}/anat.txt`. */
+function bidsLike(rig: WorkspaceRig): (path: string) => GlobStep {
   const root = `${rig.path('')}/`;
   return (path) => {
     const parts = path.slice(root.length).split('/');
-    return (
-      parts[0]?.startsWith('sub-') === true &&
-      (parts.length === 1 || (parts.length === 2 && parts[1] === 'anat.txt'))
-    );
+    if (parts[0]?.startsWith('sub-') !== true) return undefined;
+    if (parts.length === 1) return 'way';
+    return parts.length === 2 && parts[1] === 'anat.txt' ? 'match' : undefined;
   };
 }
+
+const noGlobs = (): GlobStep => undefined;
+const noDepth = (): undefined => undefined;
 
 void test('a file that was edited, replaced, deleted or created is named once', (t) => {
   const rig = WorkspaceRig.create(t);
   rig.write('a.txt', 'a\n');
   rig.write('b.txt', 'b\n');
-  const snapshot = new PathSnapshot(() => false);
+  const snapshot = new PathSnapshot(noGlobs);
   for (const name of ['a.txt', 'b.txt', 'c.txt']) {
     snapshot.add(rig.path(name), undefined);
   }
-  assert.deepEqual(
-    snapshot.changed(() => undefined),
-    [],
-  );
+  assert.deepEqual(snapshot.changed(noDepth), []);
 
   rig.write('a.txt', 'a, edited\n');
   rig.remove('b.txt');
   rig.write('c.txt', 'c\n');
   assert.deepEqual(
-    snapshot.changed(() => undefined).sort(),
+    snapshot.changed(noDepth).sort(),
     [rig.path('a.txt'), rig.path('b.txt'), rig.path('c.txt')].sort(),
   );
 
   // Each change is reported once: the snapshot now holds the new looks.
-  assert.deepEqual(
-    snapshot.changed(() => undefined),
-    [],
-  );
+  assert.deepEqual(snapshot.changed(noDepth), []);
 });
 
-void test('a directory names the entries that came or went, among those that count', (t) => {
+void test('a directory names the matches that came or went, and nothing a run writes', (t) => {
   const rig = WorkspaceRig.create(t);
   rig.write('sub-01/anat.txt', 'anat 01\n');
   const depth = () => 1;
   const snapshot = new PathSnapshot(bidsLike(rig));
   snapshot.add(rig.path(''), 1);
 
-  // Outputs and notes beside the inputs do not count.
+  // Outputs, their directories and notes beside the inputs do not count,
+  // nor does a subject's directory before it holds the file the glob wants.
   rig.write('sub-01/mask.txt', 'mask\n');
   rig.write('notes.md', 'notes\n');
+  rig.write('sub-out/report.txt', 'report\n');
   mkdirSync(rig.path('derivatives'));
+  mkdirSync(rig.path('sub-02'));
   assert.deepEqual(snapshot.changed(depth), []);
 
-  // A new subject: its directory and its file; a deleted one: the same.
+  // A new subject's file, and a deleted subject's: one path each.
   rig.write('sub-02/anat.txt', 'anat 02\n');
   rmSync(rig.path('sub-01'), {recursive: true});
   assert.deepEqual(
     snapshot.changed(depth).sort(),
-    [
-      rig.path('sub-01'),
-      rig.path('sub-01/anat.txt'),
-      rig.path('sub-02'),
-      rig.path('sub-02/anat.txt'),
-    ].sort(),
+    [rig.path('sub-01/anat.txt'), rig.path('sub-02/anat.txt')].sort(),
   );
 
   // Below the depth given, nothing is looked at.
   const shallow = new PathSnapshot(bidsLike(rig));
   shallow.add(rig.path(''), 0);
   rig.write('sub-03/anat.txt', 'anat 03\n');
-  rig.write('sub-02/anat.txt', 'anat 02, edited\n');
   assert.deepEqual(
     shallow.changed(() => 0),
-    [rig.path('sub-03')],
+    [],
   );
 });
 
@@ -91,24 +84,27 @@ void test('a refresh takes the paths as they are now and drops the unwanted', (t
   const rig = WorkspaceRig.create(t);
   rig.write('a.txt', 'a\n');
   rig.write('b.txt', 'b\n');
-  const snapshot = new PathSnapshot(() => false);
+  const snapshot = new PathSnapshot(noGlobs);
   snapshot.add(rig.path('a.txt'), undefined);
   snapshot.add(rig.path('b.txt'), undefined);
   rig.write('a.txt', 'a, edited\n');
-  snapshot.refresh(
-    () => undefined,
-    (path) => path === rig.path('a.txt'),
-  );
-  assert.deepEqual(
-    snapshot.changed(() => undefined),
-    [],
-  );
+  snapshot.refresh(noDepth, (path) => path === rig.path('a.txt'));
+  assert.deepEqual(snapshot.changed(noDepth), []);
 
   // b was dropped: its edits are no longer this snapshot's to report.
   rig.write('b.txt', 'b, edited\n');
   rig.write('a.txt', 'a, edited again\n');
-  assert.deepEqual(
-    snapshot.changed(() => undefined),
-    [rig.path('a.txt')],
-  );
+  assert.deepEqual(snapshot.changed(noDepth), [rig.path('a.txt')]);
+});
+
+void test('a renote takes held paths as they are now and adds none', (t) => {
+  const rig = WorkspaceRig.create(t);
+  rig.write('a.txt', 'a\n');
+  const snapshot = new PathSnapshot(noGlobs);
+  snapshot.add(rig.path('a.txt'), undefined);
+  rig.write('a.txt', 'a, edited\n');
+  rig.write('b.txt', 'b\n');
+  snapshot.renote([rig.path('a.txt'), rig.path('b.txt')], noDepth);
+  rig.write('b.txt', 'b, edited\n');
+  assert.deepEqual(snapshot.changed(noDepth), []);
 });
