@@ -16,35 +16,37 @@ import {join} from 'node:path';
 export class PathSnapshot {
   readonly #seen = new Map<string, Look>();
   readonly #step: (path: string) => GlobStep;
+  readonly #depthOf: (path: string) => number | undefined;
 
   /**
    * `step`: whether a path below a watched directory is a `match` (it is
    * listed), on the `way` to one (it is looked into), or neither.
+   * `depthOf`: for a watched directory, how many levels below it hold
+   * matches (0: its entries only); undefined for anything else.
    */
-  constructor(step: (path: string) => GlobStep) {
+  constructor(
+    step: (path: string) => GlobStep,
+    depthOf: (path: string) => number | undefined,
+  ) {
     this.#step = step;
+    this.#depthOf = depthOf;
   }
 
-  /**
-   * Remembers how a path looks now. `depth`: how many directory levels
-   * below a watched directory hold matches (0: its entries only);
-   * undefined for a file.
-   */
-  add(path: string, depth: number | undefined): void {
-    this.#seen.set(path, this.#look(path, depth));
+  /** Remembers how a path looks now. */
+  add(path: string): void {
+    this.#seen.set(path, this.#look(path));
   }
 
   /**
    * The paths that changed since they were last seen, as a watcher would
    * name them: a file that changed, appeared or went; a directory's
    * matches that appeared or went (and the directory, when it did). Each
-   * path is remembered as it looks now. `depthOf` gives each directory's
-   * depth again, as {@link add} took it.
+   * path is remembered as it looks now.
    */
-  changed(depthOf: (path: string) => number | undefined): string[] {
+  changed(): string[] {
     const out: string[] = [];
     for (const [path, before] of this.#seen) {
-      const now = this.#look(path, depthOf(path));
+      const now = this.#look(path);
       this.#seen.set(path, now);
       if (typeof before === 'string' && typeof now === 'string') {
         if (before !== now) out.push(path);
@@ -65,12 +67,9 @@ export class PathSnapshot {
    * Remembers how every held path looks now, dropping those `keep` rejects:
    * for the start of a cycle, which reads the paths as they are.
    */
-  refresh(
-    depthOf: (path: string) => number | undefined,
-    keep: (path: string) => boolean,
-  ): void {
+  refresh(keep: (path: string) => boolean): void {
     for (const path of this.#seen.keys()) {
-      if (keep(path)) this.#seen.set(path, this.#look(path, depthOf(path)));
+      if (keep(path)) this.#seen.set(path, this.#look(path));
       else this.#seen.delete(path);
     }
   }
@@ -80,14 +79,9 @@ export class PathSnapshot {
    * directory whose globs changed, which would otherwise list differently
    * for that alone.
    */
-  renote(
-    paths: Iterable<string>,
-    depthOf: (path: string) => number | undefined,
-  ): void {
+  renote(paths: Iterable<string>): void {
     for (const path of paths) {
-      if (this.#seen.has(path)) {
-        this.#seen.set(path, this.#look(path, depthOf(path)));
-      }
+      if (this.#seen.has(path)) this.#seen.set(path, this.#look(path));
     }
   }
 
@@ -96,14 +90,11 @@ export class PathSnapshot {
     this.#seen.clear();
   }
 
-  #look(path: string, depth: number | undefined): Look {
-    const stats = statSync(path, {throwIfNoEntry: false, bigint: true});
-    if (stats === undefined) return 'missing';
-    if (!stats.isDirectory()) {
-      return `file ${stats.ino}:${stats.size}:${stats.mtimeNs}:${stats.ctimeNs}`;
-    }
+  #look(path: string): Look {
+    const signature = fileSignature(path);
+    if (signature !== 'directory') return signature;
     const below = new Set<string>();
-    this.#list(path, depth ?? 0, below);
+    this.#list(path, this.#depthOf(path) ?? 0, below);
     return below;
   }
 
@@ -130,7 +121,19 @@ export class PathSnapshot {
 export type GlobStep = 'match' | 'way' | undefined;
 
 /**
- * How a path looked: a file's identity and times, `missing`, or, for a
- * directory, the paths below it that count.
+ * How a path looked: its {@link fileSignature}, or, for a directory, the
+ * matches below it.
  */
 type Look = string | ReadonlySet<string>;
+
+/**
+ * What changes when a file is written, replaced or deleted: its inode,
+ * size and times, or `missing`. A directory is just `directory`: its times
+ * change whenever a job writes into it.
+ */
+export function fileSignature(path: string): string {
+  const stats = statSync(path, {throwIfNoEntry: false, bigint: true});
+  if (stats === undefined) return 'missing';
+  if (stats.isDirectory()) return 'directory';
+  return `${stats.ino}:${stats.size}:${stats.mtimeNs}:${stats.ctimeNs}`;
+}

@@ -1,4 +1,3 @@
-import {statSync} from 'node:fs';
 import {relative} from 'node:path';
 
 import {watch, type FSWatcher} from 'chokidar';
@@ -12,7 +11,7 @@ import {resolveTargets, upstreamClosure} from '../graph/select-jobs.js';
 import type {Logger} from '../logging/events.js';
 import {error} from '../pipeline/diagnostic.js';
 import type {ResourcePool} from '../scheduler/resource-pool.js';
-import {PathSnapshot, type GlobStep} from './path-snapshot.js';
+import {fileSignature, PathSnapshot, type GlobStep} from './path-snapshot.js';
 import {
   globReaches,
   globStep,
@@ -132,7 +131,10 @@ export class WatchSession {
   readonly #rechecks = new Map<string, NodeJS.Timeout>();
   #failedKeys = new Map<string, string>();
   /** How the paths added to the watcher lately looked when added. */
-  readonly #added = new PathSnapshot((path) => this.#globStep(path));
+  readonly #added = new PathSnapshot(
+    (path) => this.#globStep(path),
+    (path) => this.#targets?.directories.get(path),
+  );
   #settleTimers: NodeJS.Timeout[] = [];
   /** Whether the watcher has reported its first paths ready. */
   #watcherReady = false;
@@ -214,8 +216,7 @@ export class WatchSession {
   #addPaths(paths: readonly string[]): void {
     // Note: a stopping session schedules nothing that would outlive it.
     if (this.#state === 'stopping') return;
-    const depths = this.#targets?.directories;
-    for (const path of paths) this.#added.add(path, depths?.get(path));
+    for (const path of paths) this.#added.add(path);
     this.#watcher?.add([...paths]);
     this.#scheduleSettleChecks();
   }
@@ -241,13 +242,12 @@ export class WatchSession {
   /** Takes every added path that changed since it was noted as an edit. */
   #catchUp(): void {
     if (this.#state === 'stopping') return;
-    const depths = this.#targets?.directories;
     const now = performance.now();
     for (const [path, echo] of this.#echoes) {
       if (now > echo.until) this.#echoes.delete(path);
     }
     const until = now + ECHO_MS;
-    for (const path of this.#added.changed((p) => depths?.get(p))) {
+    for (const path of this.#added.changed()) {
       this.#echoes.set(path, {look: fileSignature(path), until});
       this.#onChange(path);
     }
@@ -397,10 +397,7 @@ export class WatchSession {
     // they are from here on, so only a later change can be one it misses.
     const held = this.#targets;
     if (held !== undefined) {
-      this.#added.refresh(
-        (p) => held.directories.get(p),
-        (p) => held.files.has(p) || held.directories.has(p),
-      );
+      this.#added.refresh((p) => held.files.has(p) || held.directories.has(p));
     }
     const loaded = await loadGraph(o.file, o.overrides);
     if (!loaded.ok) {
@@ -502,9 +499,7 @@ export class WatchSession {
     // globs, which is no edit.
     const patterns = (t?: WatchTargets) => t?.globs.map((g) => g.pattern);
     if (String(patterns(before)) !== String(patterns(next))) {
-      this.#added.renote(next.directories.keys(), (p) =>
-        next.directories.get(p),
-      );
+      this.#added.renote(next.directories.keys());
     }
     if (added.length > 0) this.#addPaths(added);
   }
@@ -532,16 +527,4 @@ export class WatchSession {
   #relative(path: string): string {
     return relative(process.cwd(), path) || path;
   }
-}
-
-/**
- * What changes when a file is written, replaced or deleted. A directory is
- * just there or not: its times change whenever a job writes into it, and
- * the throttle that {@link RECHECK_MS} is for only drops file changes.
- */
-function fileSignature(path: string): string {
-  const stats = statSync(path, {throwIfNoEntry: false, bigint: true});
-  if (stats === undefined) return 'missing';
-  if (stats.isDirectory()) return 'directory';
-  return `${stats.ino}:${stats.size}:${stats.mtimeNs}:${stats.ctimeNs}`;
 }
