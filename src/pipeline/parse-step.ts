@@ -150,13 +150,9 @@ function readOutputs(ctx: ParseContext, draft: StepDraft, entry: Entry): void {
     const escaped = escapesWorkspace(path.value);
     if (escaped !== undefined) {
       ctx.report(
-        escaped.plain === undefined
-          ? `output "${item.key}" ${escaped.reason}: outputs must stay inside the workspace`
-          : `output "${item.key}" ${escaped.reason}: outputs are written without ".."`,
+        `output "${item.key}" ${escaped.reason}`,
         ctx.within(path, escaped.offset, escaped.length),
-        escaped.plain === undefined
-          ? 'write a path relative to the pipeline file\'s directory, without ".."'
-          : `write it as "${escaped.plain}"`,
+        escaped.hint,
       );
       continue;
     }

@@ -1,14 +1,18 @@
 import {posix} from 'node:path';
 
-/** Why an output path is refused, and where. */
+/** Why an output path is refused, where, and what to write instead. */
 export interface EscapedPath {
+  /** Follows `output "name" ` in the diagnostic. */
   readonly reason: string;
   /** Offset and length of the offending part within the path. */
   readonly offset: number;
   readonly length: number;
-  /** The same path written without `..`, when it stays inside. */
-  readonly plain?: string;
+  readonly hint: string;
 }
+
+const OUTSIDE = 'outputs must stay inside the workspace';
+const RELATIVE_HINT =
+  'write a path relative to the pipeline file\'s directory, without ".."';
 
 /**
  * Checks that a (template) output path is written plainly inside the
@@ -22,9 +26,10 @@ export interface EscapedPath {
 export function escapesWorkspace(path: string): EscapedPath | undefined {
   if (/^([/\\]|[A-Za-z]:[/\\]?)/.test(path)) {
     return {
-      reason: 'is an absolute path',
+      reason: `is an absolute path: ${OUTSIDE}`,
       offset: 0,
       length: /^[A-Za-z]:/.test(path) ? 2 : 1,
+      hint: RELATIVE_HINT,
     };
   }
   let offset = 0;
@@ -35,7 +40,12 @@ export function escapesWorkspace(path: string): EscapedPath | undefined {
       // Note: pointed at from the first "..", where the climb begins.
       first ??= offset;
       if (depth === 0) {
-        return {reason: 'climbs out with ".."', offset: first, length: 2};
+        return {
+          reason: `climbs out with "..": ${OUTSIDE}`,
+          offset: first,
+          length: 2,
+          hint: RELATIVE_HINT,
+        };
       }
       depth--;
     } else if (part !== '' && part !== '.') {
@@ -44,10 +54,11 @@ export function escapesWorkspace(path: string): EscapedPath | undefined {
     offset += part.length + 1;
   }
   if (first === undefined) return undefined;
+  const plain = posix.normalize(path.replaceAll('\\', '/'));
   return {
-    reason: 'has a ".." part',
+    reason: 'has a ".." part: outputs are written without ".."',
     offset: first,
     length: 2,
-    plain: posix.normalize(path.replaceAll('\\', '/')),
+    hint: `write it as "${plain}"`,
   };
 }
