@@ -25,6 +25,8 @@ let nextTaskId = 0;
 /** A running task's listener, and how many of its messages arrived. */
 interface Running {
   readonly listener: TaskListener;
+  /** The signal that stops it (every task of a run shares the run's). */
+  readonly signal: AbortSignal;
   received: number;
   /** Set once the reply came, while messages are still on their way. */
   waiting?: {readonly sent: number; readonly done: () => void};
@@ -42,6 +44,8 @@ export class TaskPool {
   #pool: Piscina | undefined;
   #aborts: BroadcastChannel | undefined;
   readonly #running = new Map<number, Running>();
+  /** Signals this pool listens to: one listener per signal, not per task. */
+  readonly #watched = new WeakSet<AbortSignal>();
   #tasks = 0;
   #bodyMs = 0;
 
@@ -55,12 +59,13 @@ export class TaskPool {
     signal: AbortSignal,
   ): Promise<JobFailure | undefined> {
     if (signal.aborted) return {reason: 'interrupted'};
-    const pool = await this.#start();
+    // Note: no await when the pool is up, so a task costs no extra turn of
+    // the microtask queue.
+    const pool = this.#pool ?? (await this.#start());
     const taskId = nextTaskId++;
-    const running: Running = {listener, received: 0};
+    const running: Running = {listener, signal, received: 0};
     this.#running.set(taskId, running);
-    const onAbort = () => this.#abortChannel().postMessage(taskId);
-    signal.addEventListener('abort', onAbort, {once: true});
+    this.#watch(signal);
     try {
       const reply = (await pool.run(
         {...request, taskId},
@@ -68,7 +73,9 @@ export class TaskPool {
       )) as WorkerReply;
       this.#tasks++;
       this.#bodyMs += reply.bodyMs;
-      await this.#delivered(running, reply.sent);
+      if (running.received < reply.sent) {
+        await this.#delivered(running, reply.sent);
+      }
       return reply.ok
         ? undefined
         : {reason: 'task-error', message: reply.message};
@@ -77,9 +84,27 @@ export class TaskPool {
       const e = err instanceof Error ? err : new Error(String(err));
       return {reason: 'task-error', message: e.stack ?? e.message};
     } finally {
-      signal.removeEventListener('abort', onAbort);
       this.#running.delete(taskId);
     }
+  }
+
+  /**
+   * Tells the workers to stop every running task of `signal` once it
+   * aborts. One listener per signal: adding and removing one per task cost
+   * a noticeable share of a tiny task's round trip.
+   */
+  #watch(signal: AbortSignal): void {
+    if (this.#watched.has(signal)) return;
+    this.#watched.add(signal);
+    signal.addEventListener(
+      'abort',
+      () => {
+        for (const [taskId, task] of this.#running) {
+          if (task.signal === signal) this.#abortChannel().postMessage(taskId);
+        }
+      },
+      {once: true},
+    );
   }
 
   /**
@@ -153,7 +178,6 @@ export class TaskPool {
 
   /** Resolves once all `sent` messages of a finished task were handled. */
   #delivered(running: Running, sent: number): Promise<void> {
-    if (running.received >= sent) return Promise.resolve();
     return new Promise((done) => (running.waiting = {sent, done}));
   }
 }
