@@ -27,7 +27,8 @@
  *     [--check] [--neuromake bin/neuromake.js] [--label TEXT]
  *
  * Prints a table and writes bench/results/engine-dag.json. `--check` exits
- * 1 when a target is missed.
+ * 1 when a target of issue #2 is missed (the stricter bars it also prints
+ * are not targets: engine-dag-report.ts).
  */
 import {mkdir, mkdtemp, writeFile} from 'node:fs/promises';
 import {spawnSync} from 'node:child_process';
@@ -45,7 +46,7 @@ import {
   writeWorkspace,
 } from './generate-dag.js';
 import {events, expectRun, field, verifyOutputs} from './engine-dag-checks.js';
-import {report, targets, views} from './engine-dag-report.js';
+import {report, stricter, targets, views} from './engine-dag-report.js';
 import {
   fullRunRounds,
   launchFloor,
@@ -501,7 +502,8 @@ async function main(): Promise<void> {
       `neuromake measured: ${subject.version}${subject.commit === undefined ? '' : ` at ${subject.commit}`}${subject.label === undefined ? '' : ` (${subject.label})`}`,
     ].join('\n');
     process.stdout.write(`${text}\n`);
-    const goals = targets(nm, views({make, makePattern, snake}, nm.jobs));
+    const seen = views({make, makePattern, snake}, nm.jobs);
+    const goals = targets(nm, seen);
     const result = {
       benchmark: 'engine-dag',
       date: new Date().toISOString(),
@@ -528,6 +530,7 @@ async function main(): Promise<void> {
       makePattern,
       snakemake: snake,
       targets: goals,
+      stricter: stricter(nm, seen),
       table: text,
     };
     await mkdir(path.dirname(options.out), {recursive: true});
