@@ -17,6 +17,7 @@ import {parseArgs} from 'node:util';
 import {TaskPool} from '../src/execution/task-pool.js';
 import {findTask} from '../src/tasks/registry.js';
 import {positiveInt} from './generate-dag.js';
+import {median} from './peers.js';
 
 /** What this script prints, as JSON. */
 export interface PoolDispatchResult {
@@ -46,6 +47,9 @@ export interface PoolDispatchResult {
   /** The same loop on a bare piscina pool whose task does nothing. */
   readonly bareMsPerJob: number;
 }
+
+/** How many blocks the no-op and bare round trips are split into. */
+const BLOCKS = 7;
 
 const {values} = parseArgs({
   options: {
@@ -103,8 +107,7 @@ try {
   const restMs = await inLanes(jobs, threads, runOne);
   const bodyMs = pool.usage.bodyMs - before.bodyMs;
   const rest = Math.max(1, jobs - 1);
-  const noopMs = await noopRoundTrip(jobs, threads);
-  const bareMs = await bareRoundTrip(jobs, threads);
+  const {noopMs, bareMs} = await noopAndBare(jobs, threads);
 
   const result: PoolDispatchResult = {
     jobs,
@@ -123,10 +126,20 @@ try {
   await rm(dir, {recursive: true, force: true});
 }
 
-/** See PoolDispatchResult.noopMsPerJob. */
-async function noopRoundTrip(count: number, lanes: number): Promise<number> {
+/**
+ * PoolDispatchResult.noopMsPerJob and bareMsPerJob, per task in lane time.
+ * A thread's wake-up on a virtual machine varies from minute to minute by
+ * more than what is measured here, so the two loops take turns, in
+ * {@link BLOCKS} blocks of `count / BLOCKS` tasks each, and each gives
+ * the median of its blocks: both see the same machine, and a slow minute
+ * moves one block, not the result.
+ */
+async function noopAndBare(
+  count: number,
+  lanes: number,
+): Promise<{noopMs: number; bareMs: number}> {
   const noopPool = new TaskPool(lanes);
-  const request = {
+  const noopRequest = {
     task: 'bench.no-such-task',
     jobId: 'noop',
     resources: {cpus: 1, gpus: []},
@@ -134,33 +147,15 @@ async function noopRoundTrip(count: number, lanes: number): Promise<number> {
     outputs: {},
     params: {},
   };
-  try {
-    const first = await noopPool.run(request, listener, signal);
-    if (first?.reason !== 'task-error') {
-      throw new Error('the worker ran a task it should not know');
-    }
-    const ms = await inLanes(count, lanes, () =>
-      noopPool.run(request, listener, signal),
-    );
-    return (ms * lanes) / Math.max(1, count - 1);
-  } finally {
-    await noopPool.close();
-  }
-}
-
-/**
- * Per task, in lane time as dispatchMsPerJob: the same loop on a plain
- * piscina pool running a task that does nothing, with the same kind of
- * request object and an abort signal, as TaskPool passes one.
- */
-async function bareRoundTrip(count: number, lanes: number): Promise<number> {
   const {Piscina} = await import('piscina');
   const bare = new Piscina({
     filename: new URL('./noop-worker.js', import.meta.url).href,
     minThreads: lanes,
     maxThreads: lanes,
   });
-  const request = {
+  // The same kind of request object as TaskPool sends, with an abort
+  // signal, as TaskPool passes one.
+  const bareRequest = {
     taskId: 0,
     task: 'files.concat',
     jobId: 'concat[i=0]',
@@ -170,13 +165,28 @@ async function bareRoundTrip(count: number, lanes: number): Promise<number> {
     params,
   };
   try {
-    await bare.run(request, {signal});
-    const ms = await inLanes(count, lanes, (taskId) =>
-      bare.run({...request, taskId}, {signal}),
-    );
-    return (ms * lanes) / Math.max(1, count - 1);
+    const first = await noopPool.run(noopRequest, listener, signal);
+    if (first?.reason !== 'task-error') {
+      throw new Error('the worker ran a task it should not know');
+    }
+    await bare.run(bareRequest, {signal});
+    const size = Math.max(2, Math.floor(count / BLOCKS));
+    const perTask = (ms: number) => (ms * lanes) / (size - 1);
+    const noop: number[] = [];
+    const plain: number[] = [];
+    for (let b = 0; b < BLOCKS; b++) {
+      const noopMs = await inLanes(size, lanes, () =>
+        noopPool.run(noopRequest, listener, signal),
+      );
+      noop.push(perTask(noopMs));
+      const bareMs = await inLanes(size, lanes, (taskId) =>
+        bare.run({...bareRequest, taskId}, {signal}),
+      );
+      plain.push(perTask(bareMs));
+    }
+    return {noopMs: median(noop), bareMs: median(plain)};
   } finally {
-    await bare.destroy();
+    await Promise.all([noopPool.close(), bare.destroy()]);
   }
 }
 
