@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import {mkdtempSync, rmSync} from 'node:fs';
+import {mkdtempSync, readFileSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join, resolve} from 'node:path';
 import {describe, test} from 'node:test';
@@ -13,8 +13,12 @@ const SIDECAR = join(FUNC, 'sub-03_task-dis_run-01_bold.json');
 
 const quiet = {progress: () => {}, log: () => {}, warn: () => {}};
 
-/** A synth.bold request big enough to run for seconds (6 s here). */
-function slowRequest(dir: string, name: string) {
+/** A synth.bold request; by default big enough to run for 6 s here. */
+function slowRequest(
+  dir: string,
+  name: string,
+  dims: readonly number[] = [96, 96, 60],
+) {
   return {
     task: 'synth.bold',
     jobId: `bold[${name}]`,
@@ -25,7 +29,19 @@ function slowRequest(dir: string, name: string) {
       events: join(dir, `${name}_events.tsv`),
       sidecar: join(dir, `${name}_bold.json`),
     },
-    params: {volumes: 166, dims: [96, 96, 60]},
+    params: {volumes: 166, dims},
+  };
+}
+
+/** A files.write request: a quick task. */
+function writeRequest(dir: string, name: string) {
+  return {
+    task: 'files.write',
+    jobId: `write[${name}]`,
+    resources: {cpus: 1, gpus: []},
+    inputs: {},
+    outputs: {out: join(dir, `${name}.txt`)},
+    params: {text: `${name}\n`},
   };
 }
 
@@ -43,15 +59,9 @@ void describe('the task pool', () => {
       pool.run(slowRequest(dir, 'a'), quiet, run.signal),
       pool.run(slowRequest(dir, 'b'), quiet, run.signal),
     ];
+    // Still running when the abort comes (about 1 s of work).
     const spared = pool.run(
-      {
-        task: 'files.write',
-        jobId: 'write',
-        resources: {cpus: 1, gpus: []},
-        inputs: {},
-        outputs: {out: join(dir, 'kept.txt')},
-        params: {text: 'kept\n'},
-      },
+      slowRequest(dir, 'spared', [48, 48, 30]),
       quiet,
       other.signal,
     );
@@ -65,18 +75,12 @@ void describe('the task pool', () => {
 
     // The pool still runs tasks after an abort.
     const again = await pool.run(
-      {
-        task: 'files.write',
-        jobId: 'write-again',
-        resources: {cpus: 1, gpus: []},
-        inputs: {},
-        outputs: {out: join(dir, 'again.txt')},
-        params: {text: 'again\n'},
-      },
+      writeRequest(dir, 'again'),
       quiet,
       other.signal,
     );
     assert.equal(again, undefined);
+    assert.equal(readFileSync(join(dir, 'again.txt'), 'utf8'), 'again\n');
   });
 
   void test('a task whose signal aborted before it was sent never runs', async (t) => {
