@@ -336,6 +336,14 @@ export function report(
       '  bare piscina no-op, lane time (ms)',
       nm.task.pool.bareMsPerJob.toFixed(3),
     ),
+    only(
+      '  no-op task dispatch, CPU (ms)',
+      nm.task.pool.noopCpuMsPerJob.toFixed(3),
+    ),
+    only(
+      '  bare piscina no-op, CPU (ms)',
+      nm.task.pool.bareCpuMsPerJob.toFixed(3),
+    ),
   ];
 
   const head = [
@@ -379,7 +387,7 @@ export function report(
     `full runs of neuromake, both Makefiles and the launch floor: ${options.repeat > 1 ? `medians of ${options.repeat}, the first in each tool's own phase, the others in interleaved rounds (one run of each per round)` : 'one run each'}; Snakemake's full run, the built-in task run and the first no-op: one run each.`,
     "Node start-up alone: `node -e 0`, the floor under any no-op rerun of a program written for Node; its ratios to make are that floor against make's no-op.",
     `launchers alone: launch-floor.js runs the same \`cp\` commands through neuromake's job launchers (${nm.launchFloor.launcher} at the end) with no engine around them: no planning, hashing, content store, state store or renames; timed from the first launch to the last end (CPU: that span's, its launchers and jobs included; Node's start-up, writing the inputs and deleting the outputs left out). Its ratios to make are the floor under the full run's.`,
-    "built-in task: the run-end event's ms (engine time: no start-up, no planning) / jobs, for files.concat of one tiny file; pool round trip: pool-dispatch.js, TaskPool alone; dispatch: that round trip minus the time in the task's own code, per task in lane time (one task in flight per thread); no-op task dispatch: TaskPool's round trip for a task with no body (a name the worker answers at once as unknown), lane time; bare piscina: the same loop on a plain piscina pool whose task does nothing, the floor on this machine.",
+    "built-in task: the run-end event's ms (engine time: no start-up, no planning) / jobs, for files.concat of one tiny file; pool round trip: pool-dispatch.js, TaskPool alone; dispatch: that round trip minus the time in the task's own code, per task in lane time (one task in flight per thread); no-op task dispatch: TaskPool's round trip for a task with no body (a name the worker answers at once as unknown), lane time; bare piscina: the same loop on a plain piscina pool whose task does nothing, the floor on this machine; the two take turns in blocks, each the median of its blocks; CPU: all threads' CPU time per task (lane time also counts the threads' wake-ups).",
     ...('skipped' in make ? [] : make.notes.map((n) => `make: ${n}`)),
     ...('skipped' in makePattern
       ? []

@@ -46,6 +46,15 @@ export interface PoolDispatchResult {
   readonly noopMsPerJob: number;
   /** The same loop on a bare piscina pool whose task does nothing. */
   readonly bareMsPerJob: number;
+  /**
+   * CPU time per no-op task, every thread of this process (the main
+   * thread and the workers) counted: what the round trip costs in work,
+   * where lane time also counts the threads' wake-ups, which on a virtual
+   * machine are most of it.
+   */
+  readonly noopCpuMsPerJob: number;
+  /** The same for the bare piscina loop. */
+  readonly bareCpuMsPerJob: number;
 }
 
 /** How many blocks the no-op and bare round trips are split into. */
@@ -107,7 +116,7 @@ try {
   const restMs = await inLanes(jobs, threads, runOne);
   const bodyMs = pool.usage.bodyMs - before.bodyMs;
   const rest = Math.max(1, jobs - 1);
-  const {noopMs, bareMs} = await noopAndBare(jobs, threads);
+  const noopAndBareMs = await noopAndBare(jobs, threads);
 
   const result: PoolDispatchResult = {
     jobs,
@@ -117,8 +126,10 @@ try {
     perJobMs: jobs > 1 ? restMs / (jobs - 1) : 0,
     bodyMsPerJob: bodyMs / rest,
     dispatchMsPerJob: (restMs * threads - bodyMs) / rest,
-    noopMsPerJob: noopMs,
-    bareMsPerJob: bareMs,
+    noopMsPerJob: noopAndBareMs.noop.lane,
+    bareMsPerJob: noopAndBareMs.bare.lane,
+    noopCpuMsPerJob: noopAndBareMs.noop.cpu,
+    bareCpuMsPerJob: noopAndBareMs.bare.cpu,
   };
   process.stdout.write(`${JSON.stringify(result)}\n`);
 } finally {
@@ -137,7 +148,7 @@ try {
 async function noopAndBare(
   count: number,
   lanes: number,
-): Promise<{noopMs: number; bareMs: number}> {
+): Promise<Record<'noop' | 'bare', {lane: number; cpu: number}>> {
   const noopPool = new TaskPool(lanes);
   const noopRequest = {
     task: 'bench.no-such-task',
@@ -171,20 +182,31 @@ async function noopAndBare(
     }
     await bare.run(bareRequest, {signal});
     const size = Math.max(2, Math.floor(count / BLOCKS));
-    const perTask = (ms: number) => (ms * lanes) / (size - 1);
-    const noop: number[] = [];
-    const plain: number[] = [];
+    const tasks = size - 1;
+    const noop = {lane: [] as number[], cpu: [] as number[]};
+    const plain = {lane: [] as number[], cpu: [] as number[]};
+    /** Runs one block, noting its lane time and CPU time per task. */
+    const block = async (
+      into: typeof noop,
+      job: (i: number) => Promise<unknown>,
+    ) => {
+      const cpu = process.cpuUsage();
+      const ms = await inLanes(size, lanes, job);
+      const used = process.cpuUsage(cpu);
+      into.lane.push((ms * lanes) / tasks);
+      into.cpu.push((used.user + used.system) / 1000 / tasks);
+    };
     for (let b = 0; b < BLOCKS; b++) {
-      const noopMs = await inLanes(size, lanes, () =>
-        noopPool.run(noopRequest, listener, signal),
-      );
-      noop.push(perTask(noopMs));
-      const bareMs = await inLanes(size, lanes, (taskId) =>
+      await block(noop, () => noopPool.run(noopRequest, listener, signal));
+      await block(plain, (taskId) =>
         bare.run({...bareRequest, taskId}, {signal}),
       );
-      plain.push(perTask(bareMs));
     }
-    return {noopMs: median(noop), bareMs: median(plain)};
+    const medians = (m: typeof noop) => ({
+      lane: median(m.lane),
+      cpu: median(m.cpu),
+    });
+    return {noop: medians(noop), bare: medians(plain)};
   } finally {
     await Promise.all([noopPool.close(), bare.destroy()]);
   }
