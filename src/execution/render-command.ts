@@ -73,7 +73,7 @@ export function scriptsNamed(
 ): string[] {
   const declared = declaredPaths(job);
   const scripts = new Set<string>();
-  for (const word of shellWords(command)) {
+  for (const word of commandWords(command)) {
     if (word === '' || declared.has(word) || !/[./]/.test(word)) continue;
     if (word.startsWith('-')) continue;
     const kind = probeKind(probe.stat(resolve(workspace, word)));
@@ -93,7 +93,7 @@ export function scriptsNamed(
  */
 export function scriptCandidates(command: string, job: Job): string[] {
   const declared = declaredPaths(job);
-  return shellWords(command).filter(
+  return commandWords(command).filter(
     (word) =>
       word !== '' &&
       !word.startsWith('-') &&
@@ -109,6 +109,23 @@ function declaredPaths(job: Job): Set<string> {
     for (const p of input.paths) declared.add(p);
   }
   return declared;
+}
+
+/**
+ * The words of a command and of the commands it quotes: `sh -c 'sh
+ * tools/x.sh'` and `bash -c "set -e; python3 fit.py"` name their scripts
+ * inside one quoted word. A quoted word holding a space or a separator is
+ * kept whole (it may be a file name with a space) and split again as a
+ * command of its own, a few levels deep.
+ */
+export function commandWords(command: string, depth = 3): string[] {
+  const words = shellWords(command);
+  if (depth === 0) return words;
+  const nested: string[] = [];
+  for (const word of words) {
+    if (SEPARATOR.test(word)) nested.push(...commandWords(word, depth - 1));
+  }
+  return nested.length === 0 ? words : [...words, ...nested];
 }
 
 /** Characters that end a word outside quotes, as sh reads them. */

@@ -134,6 +134,32 @@ void describe('freshness', {concurrency: FILE_CONCURRENCY}, () => {
     assert.equal(rig.read('tagged.txt'), '+tagged\ntwo\n');
   });
 
+  void test('a script run inside sh -c or bash -c is tracked too', async (t) => {
+    const rig = WorkspaceRig.create(t);
+    rig.write('tools/tag.sh', 'echo one\n');
+    rig.write('tools/note.py', '# one\n');
+    rig.pipeline(
+      'steps:',
+      '  single:',
+      '    outputs: {out: single.txt}',
+      `    shell: "sh -c 'sh tools/fake.sh single {outputs.out} && sh tools/tag.sh >> {outputs.out}'"`,
+      '  double:',
+      '    outputs: {out: double.txt}',
+      `    shell: 'bash -c "set -e; sh tools/fake.sh double {outputs.out}; cat tools/note.py >> {outputs.out}"'`,
+    );
+    assert.equal((await rig.run('run')).code, 0);
+    rig.write('tools/tag.sh', 'echo two\n');
+    rig.write('tools/note.py', '# two\n');
+
+    const why = await rig.run('why', 'single', 'double');
+    assert.match(why.stdout, /script tools\/tag\.sh changed/, show(why));
+    assert.match(why.stdout, /script tools\/note\.py changed/, show(why));
+    assert.equal((await rig.run('run')).code, 0);
+    assert.deepEqual(rig.counts(), {double: 2, single: 2});
+    assert.equal(rig.read('single.txt'), '+single\ntwo\n');
+    assert.equal(rig.read('double.txt'), '+double\n# two\n');
+  });
+
   void test('reordering or repeating a list input reruns the job, and why says so', async (t) => {
     // The files are the same, so only their order tells the keys apart; a
     // concatenation built from scratch would be B then A.
