@@ -1,7 +1,16 @@
 import {readFile} from 'node:fs/promises';
 import path from 'node:path';
 
-import {LineCounter, parseDocument, type ErrorCode, type YAMLError} from 'yaml';
+import {
+  isAlias,
+  isMap,
+  isPair,
+  isSeq,
+  LineCounter,
+  parseDocument,
+  type ErrorCode,
+  type YAMLError,
+} from 'yaml';
 
 import {fail, ok, type Result} from '../util/result.js';
 import {withoutBom} from '../util/without-bom.js';
@@ -80,6 +89,10 @@ export function loadPipelineText(
     for (const problem of syntax) reportSyntax(ctx, problem);
     return fail(sorted(ctx.diagnostics));
   }
+  // Note: an alias inside the value it names parses without error, but
+  // every walk of the tree would then go round for ever.
+  reportAliasCycles(ctx);
+  if (ctx.failed) return fail(sorted(ctx.diagnostics));
   const steps = readTopLevel(ctx, options.overrides);
   if (steps === undefined) return fail(sorted(ctx.diagnostics));
   const {params, drafts} = steps;
@@ -103,6 +116,39 @@ export function loadPipelineText(
     params,
     steps: finished,
   });
+}
+
+/**
+ * Reports each `*alias` that names a value containing it (`x: &a [1, *a]`):
+ * such a value would hold itself.
+ */
+function reportAliasCycles(ctx: ParseContext): void {
+  const open = new Set<unknown>();
+  const walk = (node: unknown): void => {
+    if (isAlias(node)) {
+      const target = node.resolve(ctx.doc);
+      if (open.has(target)) {
+        ctx.report(
+          `the alias *${node.source} is inside the value &${node.source} names, so that value would contain itself`,
+          ctx.locate(node),
+          'repeat the values it needs instead of the alias',
+        );
+      }
+      return;
+    }
+    if (!isMap(node) && !isSeq(node)) return;
+    open.add(node);
+    for (const item of node.items) {
+      if (isPair(item)) {
+        walk(item.key);
+        walk(item.value);
+      } else {
+        walk(item);
+      }
+    }
+    open.delete(node);
+  };
+  walk(ctx.doc.contents);
 }
 
 /** The top-level `params:` and `steps:`, overrides applied. */

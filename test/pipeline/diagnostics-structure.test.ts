@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
 
-import {covered, invalid, single, yaml} from './helpers.js';
+import {covered, invalid, single, valid, yaml} from './helpers.js';
 
 void test('YAML syntax errors are located', () => {
   const text = yaml('steps:', '  a:', '    shell: "echo', '  b: 1');
@@ -46,6 +46,44 @@ void test('an unknown YAML tag is reported at the tag', () => {
     2,
     14,
   );
+});
+
+void test('an alias inside the value it names is an error, not a crash', () => {
+  const d = single(
+    yaml(
+      'params:',
+      '  x: &a [1, *a]',
+      'steps:',
+      '  a: {shell: "echo {params.x} > {outputs.o}", outputs: {o: a.txt}}',
+    ),
+    /the alias \*a is inside the value &a names/,
+    2,
+    13,
+  );
+  assert.match(d.hint ?? '', /repeat the values/);
+  // A step holding an alias to itself, and aliases that are fine.
+  single(
+    yaml(
+      'steps:',
+      '  a: &s',
+      '    shell: "echo hi > {outputs.o}"',
+      '    outputs: {o: a.txt}',
+      '    params: {me: *s}',
+    ),
+    /the alias \*s is inside the value &s names/,
+    5,
+    18,
+  );
+  const spec = valid(
+    yaml(
+      'params:',
+      '  d: &d {v: 1}',
+      '  x: [*d, *d]',
+      'steps:',
+      '  a: {shell: "echo {params.x} > {outputs.o}", outputs: {o: a.txt}}',
+    ),
+  );
+  assert.deepEqual(spec.params.get('x')?.value, [{v: 1}, {v: 1}]);
 });
 
 void test('an empty file says steps are needed', () => {
