@@ -1,3 +1,5 @@
+import {isAbsolute, relative, sep} from 'node:path';
+
 import {UNRECORDED, type Probe} from '../cache/fs-probes.js';
 import {
   error,
@@ -189,7 +191,7 @@ function expandOne(
     for (const pattern of input.patterns) {
       const r = resolvePath(pattern, scope);
       if (r.ok) {
-        paths.push(r.path);
+        paths.push(inWorkspace(spec.workspace, r.path));
         pathLocations.push(pattern.location);
       } else {
         diagnostics.push(error(`${id}: ${r.error.message}`, r.error.location));
@@ -305,4 +307,19 @@ function resolveStepParams(
     }
   }
   return params;
+}
+
+/**
+ * An input path as the graph keys it: an absolute path inside the
+ * workspace is made relative, as outputs are, so that the job writing
+ * that file is found as its producer (and the command, run in the
+ * workspace, still names the same file). Paths outside stay as written.
+ */
+function inWorkspace(workspace: string, path: string): string {
+  if (!isAbsolute(path)) return path;
+  const inside = relative(workspace, path);
+  if (inside === '' || inside.split(sep)[0] === '..' || isAbsolute(inside)) {
+    return path;
+  }
+  return inside.split(sep).join('/');
 }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import {utimesSync} from 'node:fs';
+import {join} from 'node:path';
 import {describe, test} from 'node:test';
 
 import {fanOut, fanOutOutputs} from '../rig/fixtures.js';
@@ -158,6 +159,32 @@ void describe('freshness', {concurrency: FILE_CONCURRENCY}, () => {
     assert.deepEqual(rig.counts(), {double: 2, single: 2});
     assert.equal(rig.read('single.txt'), '+single\ntwo\n');
     assert.equal(rig.read('double.txt'), '+double\n# two\n');
+  });
+
+  void test('an absolute input path inside the workspace depends on the step writing it', async (t) => {
+    const rig = WorkspaceRig.create(t);
+    rig.write('in.txt', 'v1\n');
+    rig.pipeline(
+      'steps:',
+      '  up:',
+      '    inputs: {src: in.txt}',
+      '    outputs: {out: out/up.txt}',
+      '    shell: "sh tools/fake.sh up {outputs.out} {inputs.src}"',
+      '  down:',
+      `    inputs: {src: ${JSON.stringify(join(rig.dir, 'out/up.txt'))}}`,
+      '    outputs: {out: out/down.txt}',
+      '    shell: "sh tools/fake.sh down {outputs.out} {inputs.src}"',
+    );
+    // Before: refused, as if nothing wrote out/up.txt.
+    const first = await rig.run('run');
+    assert.equal(first.code, 0, show(first));
+    assert.equal(rig.read('out/down.txt'), 'v1\n+up\n+down\n');
+
+    rig.write('in.txt', 'v2\n');
+    const second = await rig.run('run');
+    assert.equal(second.code, 0, show(second));
+    assert.deepEqual(rig.counts(), {down: 2, up: 2});
+    assert.equal(rig.read('out/down.txt'), 'v2\n+up\n+down\n');
   });
 
   void test('reordering or repeating a list input reruns the job, and why says so', async (t) => {
