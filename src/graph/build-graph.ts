@@ -64,7 +64,7 @@ export function buildGraph(
 
   diagnostics.push(...nestedOutputs(producers));
 
-  const exists = new Map<string, boolean>();
+  const kinds = new Map<string, SourceKind>();
   for (const job of jobs) {
     const seen = new Set<Job>();
     for (const [name, input] of job.inputs) {
@@ -79,23 +79,25 @@ export function buildGraph(
           }
           continue;
         }
-        let found = exists.get(path);
-        if (found === undefined) {
-          found =
-            statSync(resolve(spec.workspace, path), {
-              throwIfNoEntry: false,
-            })?.isFile() ?? false;
-          exists.set(path, found);
+        let kind = kinds.get(path);
+        if (kind === undefined) {
+          kind = sourceKind(resolve(spec.workspace, path));
+          kinds.set(path, kind);
         }
-        if (!found) {
-          diagnostics.push(
-            error(
-              `${job.id}: input "${name}" is "${path}", which no step produces and which does not exist`,
-              pathLocation(input, index),
-              'check the path, or add a step whose outputs include it',
-            ),
-          );
-        }
+        if (kind === 'file') continue;
+        diagnostics.push(
+          kind === 'directory'
+            ? error(
+                `${job.id}: input "${name}" is "${path}", a directory: inputs are files, whose content versions the job`,
+                pathLocation(input, index),
+                'name the files the step reads (a list, or a for_each glob over them), or one file inside that changes whenever the rest do',
+              )
+            : error(
+                `${job.id}: input "${name}" is "${path}", which no step produces and which ${kind === 'missing' ? 'does not exist' : 'is not a regular file'}`,
+                pathLocation(input, index),
+                'check the path, or add a step whose outputs include it',
+              ),
+        );
       }
     }
   }
@@ -260,4 +262,21 @@ function cycleDiagnostic(jobs: readonly Job[]): Diagnostic {
     'a job cannot depend, directly or through others, on its own outputs',
     related,
   );
+}
+
+/** What a source input's path holds. */
+type SourceKind = 'file' | 'directory' | 'missing' | 'other';
+
+function sourceKind(path: string): SourceKind {
+  let stats;
+  try {
+    stats = statSync(path, {throwIfNoEntry: false});
+  } catch (err) {
+    // A path below a file (in.txt/x) cannot exist either.
+    if ((err as NodeJS.ErrnoException).code === 'ENOTDIR') return 'missing';
+    throw err;
+  }
+  if (stats === undefined) return 'missing';
+  if (stats.isFile()) return 'file';
+  return stats.isDirectory() ? 'directory' : 'other';
 }

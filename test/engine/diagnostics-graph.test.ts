@@ -104,6 +104,30 @@ void describe('graph diagnostics', {concurrency: FILE_CONCURRENCY}, () => {
     assert.equal(rig.count('needs'), 1);
   });
 
+  void test('a directory as an input is named as a directory, not missing', async (t) => {
+    const rig = WorkspaceRig.create(t);
+    rig.write('bids/sub-01/anat.txt', 'T1\n');
+    const text = rig.pipeline(
+      'steps:',
+      '  needs:',
+      '    inputs: {src: bids, below: in.txt/x}',
+      '    outputs: {out: needs.txt}',
+      '    shell: "sh tools/fake.sh needs {outputs.out} {inputs.src}"',
+    );
+    rig.write('in.txt', 'a file\n');
+    const result = await rejected(rig);
+    assert.match(
+      result.stderr,
+      /needs: input "src" is "bids", a directory: inputs are files/,
+    );
+    assert.match(result.stderr, /hint: name the files the step reads/);
+    assert.match(
+      result.stderr,
+      /input "below" is "in\.txt\/x", which no step produces and which does not exist/,
+    );
+    assertLocated(result, text, 'bids');
+  });
+
   void test('a dependency cycle: every edge is located', async (t) => {
     const rig = WorkspaceRig.create(t);
     const text = rig.pipeline(
