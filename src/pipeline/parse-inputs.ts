@@ -45,6 +45,14 @@ function readInput(ctx: ParseContext, item: Entry): InputSpec | undefined {
     for (const raw of node.items) {
       const element = deref(ctx, raw);
       const location = ctx.locate(element, item.valueLocation);
+      if (isMap(element)) {
+        ctx.report(
+          `each path of ${what} must be a string, got a mapping: a list holds paths, not gathers`,
+          location,
+          'make the gather the whole input (`name: {from: <step>, output: <output>}`), or give it an input of its own',
+        );
+        continue;
+      }
       const path = nonEmptyPath(
         ctx,
         {...item, value: element, valueLocation: location},

@@ -401,6 +401,22 @@ void test('gathers name an existing step and one of its outputs', () => {
   assert.equal(diagnostics[1]?.related?.[0]?.location.line, 2);
 });
 
+void test('a gather inside a list of paths says lists hold paths', () => {
+  const d = single(
+    yaml(
+      'steps:',
+      '  fit: {shell: "true", outputs: {w: w.npy}}',
+      '  sum:',
+      '    shell: "true"',
+      '    inputs: {files: [a.txt, {from: fit, output: w}]}',
+    ),
+    /each path of input "files" must be a string, got a mapping: a list holds paths, not gathers/,
+    5,
+    29,
+  );
+  assert.match(d.hint ?? '', /make the gather the whole input/);
+});
+
 void test('a matrix may take its values from a global list param', () => {
   const text = yaml(
     'params:',
