@@ -3,28 +3,40 @@ import {isMap, isScalar, isSeq, LineCounter, parseDocument} from 'yaml';
 import {didYouMean} from '../util/did-you-mean.js';
 import {isScalarValue, type GlobalParam, type ParamValue} from './spec.js';
 import {ParseContext} from './yaml-source.js';
-import {toParamValue} from './yaml-node.js';
+import {deref, toParamValue} from './yaml-node.js';
 
 /**
  * Reads a `--set name=value` value as YAML would read it in the file:
  * `4` is a number, `true` a boolean, `[1, 2]` a list, anything else text.
  * An empty value is the empty string rather than YAML's null.
  */
-function parseOverrideValue(ctx: ParseContext, text: string): ParamValue {
-  if (text.trim() === '') return '';
+function parseOverrideValue(
+  ctx: ParseContext,
+  text: string,
+): {value: ParamValue; items?: (string | undefined)[]} {
+  if (text.trim() === '') return {value: ''};
   const lines = new LineCounter();
   const doc = parseDocument(text, {lineCounter: lines, prettyErrors: false});
-  if (doc.errors.length > 0) return text;
+  if (doc.errors.length > 0) return {value: text};
   const node = doc.contents;
   if (isScalar(node)) {
-    return isScalarValue(node.value) || node.value === null ? node.value : text;
+    const value = node.value;
+    return {value: isScalarValue(value) || value === null ? value : text};
   }
   // Only flow collections count: `a: b` on a command line is meant as text.
   if ((isSeq(node) || isMap(node)) && /^\s*[[{]/.test(text)) {
     // Aliases in the value (`[&a x, *a]`) are its own, not the file's.
-    return toParamValue(new ParseContext(ctx.file, text, doc, lines), node);
+    const own = new ParseContext(ctx.file, text, doc, lines);
+    const value = toParamValue(own, node);
+    if (!isSeq(node)) return {value};
+    const items = node.items.map((item) => {
+      const scalar = deref(own, item);
+      const range = isScalar(scalar) ? scalar.range : undefined;
+      return range == null ? undefined : text.slice(range[0], range[1]);
+    });
+    return {value, items};
   }
-  return text;
+  return {value: text};
 }
 
 /**
@@ -53,10 +65,12 @@ export function applyOverrides(
       );
       continue;
     }
+    const {value, items} = parseOverrideValue(ctx, text);
     params.set(name, {
-      value: parseOverrideValue(ctx, text),
+      value,
       location: current.location,
       fromSet: true,
+      ...(items === undefined ? {} : {setItems: items}),
     });
   }
 }

@@ -217,33 +217,39 @@ function matrixFromParam(
     );
     return undefined;
   }
-  // Note: the list as written in this file (a --set value has no such
-  // text), to check numbers against how they are written, as in a
-  // literal list.
+  // Note: the list as written (in this file, or on the command line for
+  // --set), to check numbers against how they are written, as in a
+  // literal list: `01` is the number 1, a silent rename of every path.
   const node = fromFile
     ? deref(ctx, ctx.doc.getIn(['params', name], true))
     : null;
   const written = isSeq(node) ? node.items.map((n) => deref(ctx, n)) : [];
   const values: Scalar[] = [];
   for (const [i, value] of (list as readonly ParamValue[]).entries()) {
-    const source = written[i];
-    if (typeof value === 'number' && isScalar(source)) {
-      const location = ctx.locate(source, param.location);
-      const text = ctx.text.slice(
-        location.offset,
-        location.offset + location.length,
-      );
-      if (text !== String(value)) {
+    if (typeof value === 'number') {
+      const source = written[i];
+      const location = isScalar(source)
+        ? ctx.locate(source, param.location)
+        : undefined;
+      const text =
+        location === undefined
+          ? param.setItems?.[i]
+          : ctx.text.slice(location.offset, location.offset + location.length);
+      if (text !== undefined && text !== String(value)) {
         ctx.report(
-          `${what}: param "${name}" lists ${text}, which is read as the number ${String(value)}, so {${item.key}} would be "${String(value)}"`,
-          location,
-          `quote it to keep the text as written: "${text}"`,
-          [
-            {
-              message: 'used as matrix values here',
-              location: item.valueLocation,
-            },
-          ],
+          `${what}: param "${name}" lists ${text}${location === undefined ? ' (in --set)' : ''}, which is read as the number ${String(value)}, so {${item.key}} would be "${String(value)}"`,
+          location ?? item.valueLocation,
+          location === undefined
+            ? `quote it inside the list to keep the text as written: --set ${name}='[..., "${text}", ...]'`
+            : `quote it to keep the text as written: "${text}"`,
+          location === undefined
+            ? related
+            : [
+                {
+                  message: 'used as matrix values here',
+                  location: item.valueLocation,
+                },
+              ],
         );
         return undefined;
       }

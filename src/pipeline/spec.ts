@@ -21,6 +21,12 @@ export interface Located<T> {
  */
 export interface GlobalParam extends Located<ParamValue> {
   readonly fromSet?: true;
+  /**
+   * For a list given with `--set`, each item as typed on the command
+   * line (undefined where it is not a plain value), so that a number
+   * written `01` can be caught as in the file.
+   */
+  readonly setItems?: readonly (string | undefined)[];
 }
 
 /**

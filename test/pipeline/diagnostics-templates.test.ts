@@ -447,6 +447,38 @@ void test('a matrix may take its values from a global list param', () => {
   );
 });
 
+void test('a --set list for a matrix is checked for numbers read differently', () => {
+  const text = yaml(
+    'params:',
+    "  subs: ['01', '02']",
+    'steps:',
+    '  a:',
+    '    shell: "true"',
+    "    for_each: {matrix: {sub: '{params.subs}'}}",
+  );
+  const set = (value: string) => ({overrides: new Map([['subs', value]])});
+  const d = single(
+    text,
+    /param "subs" lists 01 \(in --set\), which is read as the number 1, so \{sub\} would be "1"/,
+    6,
+    30,
+    set('[01, 02]'),
+  );
+  assert.match(d.hint ?? '', /--set subs='\[\.\.\., "01", \.\.\.\]'/);
+  assert.match(d.related?.[0]?.message ?? '', /set with --set/);
+  // Quoted, or plain numbers, the values stand.
+  assert.deepEqual(
+    valid(text, set('["01", "02"]')).steps.get('a')?.forEach?.matrix.get('sub')
+      ?.value,
+    ['01', '02'],
+  );
+  assert.deepEqual(
+    valid(text, set('[1, 2]')).steps.get('a')?.forEach?.matrix.get('sub')
+      ?.value,
+    [1, 2],
+  );
+});
+
 void test('a matrix param reference must name a list of distinct plain values', () => {
   const text = yaml(
     'params:',
