@@ -1,3 +1,4 @@
+import {createHash} from 'node:crypto';
 import {
   constants,
   mkdirSync,
@@ -9,15 +10,17 @@ import {
   chmod,
   copyFile,
   mkdir,
+  open,
   readdir,
   rename,
   rm,
   stat,
   writeFile,
+  type FileHandle,
 } from 'node:fs/promises';
 import {dirname, join} from 'node:path';
 
-import type {Sha256Hex} from '../util/hash.js';
+import {sha256, type Sha256Hex} from '../util/hash.js';
 import {INLINE_BLOB_MAX, type BlobTable} from './blob-table.js';
 
 /**
@@ -136,6 +139,14 @@ export class ContentStore {
    * keeps no mode of its own: a row has none, and a blob file has that of
    * whichever output stored it first (the default one if written from
    * bytes).
+   *
+   * The bytes are checked against `hash` on the way: a blob flipped on
+   * disk, or overwritten by hand, would otherwise be put in place as the
+   * job's output and its path remembered as holding `hash`, so it would
+   * look fresh for good. A blob that does not match is removed from the
+   * store (so `has` says no and later runs do not try it again; the job
+   * that reruns for it stores it anew), nothing is left at `destination`,
+   * and this throws a {@link CorruptBlobError}.
    */
   async copyOut(
     hash: Sha256Hex,
@@ -144,25 +155,70 @@ export class ContentStore {
   ): Promise<void> {
     await mkdir(dirname(destination), {recursive: true});
     const bytes = this.#inline.get(hash);
-    if (bytes !== undefined) {
-      await writeFile(destination, bytes);
-    } else {
-      try {
-        await copyFile(
-          this.pathOf(hash),
-          destination,
-          constants.COPYFILE_FICLONE,
-        );
-      } catch (err) {
-        // Gone after all: the job that reruns for it must store it again.
-        this.#known.delete(hash);
-        throw err;
-      }
+    if (bytes === undefined) {
+      await this.#copyFileOut(hash, destination, mode);
+      return;
     }
+    // Note: a row is 64 KiB at most, so hashing it takes microseconds. Only
+    // a committed row can differ (a queued one was hashed as it was read),
+    // so removing it from the table is enough.
+    const actual = sha256(bytes);
+    if (actual !== hash) {
+      this.#inline.remove([hash]);
+      throw new CorruptBlobError(hash, actual, 'row in the state database');
+    }
+    await writeFile(destination, bytes);
     // Note: a chmod rather than writeFile's mode option, which the umask
-    // would narrow and a copy would not take. Set-id and sticky bits are
-    // masked off whatever the record says: a restore never makes them.
+    // would narrow. Set-id and sticky bits are masked off whatever the
+    // record says: a restore never makes them.
     if (mode !== undefined) await chmod(destination, mode & 0o777);
+  }
+
+  /**
+   * {@link copyOut} for a blob file: a read and a write through one buffer
+   * rather than copyFile (which may reflink, and never shows the bytes),
+   * so the bytes are hashed as they pass; checking the copy afterwards
+   * would read it all a second time. The buffer is sized to the blob, as
+   * in sha256File, so restoring many small files does not allocate 4 MiB
+   * each. Without `mode` the copy takes the blob file's, as copyFile gave
+   * it (less set-id and sticky bits, like any mode here).
+   */
+  async #copyFileOut(
+    hash: Sha256Hex,
+    destination: string,
+    mode: number | undefined,
+  ): Promise<void> {
+    const path = this.pathOf(hash);
+    let source: FileHandle;
+    try {
+      source = await open(path, 'r');
+    } catch (err) {
+      // Gone after all: the job that reruns for it must store it again.
+      this.#known.delete(hash);
+      throw err;
+    }
+    let actual: Sha256Hex;
+    try {
+      const stats = await source.stat();
+      const target = await open(destination, 'w');
+      try {
+        actual = await copyHashing(source, target, stats.size);
+        // Note: fchmod, which the umask does not narrow (open's mode is).
+        await target.chmod((mode ?? stats.mode) & 0o777);
+      } finally {
+        await target.close();
+      }
+    } finally {
+      await source.close();
+    }
+    if (actual !== hash) {
+      // Note: the corrupt copy goes too, so no caller can take it for the
+      // blob; the next put of these bytes writes the file again.
+      this.#known.delete(hash);
+      await rm(path, {force: true});
+      await rm(destination, {force: true});
+      throw new CorruptBlobError(hash, actual, `file ${path}`);
+    }
   }
 
   /**
@@ -199,4 +255,56 @@ export class ContentStore {
   get root(): string {
     return this.#root;
   }
+}
+
+/**
+ * A blob whose bytes do not hash to its name. It has been removed from the
+ * store by the time this is thrown.
+ */
+export class CorruptBlobError extends Error {
+  constructor(
+    readonly hash: Sha256Hex,
+    readonly actual: Sha256Hex,
+    where: string,
+  ) {
+    super(
+      `blob ${hash} in the content store is corrupt (its ${where} hashes to ${actual}); it was removed`,
+    );
+    this.name = 'CorruptBlobError';
+  }
+}
+
+/** The most a blob copy reads at once, and the least it allocates. */
+const MAX_CHUNK = 4 * 1024 * 1024;
+const MIN_CHUNK = 16 * 1024;
+
+/**
+ * Copies what is left of `source` (of about `size` bytes) to `target` and
+ * returns the SHA-256 of the bytes copied.
+ */
+async function copyHashing(
+  source: FileHandle,
+  target: FileHandle,
+  size: number,
+): Promise<Sha256Hex> {
+  const digest = createHash('sha256');
+  // One byte over, so a blob takes a single read plus the read that sees
+  // its end.
+  const length = Math.min(Math.max(size + 1, MIN_CHUNK), MAX_CHUNK);
+  const buffer = Buffer.allocUnsafe(length);
+  for (;;) {
+    const {bytesRead} = await source.read(buffer, 0, length, null);
+    if (bytesRead === 0) break;
+    digest.update(buffer.subarray(0, bytesRead));
+    let written = 0;
+    while (written < bytesRead) {
+      const {bytesWritten} = await target.write(
+        buffer,
+        written,
+        bytesRead - written,
+      );
+      written += bytesWritten;
+    }
+  }
+  return digest.digest('hex') as Sha256Hex;
 }

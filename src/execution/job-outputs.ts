@@ -311,7 +311,14 @@ export function releasePending(store: StateStore): void {
   }
 }
 
-/** Restores a cached job's outputs from the store, atomically per file. */
+/**
+ * Restores a cached job's outputs from the store, atomically per file. All
+ * blobs are copied to temporary names before any is renamed into place, and
+ * each copy is checked against its hash as it is made (a corrupt blob is
+ * removed from the store and throws): so a throw leaves no output half
+ * restored, no temporary behind, and no path remembered as holding a hash
+ * it does not hold. The caller then runs the job instead.
+ */
 export async function restoreOutputs(
   outputs: Readonly<Record<string, OutputRecord>>,
   job: Job,

@@ -378,8 +378,15 @@ class JobRun {
       store.touchCache(key.hash, this.#context.runId);
       this.#timeline(job, 'restored', start, 0);
       this.#complete(job, 'restored', restored, ms, false);
-    } catch {
-      // A blob went missing or unreadable: fall back to running the job.
+    } catch (err) {
+      // A blob went missing, unreadable or corrupt (then the store dropped
+      // it): fall back to running the job, which stores its outputs anew.
+      // Said aloud, as a corrupt store is worth knowing about.
+      this.#context.logger.log({
+        type: 'warning',
+        job: job.id,
+        message: `cannot restore ${job.id} from the store, so it runs: ${err instanceof Error ? err.message : String(err)}`,
+      });
       this.#queue.push({job, key});
     }
   }
