@@ -11,6 +11,12 @@ export type JobFailure =
       readonly path: string;
       /** What the job left there instead of a regular file, if anything. */
       readonly found?: 'directory' | 'special file';
+      /**
+       * The temporary path stayed empty, but the final path was written
+       * while the job ran: the command names its output itself instead of
+       * using `{outputs.NAME}`.
+       */
+      readonly wroteFinal?: true;
     }
   | {readonly reason: 'task-error'; readonly message: string}
   | {readonly reason: 'input-missing'; readonly path: string}
@@ -60,6 +66,9 @@ export function describeFailure(f: JobFailure): string {
     case 'spawn-error':
       return `command could not start: ${f.message}`;
     case 'missing-output':
+      if (f.wroteFinal === true) {
+        return `wrote ${f.path} itself instead of output "${f.output}": write each output to the path {outputs.${f.output}} gives (a temporary name, renamed to ${f.path} once the job succeeds)`;
+      }
       return f.found === undefined
         ? `finished without writing output "${f.output}" (${f.path})`
         : `wrote output "${f.output}" (${f.path}) as a ${f.found}, not a regular file: an output is one file`;

@@ -9,6 +9,7 @@ import {
   readFileSync,
   readSync,
   renameSync,
+  statSync,
 } from 'node:fs';
 import {readdir, rename, rm} from 'node:fs/promises';
 import {basename, dirname, join, resolve} from 'node:path';
@@ -52,6 +53,8 @@ export class JobOutputs {
   readonly #opened = new Map<string, OpenOutput>();
   /** Output name → its temporary file's stamp, from {@link verify}. */
   readonly #stamps = new Map<string, FileStamp>();
+  /** When {@link prepare} ran: about when the job started. */
+  #preparedAt = Date.now();
 
   constructor(job: Job, workspace: string, store: StateStore) {
     this.#workspace = workspace;
@@ -73,6 +76,7 @@ export class JobOutputs {
    * (committed at once, the first time in a run per directory).
    */
   prepare(): void {
+    this.#preparedAt = Date.now();
     const registered = registeredPatterns(this.#store);
     for (const {final, absoluteFinal} of this.paths.values()) {
       // Note: a directory registered in this run was created then too; not
@@ -103,10 +107,18 @@ export class JobOutputs {
    */
   verify(): JobFailure | undefined {
     this.#closeAll();
-    for (const [name, {final, absoluteTemp}] of this.paths) {
+    for (const [name, {final, absoluteFinal, absoluteTemp}] of this.paths) {
       const file = openOutput(absoluteTemp);
       if (typeof file === 'string') {
         this.#closeAll();
+        if (file === 'missing' && this.#writtenSince(absoluteFinal)) {
+          return {
+            reason: 'missing-output',
+            output: name,
+            path: final,
+            wroteFinal: true,
+          };
+        }
         return {
           reason: 'missing-output',
           output: name,
@@ -117,6 +129,19 @@ export class JobOutputs {
       this.#opened.set(name, file);
     }
     return undefined;
+  }
+
+  /**
+   * Whether `path` was modified since {@link prepare}, for a better
+   * message only. Note the slack: file times come from the kernel's
+   * coarse clock, which may lag Date.now() by a tick.
+   */
+  #writtenSince(path: string): boolean {
+    try {
+      return statSync(path).mtimeMs >= this.#preparedAt - 20;
+    } catch {
+      return false;
+    }
   }
 
   /**

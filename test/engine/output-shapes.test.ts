@@ -34,6 +34,32 @@ void describe(
       assert.deepEqual(rig.counts(), {dir: 2});
     });
 
+    void test('a command that writes its output path itself is told to use {outputs.NAME}', async (t) => {
+      const rig = WorkspaceRig.create(t);
+      rig.write('out/lazy.txt', 'from before\n');
+      rig.pipeline(
+        'steps:',
+        '  direct:',
+        '    outputs: {out: out/direct.txt}',
+        '    shell: "sh tools/fake.sh direct out/direct.txt"',
+        '  lazy:',
+        '    outputs: {out: out/lazy.txt}',
+        '    shell: "true"',
+      );
+      const result = await rig.run('run', '-k');
+      assert.equal(result.code, 1, show(result));
+      const text = result.stderr + result.stdout;
+      assert.match(
+        text,
+        /direct: missing-output: wrote out\/direct\.txt itself instead of output "out": write each output to the path \{outputs\.out\} gives/,
+      );
+      // An old file there is not taken for one the job wrote.
+      assert.match(
+        text,
+        /lazy: missing-output: finished without writing output "out" \(out\/lazy\.txt\)/,
+      );
+    });
+
     void test('an output whose path is held by a directory: a clear error, then a restore once it is moved', async (t) => {
       const rig = WorkspaceRig.create(t);
       rig.pipeline(
