@@ -1,4 +1,4 @@
-import {isAbsolute, relative, sep} from 'node:path';
+import {isAbsolute, join, relative, sep} from 'node:path';
 
 import {UNRECORDED, type Probe} from '../cache/fs-probes.js';
 import {
@@ -15,7 +15,7 @@ import type {
 } from '../pipeline/spec.js';
 import {checkParamValue} from '../tasks/check-param.js';
 import {findTask} from '../tasks/registry.js';
-import {globBindings} from './glob-bindings.js';
+import {globBindings, globMatcher} from './glob-bindings.js';
 import {jobId, type Job, type JobInput} from './job.js';
 import {referencedGlobals} from './referenced-globals.js';
 import {resolveParam, resolvePath, type Scope} from './resolve-values.js';
@@ -63,6 +63,8 @@ export function expandJobs(
     jobsByStep.set(step.id, stepJobs);
   }
 
+  reportGlobsOverOutputs(spec, jobs, diagnostics);
+
   // Gathers go last: they need every job of the step they gather from.
   for (const job of jobs) {
     for (const [name, input] of job.step.inputs) {
@@ -92,6 +94,51 @@ export function expandJobs(
   return diagnostics.some((d) => d.severity === 'error')
     ? {ok: false, diagnostics}
     : {ok: true, jobs};
+}
+
+/**
+ * A `for_each` glob fans out over files that exist when the run is
+ * planned: one matching a path a job writes would fan out over that
+ * step's outputs only once they exist, so a clean run would leave jobs
+ * out (or find no file at all), and a glob matching its own step's
+ * outputs would grow with every run. Each such glob is an error that
+ * names the step to fan out over instead; it replaces the step's "matches
+ * no files", which would point the wrong way.
+ */
+function reportGlobsOverOutputs(
+  spec: PipelineSpec,
+  jobs: readonly Job[],
+  diagnostics: Diagnostic[],
+): void {
+  for (const step of spec.steps.values()) {
+    const glob = step.forEach?.glob;
+    if (glob === undefined) continue;
+    const matches = globMatcher(glob.value);
+    const absolute = isAbsolute(glob.value);
+    const producer = jobs.find((job) =>
+      [...job.outputs.values()].some((output) =>
+        matches(absolute ? join(spec.workspace, output) : output),
+      ),
+    );
+    if (producer === undefined) continue;
+    const output = [...producer.outputs.values()].find((o) =>
+      matches(absolute ? join(spec.workspace, o) : o),
+    );
+    const found = error(
+      `for_each glob "${glob.value}" matches ${output ?? 'a path'}, which ${producer.id} writes: a glob fans out over files that exist before the run`,
+      glob.location,
+      producer.step === step
+        ? "write this step's outputs where its glob cannot match them (another directory or name)"
+        : `fan out over that step instead: \`for_each: {step: ${producer.step.id}}\``,
+    );
+    const empty = diagnostics.findIndex(
+      (d) =>
+        d.message === 'for_each glob matches no files' &&
+        d.location === glob.location,
+    );
+    if (empty === -1) diagnostics.push(found);
+    else diagnostics[empty] = found;
+  }
 }
 
 /** A job may gather from a source whose common wildcards take equal values. */

@@ -69,6 +69,30 @@ export function globBindings(
   }
 }
 
+/**
+ * Whether the glob `pattern` (as {@link globBindings} reads it) matches
+ * `path`, a path written as patterns are: relative to the workspace, or
+ * absolute when the pattern is. Repeated wildcards must agree.
+ */
+export function globMatcher(pattern: string): (path: string) => boolean {
+  const segments = pattern.split('/').filter((s, i) => s !== '' || i === 0);
+  const matchers = segments.map((segment) => ({
+    segment,
+    matcher: segmentMatcher(segment),
+  }));
+  return (path) => {
+    const parts = path.split('/').filter((s, i) => s !== '' || i === 0);
+    if (parts.length !== matchers.length) return false;
+    const bound = new Map<string, Scalar>();
+    return matchers.every(({segment, matcher}, i) => {
+      const part = parts[i]!;
+      if (matcher === undefined) return part === segment;
+      const match = matcher.regex.exec(part);
+      return match !== null && bindGroups(bound, matcher.names, match);
+    });
+  };
+}
+
 /** A compiled path segment: its regex and the wildcards of its groups. */
 export interface SegmentMatcher {
   readonly regex: RegExp;
@@ -82,7 +106,8 @@ export interface SegmentMatcher {
  * text each time (a backreference, so `{s}-{s}` finds `a-b-a-b`).
  */
 export function segmentMatcher(segment: string): SegmentMatcher | undefined {
-  if (!/[{*]/.test(segment)) return undefined;
+  // Note: `}` too, so that a `}}` in a plain name reads as one brace.
+  if (!/[{}*]/.test(segment)) return undefined;
   const parsed = parseTemplate(segment);
   const parts = parsed.ok
     ? parsed.parts

@@ -128,6 +128,62 @@ void describe('graph diagnostics', {concurrency: FILE_CONCURRENCY}, () => {
     assertLocated(result, text, 'bids');
   });
 
+  void test('a glob over files a step writes names the step to fan out over', async (t) => {
+    const rig = WorkspaceRig.create(t);
+    const text = rig.pipeline(
+      'steps:',
+      '  make:',
+      '    for_each: {matrix: {s: [x, y]}}',
+      '    outputs: {out: "out/{s}.txt"}',
+      '    shell: "sh tools/fake.sh make {outputs.out}"',
+      '  use:',
+      '    for_each: {glob: "out/{s}.txt"}',
+      '    inputs: {src: "out/{s}.txt"}',
+      '    outputs: {out: "res/{s}.txt"}',
+      '    shell: "sh tools/fake.sh use {outputs.out} {inputs.src}"',
+    );
+    // On a clean workspace (the glob finds nothing) and once some of those
+    // files exist (it would fan out over them only): the same error.
+    for (const round of ['clean', 'one file there']) {
+      const result = await rejected(rig);
+      assert.match(
+        result.stderr,
+        /for_each glob "out\/\{s\}\.txt" matches out\/x\.txt, which make\[s=x\] writes/,
+        round,
+      );
+      assert.match(
+        result.stderr,
+        /hint: fan out over that step instead: `for_each: \{step: make\}`/,
+      );
+      assert.doesNotMatch(result.stderr, /matches no files/);
+      assertLocated(result, text, '"out/{s}.txt"', 1);
+      rig.write('out/x.txt', 'x\n');
+    }
+    assert.deepEqual(rig.counts(), {});
+  });
+
+  void test("a glob over its own step's outputs is refused, not grown each run", async (t) => {
+    const rig = WorkspaceRig.create(t);
+    rig.write('data/a.txt', 'a\n');
+    rig.pipeline(
+      'steps:',
+      '  clean:',
+      '    for_each: {glob: "data/{name}.txt"}',
+      '    inputs: {src: "data/{name}.txt"}',
+      '    outputs: {out: "data/{name}-clean.txt"}',
+      '    shell: "sh tools/fake.sh clean {outputs.out} {inputs.src}"',
+    );
+    const result = await rejected(rig);
+    assert.match(
+      result.stderr,
+      /matches data\/a-clean\.txt, which clean\[name=a\] writes/,
+    );
+    assert.match(
+      result.stderr,
+      /hint: write this step's outputs where its glob cannot match them/,
+    );
+  });
+
   void test('a dependency cycle: every edge is located', async (t) => {
     const rig = WorkspaceRig.create(t);
     const text = rig.pipeline(

@@ -3,7 +3,7 @@ import {mkdirSync, writeFileSync} from 'node:fs';
 import {dirname, join} from 'node:path';
 import {test, type TestContext} from 'node:test';
 
-import {globBindings} from '../../src/graph/glob-bindings.js';
+import {globBindings, globMatcher} from '../../src/graph/glob-bindings.js';
 import {scratchDir} from '../rig/fixtures.js';
 
 /** A workspace holding an empty file at each of `paths`. */
@@ -53,4 +53,20 @@ void test('a star matches without binding; regex characters are literal', (t) =>
   const dir = workspace(t, ['d/x.y+1.txt', 'd/xzy+1.txt', 'd/q/a.txt']);
   assert.deepEqual(found(dir, 'd/{n}.y+1.txt'), ['n=x']);
   assert.deepEqual(found(dir, 'd/*/{f}.txt'), ['f=a']);
+});
+
+void test('doubled braces in a directory name with no wildcard are one brace', (t) => {
+  const dir = workspace(t, ['data/x}y/1.txt', 'data/x{y/2.txt']);
+  assert.deepEqual(found(dir, 'data/x}}y/{s}.txt'), ['s=1']);
+  assert.deepEqual(found(dir, 'data/x{{y/{s}.txt'), ['s=2']);
+});
+
+void test('globMatcher matches paths as globBindings reads the pattern', () => {
+  const matches = globMatcher('data/sub-{s}/func/sub-{s}_*.txt');
+  assert.equal(matches('data/sub-01/func/sub-01_a.txt'), true);
+  // The repeated wildcard must agree; segment counts must be equal.
+  assert.equal(matches('data/sub-01/func/sub-02_a.txt'), false);
+  assert.equal(matches('data/sub-01/func/x/sub-01_a.txt'), false);
+  assert.equal(globMatcher('d/x}}y/{s}.txt')('d/x}y/1.txt'), true);
+  assert.equal(globMatcher('/abs/{f}.txt')('/abs/a.txt'), true);
 });
