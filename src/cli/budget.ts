@@ -18,6 +18,11 @@ const MAX_GPUS = 1024;
  * `--memory` (default: all physical memory) and `--gpus` (a count or a list
  * of device ids; default: CUDA_VISIBLE_DEVICES, else what nvidia-smi lists,
  * probed only when a job wants a GPU).
+ *
+ * Where CUDA_VISIBLE_DEVICES is set (by the user, or by Slurm for an
+ * allocation), `--gpus` stays within it: a count takes its first N
+ * devices, and listed ids must be among them. A job is handed physical
+ * device ids, as that variable names them, never ones outside it.
  */
 export function resolveBudget(flags: {
   jobs: string | undefined;
@@ -58,35 +63,104 @@ export function resolveBudget(flags: {
         hint: 'for example --gpus 2 or --gpus 0,3',
       };
     }
-    gpus = list;
+    const within = withinVisible(flags.gpus, list);
+    if (!within.ok) return within;
+    gpus = within.gpus;
   } else if (flags.needGpus) {
     gpus = detectGpus();
   }
   return {ok: true, budget: {cpus, memoryBytes, gpus}};
 }
 
-function parseGpus(text: string): number[] | undefined {
-  let list: number[];
+/** `--gpus` as written: a count, or a list of device ids. */
+type GpuFlag = {count: number} | {ids: number[]};
+
+function parseGpus(text: string): GpuFlag | undefined {
   if (/^\d+$/.test(text)) {
     const count = Number(text);
-    if (count > MAX_GPUS) return undefined;
-    list = [...Array(count).keys()];
-  } else if (/^\d+(,\d+)*$/.test(text)) {
-    list = text.split(',').map(Number);
-  } else {
-    return undefined;
+    return count > MAX_GPUS ? undefined : {count};
   }
-  return list.every((id) => id < MAX_GPUS) ? list : undefined;
+  if (/^\d+(,\d+)*$/.test(text)) {
+    const ids = text.split(',').map(Number);
+    return ids.every((id) => id < MAX_GPUS) ? {ids} : undefined;
+  }
+  return undefined;
+}
+
+/**
+ * The devices `--gpus` hands out: a count's first N of CUDA_VISIBLE_DEVICES
+ * (0…N-1 where it is unset); listed ids as given, each once, and only ones
+ * CUDA_VISIBLE_DEVICES lists where it is set.
+ */
+function withinVisible(
+  text: string,
+  flag: GpuFlag,
+): {ok: true; gpus: number[]} | {ok: false; message: string; hint: string} {
+  const raw = process.env['CUDA_VISIBLE_DEVICES'];
+  const visible = raw === undefined ? undefined : visibleIds(raw);
+  const named = `CUDA_VISIBLE_DEVICES="${raw}"`;
+  // Note: a job is handed device ids; a UUID or MIG entry names a device
+  // no id can be checked against.
+  const byName =
+    raw !== undefined &&
+    raw.split(',').some((s) => s.trim() !== '' && !/^\d+$/.test(s.trim()));
+  const byNameHint =
+    'neuromake hands out numeric device ids: list the devices by index in CUDA_VISIBLE_DEVICES';
+  const noneHint =
+    'it hides every GPU: unset it, or list the devices the run may use';
+  if ('count' in flag) {
+    if (visible === undefined) {
+      return {ok: true, gpus: [...Array(flag.count).keys()]};
+    }
+    if (flag.count > visible.length) {
+      return {
+        ok: false,
+        message: `--gpus ${text} asks for more GPUs than ${named} makes visible (${visible.length}${byName ? ' listed by index' : ''})`,
+        hint: byName
+          ? byNameHint
+          : visible.length === 0
+            ? noneHint
+            : `give --gpus ${visible.length} or fewer, or leave it out to use every visible GPU`,
+      };
+    }
+    return {ok: true, gpus: visible.slice(0, flag.count)};
+  }
+  const repeated = flag.ids.find((id, i) => flag.ids.indexOf(id) !== i);
+  if (repeated !== undefined) {
+    return {
+      ok: false,
+      message: `--gpus ${text} names device ${repeated} twice`,
+      hint: 'list each device id once',
+    };
+  }
+  if (visible === undefined) return {ok: true, gpus: flag.ids};
+  const outside = flag.ids.filter((id) => !visible.includes(id));
+  if (outside.length > 0) {
+    return {
+      ok: false,
+      message: `--gpus ${text}: device ${outside.join(', ')} ${outside.length === 1 ? 'is' : 'are'} not in ${named}`,
+      hint: byName
+        ? byNameHint
+        : visible.length === 0
+          ? noneHint
+          : `give ids among ${visible.join(',')}, or a count`,
+    };
+  }
+  return {ok: true, gpus: flag.ids};
+}
+
+/** The numeric device ids CUDA_VISIBLE_DEVICES lists, in its order. */
+function visibleIds(raw: string): number[] {
+  return raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => /^\d+$/.test(s))
+    .map(Number);
 }
 
 function detectGpus(): number[] {
   const visible = process.env['CUDA_VISIBLE_DEVICES'];
-  if (visible !== undefined) {
-    return visible
-      .split(',')
-      .filter((s) => /^\d+$/.test(s.trim()))
-      .map((s) => Number(s.trim()));
-  }
+  if (visible !== undefined) return visibleIds(visible);
   try {
     const out = execFileSync('nvidia-smi', ['-L'], {
       encoding: 'utf8',

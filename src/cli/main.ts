@@ -31,7 +31,8 @@ Options:
       --force TARGET rerun TARGET even if it is fresh (repeatable)
       --set NAME=VAL override a global param (repeatable)
       --memory SIZE  memory budget, e.g. 16GB (default: physical memory)
-      --gpus N|IDS   GPUs to hand out, e.g. 2 or 0,3
+      --gpus N|IDS   GPUs to hand out, e.g. 2 or 0,3 (default and bound:
+                     CUDA_VISIBLE_DEVICES where set, else nvidia-smi)
       --executor E   (run) where steps without executor: run: local or slurm
       --profile FILE (run) cluster profile (default: cluster.yaml beside
                      the pipeline file, if any); see docs/cluster.md

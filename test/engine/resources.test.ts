@@ -17,6 +17,12 @@ import {
   FILE_CONCURRENCY,
 } from '../rig/workspace-rig.js';
 
+/**
+ * GPU tests name their devices: the CUDA_VISIBLE_DEVICES of the machine
+ * running the tests would otherwise bound what `--gpus` may hand out.
+ */
+const EIGHT_VISIBLE = {CUDA_VISIBLE_DEVICES: '0,1,2,3,4,5,6,7'};
+
 void describe('resource limits', {concurrency: FILE_CONCURRENCY}, () => {
   void test('-j 2 runs at most two jobs at once, and does run two', async (t) => {
     const rig = WorkspaceRig.create(t);
@@ -91,6 +97,7 @@ void describe('resource limits', {concurrency: FILE_CONCURRENCY}, () => {
     assert.match(cpus.stderr, /step "wide" needs 4 cpus but the budget is 2/);
 
     rig.pipeline('steps:', ...spanStep('gpu', 1, 0, '{gpus: 2}'));
+    Object.assign(rig.env, EIGHT_VISIBLE);
     const gpus = await rig.run('run', '--gpus', '1');
     assert.equal(gpus.code, 2, show(gpus));
     assert.match(
@@ -107,6 +114,7 @@ void describe('resource limits', {concurrency: FILE_CONCURRENCY}, () => {
       ...spanStep('train', 5, 0.25, '{gpus: 1}'),
       ...spanStep('cpu', 1, 0.1),
     );
+    Object.assign(rig.env, EIGHT_VISIBLE);
     const result = await rig.run('run', '-j', '6', '--gpus', '0,1');
     assert.equal(result.code, 0, show(result));
     const all = spans(rig.countsFile('spans.spans'));
@@ -132,6 +140,7 @@ void describe('resource limits', {concurrency: FILE_CONCURRENCY}, () => {
   void test('--gpus with device ids hands out exactly those ids', async (t) => {
     const rig = WorkspaceRig.create(t);
     rig.pipeline('steps:', ...spanStep('train', 4, 0.1, '{gpus: 1}'));
+    Object.assign(rig.env, EIGHT_VISIBLE);
     const result = await rig.run('run', '-j', '4', '--gpus', '3,5');
     assert.equal(result.code, 0, show(result));
     const seen = new Set(
@@ -140,6 +149,35 @@ void describe('resource limits', {concurrency: FILE_CONCURRENCY}, () => {
     assert.ok(
       [...seen].every((g) => g === '3' || g === '5'),
       [...seen].join(),
+    );
+  });
+
+  void test('--gpus stays within CUDA_VISIBLE_DEVICES: a count takes the first visible', async (t) => {
+    const rig = WorkspaceRig.create(t);
+    rig.pipeline('steps:', ...spanStep('train', 3, 0, '{gpus: 1}'));
+    rig.env['CUDA_VISIBLE_DEVICES'] = '2,5';
+    const one = await rig.run('run', '--gpus', '1');
+    assert.equal(one.code, 0, show(one));
+    assert.deepEqual(
+      spans(rig.countsFile('spans.spans')).map((s) => s.gpus),
+      ['2', '2', '2'],
+      'a count of 1 is the first visible device, not device 0',
+    );
+
+    const errors: [string, RegExp][] = [
+      ['3', /--gpus 3 asks for more GPUs than CUDA_VISIBLE_DEVICES="2,5"/],
+      ['0,5', /--gpus 0,5: device 0 is not in CUDA_VISIBLE_DEVICES="2,5"/],
+      ['5,5', /--gpus 5,5 names device 5 twice/],
+    ];
+    for (const [flag, message] of errors) {
+      const result = await rig.run('run', '--force', 'train', '--gpus', flag);
+      assert.equal(result.code, 2, `--gpus ${flag}: ${show(result)}`);
+      assert.match(result.stderr, message);
+    }
+    assert.equal(
+      spans(rig.countsFile('spans.spans')).length,
+      3,
+      'a usage error runs nothing',
     );
   });
 });
