@@ -104,7 +104,7 @@ export function describeReason(r: StaleReason): string {
     case 'action-changed':
       return `the step changed from ${r.old} to ${r.new}`;
     case 'command-changed':
-      return `command changed:\n      was: ${r.old}\n      now: ${r.new}`;
+      return `command changed:\n      was: ${hang(r.old)}\n      now: ${hang(r.new)}`;
     case 'script-changed':
       return `script ${r.path} changed (${short(r.old)} → ${short(r.new)})`;
     case 'param-changed':
@@ -143,4 +143,12 @@ function short(hash: string | undefined): string {
 
 function show(value: unknown): string {
   return value === undefined ? '(unset)' : JSON.stringify(value);
+}
+
+/**
+ * A multi-line command under `was: ` or `now: `: its later lines indented
+ * to line up with its first, so the two commands stay apart.
+ */
+function hang(command: string): string {
+  return command.trimEnd().replaceAll('\n', `\n${' '.repeat(11)}`);
 }

@@ -83,8 +83,9 @@ export async function statusCommand(
         `${JSON.stringify({job: status.job.id, state: word, reasons})}\n`,
       );
     } else {
+      const summary = summaryOf(status, reasons);
       io.stdout.write(
-        `${word.padEnd(8)}${status.job.id}${reasons[0] === undefined ? '' : `  (${reasons[0].split('\n')[0]})`}\n`,
+        `${word.padEnd(8)}${status.job.id}${summary === undefined ? '' : `  (${summary})`}\n`,
       );
     }
   }
@@ -94,6 +95,81 @@ export async function statusCommand(
     );
   }
   return EXIT.ok;
+}
+
+/** The longest change `status` quotes from a command (old and new). */
+const MAX_QUOTED = 60;
+
+/**
+ * `status`'s one-line reason: the first of `why`'s. A changed command
+ * (`why` shows it whole, was and now) says what changed where that is
+ * short; other reasons are one line already.
+ */
+function summaryOf(
+  status: JobStatus,
+  reasons: readonly string[],
+): string | undefined {
+  const v = status.verdict;
+  const first = 'reasons' in v ? v.reasons[0] : undefined;
+  if (first?.reason === 'command-changed') {
+    return commandChange(first.old, first.new);
+  }
+  const line = reasons[0];
+  return line === undefined ? undefined : oneLine(line);
+}
+
+/**
+ * `command changed: OLD → NEW`, both cut to the words that differ
+ * (`…` where words were left out), or just `command changed` when even
+ * that would not be short.
+ */
+function commandChange(old: string, now: string): string {
+  const a = oneLine(old);
+  const b = oneLine(now);
+  if (a === b) return 'command changed in white space only';
+  if (a.length + b.length <= MAX_QUOTED) {
+    return `command changed: ${a} → ${b}`;
+  }
+  const [x, y] = differingWords(a.split(' '), b.split(' '));
+  if (x.length + y.length <= MAX_QUOTED) {
+    return `command changed: ${x} → ${y}`;
+  }
+  return 'command changed';
+}
+
+/**
+ * The words of `a` and `b` between their common first and last words,
+ * with `…` for the words left out on either side.
+ */
+function differingWords(a: string[], b: string[]): [string, string] {
+  let head = 0;
+  while (head < a.length && head < b.length && a[head] === b[head]) head++;
+  let tail = 0;
+  while (
+    tail < a.length - head &&
+    tail < b.length - head &&
+    a[a.length - 1 - tail] === b[b.length - 1 - tail]
+  ) {
+    tail++;
+  }
+  // Note: where words were only added or removed, one word kept beside
+  // them shows where.
+  if (head + tail === Math.min(a.length, b.length)) {
+    if (head > 0) head--;
+    else tail--;
+  }
+  const cut = (words: string[]) =>
+    [
+      ...(head > 0 ? ['…'] : []),
+      ...words.slice(head, words.length - tail),
+      ...(tail > 0 ? ['…'] : []),
+    ].join(' ');
+  return [cut(a), cut(b)];
+}
+
+/** Text on one line: each run of white space (newlines too) one space. */
+function oneLine(text: string): string {
+  return text.trim().replace(/\s+/g, ' ');
 }
 
 /** `neuromake why JOB…`: every reason a job would run. */

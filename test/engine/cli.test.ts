@@ -92,6 +92,48 @@ void describe('the CLI', {concurrency: FILE_CONCURRENCY}, () => {
     assert.deepEqual(rig.counts(), {all: 1, post: 3, up: 3}, 'status ran jobs');
   });
 
+  void test('status: a changed command says what changed, on one line', async (t) => {
+    const rig = WorkspaceRig.create(t);
+    const commands = (word: string) =>
+      rig.pipeline(
+        'steps:',
+        '  short:',
+        '    outputs: {out: short.txt}',
+        `    shell: "echo ${word} > {outputs.out}"`,
+        '  long:',
+        '    outputs: {out: long.txt}',
+        `    shell: "sh tools/fake.sh long {outputs.out} && echo ${word} >> {outputs.out}"`,
+      );
+    commands('one');
+    assert.equal((await rig.run('run')).code, 0);
+    commands('two');
+    const stale = await rig.run('status');
+    assert.equal(stale.code, 0, show(stale));
+    assert.match(
+      stale.stdout,
+      /^stale\s+short\s+\(command changed: echo one > short\.txt → echo two > short\.txt\)$/m,
+    );
+    assert.match(
+      stale.stdout,
+      /^stale\s+long\s+\(command changed: … one … → … two …\)$/m,
+    );
+    const why = await rig.run('why', 'long');
+    assert.ok(
+      why.stdout.includes(
+        '      was: sh tools/fake.sh long long.txt && echo one >> long.txt\n',
+      ),
+      why.stdout,
+    );
+
+    assert.equal((await rig.run('run')).code, 0);
+    commands('one');
+    const cached = await rig.run('status', 'short');
+    assert.match(
+      cached.stdout,
+      /^cached\s+short\s+\(command changed: echo two > short\.txt → echo one > short\.txt\)$/m,
+    );
+  });
+
   void test('status --json: one {job, state, reasons} object per job', async (t) => {
     const rig = WorkspaceRig.create(t);
     fanOut(rig);

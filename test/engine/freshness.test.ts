@@ -248,4 +248,34 @@ void describe('freshness', {concurrency: FILE_CONCURRENCY}, () => {
     assert.match(why.stdout, /upstream a will run first/, why.stdout);
     assert.doesNotMatch(why.stdout, /input src changed/, why.stdout);
   });
+
+  void test('why lines up the later lines of a multi-line command', async (t) => {
+    const rig = WorkspaceRig.create(t);
+    const pipeline = (word: string) =>
+      rig.pipeline(
+        'steps:',
+        '  many:',
+        '    outputs: {out: many.txt}',
+        '    shell: |',
+        '      echo first > {outputs.out}',
+        `      echo ${word} >> {outputs.out}`,
+      );
+    pipeline('one');
+    assert.equal((await rig.run('run')).code, 0);
+
+    pipeline('two');
+    const why = await rig.run('why', 'many');
+    assert.equal(why.code, 0, show(why));
+    assert.ok(
+      why.stdout.includes(
+        [
+          '      was: echo first > many.txt',
+          '           echo one >> many.txt',
+          '      now: echo first > many.txt',
+          '           echo two >> many.txt',
+        ].join('\n'),
+      ),
+      why.stdout,
+    );
+  });
 });
