@@ -196,6 +196,37 @@ function failure(end: LaunchEnd): JobFailure | undefined {
 }
 
 /**
+ * What to do on each signal's abort: one listener per signal, however
+ * many jobs share it. A listener per job (a run's jobs share its signal)
+ * made Node warn of a leak once more than ten ran or waited on launchers.
+ */
+const onAborts = new WeakMap<AbortSignal, Set<() => void>>();
+
+/** Runs `act` when `signal` aborts, until the returned function is called. */
+function onAbort(signal: AbortSignal, act: () => void): () => void {
+  // Note: as with addEventListener, nothing runs for a signal that
+  // aborted already; the caller checks `aborted`.
+  if (signal.aborted) return () => undefined;
+  let acts = onAborts.get(signal);
+  if (acts === undefined) {
+    const all = new Set<() => void>();
+    acts = all;
+    onAborts.set(signal, all);
+    signal.addEventListener(
+      'abort',
+      () => {
+        onAborts.delete(signal);
+        for (const each of all) each();
+      },
+      {once: true},
+    );
+  }
+  const registered = acts;
+  registered.add(act);
+  return () => registered.delete(act);
+}
+
+/**
  * Terminates a job's process group on abort: SIGTERM, then SIGKILL after a
  * grace period. An abort before the group is known (the launcher has not
  * reported the pid yet) is carried out as soon as it is.
@@ -213,7 +244,7 @@ function groupKiller(signal: AbortSignal) {
     );
     killTimer.unref();
   };
-  signal.addEventListener('abort', kill, {once: true});
+  const forget = onAbort(signal, kill);
   return {
     know(started: number) {
       pid = started;
@@ -222,7 +253,7 @@ function groupKiller(signal: AbortSignal) {
     /** The job can no longer be watched (after done): stop its group. */
     abandon: kill,
     done() {
-      signal.removeEventListener('abort', kill);
+      forget();
       clearTimeout(killTimer);
       killTimer = undefined;
     },

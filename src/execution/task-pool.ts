@@ -1,3 +1,4 @@
+import {setMaxListeners} from 'node:events';
 import {availableParallelism} from 'node:os';
 import {BroadcastChannel} from 'node:worker_threads';
 
@@ -96,6 +97,10 @@ export class TaskPool {
   #watch(signal: AbortSignal): void {
     if (this.#watched.has(signal)) return;
     this.#watched.add(signal);
+    // Note: piscina adds a listener of its own per task it runs with the
+    // signal, so a run with more than ten tasks in flight (-j 16) made
+    // Node warn of a leak; they are removed as the tasks end.
+    setMaxListeners(0, signal);
     signal.addEventListener(
       'abort',
       () => {

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import {getEventListeners} from 'node:events';
 import {
+  readdirSync,
   readFileSync,
   rmSync,
   symlinkSync,
@@ -7,6 +9,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import {join} from 'node:path';
+import {PassThrough} from 'node:stream';
 import {describe, test, type TestContext} from 'node:test';
 
 import {JobLog} from '../../src/execution/job-log.js';
@@ -256,6 +259,54 @@ for (const {kind, skip, base} of KINDS) {
       controller.abort();
       assert.deepEqual((await running).failure, {reason: 'interrupted'});
       await waitFor('the child to die', () => !alive(child));
+    });
+
+    void test('jobs sharing a signal add one abort listener; an abort stops them all', async (t) => {
+      const dir = scratch(t);
+      const controller = new AbortController();
+      // Note: should an assertion fail, the abort still stops every job.
+      t.after(() => controller.abort());
+      const {signal} = controller;
+      // Half through launchers (a file log), half spawned (a stream log).
+      const start = (command: string, from: number, count: number) =>
+        Array.from({length: count}, (_, i) => {
+          const job = `j${from + i}`;
+          const log =
+            i % 2 === 0
+              ? new JobLog(join(dir, 'logs', `${job}.log`), true)
+              : new PassThrough().resume();
+          return runShell({
+            command: `touch started-${job}; ${command}`,
+            cwd: dir,
+            baseEnv: base,
+            jobEnv: {NEUROMAKE_JOB: job},
+            log,
+            signal,
+          });
+        });
+      const started = (count: number) =>
+        waitFor(`${count} jobs to start`, () => {
+          const files = readdirSync(dir).filter((f) => f.startsWith('started'));
+          return files.length === count;
+        });
+      const listeners = () => getEventListeners(signal, 'abort').length;
+
+      const gated = start('while [ ! -e gate ]; do sleep 0.02; done', 0, 24);
+      await started(24);
+      assert.equal(listeners(), 1, '24 running jobs, one abort listener');
+      writeFileSync(join(dir, 'gate'), '');
+      for (const failure of await Promise.all(gated)) {
+        assert.equal(failure, undefined);
+      }
+      assert.ok(listeners() <= 1, 'the jobs ended, their kills are gone');
+
+      const sleeping = start('sleep 30', 24, 12);
+      await started(36);
+      assert.equal(listeners(), 1);
+      controller.abort();
+      for (const failure of await Promise.all(sleeping)) {
+        assert.deepEqual(failure, {reason: 'interrupted'});
+      }
     });
 
     void test('a launcher dying mid-job is a failure, and its job is stopped', async (t) => {

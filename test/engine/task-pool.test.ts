@@ -93,4 +93,33 @@ void describe('the task pool', () => {
     const result = await pool.run(slowRequest(dir, 'never'), quiet, run.signal);
     assert.deepEqual(result, {reason: 'interrupted'});
   });
+
+  void test('sixteen tasks in flight on one signal raise no listener warning', async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'neuromake-pool-'));
+    const pool = new TaskPool(16);
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning);
+    process.on('warning', onWarning);
+    t.after(async () => {
+      process.off('warning', onWarning);
+      await pool.close();
+      rmSync(dir, {recursive: true, force: true});
+    });
+    const run = new AbortController();
+
+    const results = await Promise.all(
+      Array.from({length: 16}, (_, i) =>
+        pool.run(writeRequest(dir, `w${i}`), quiet, run.signal),
+      ),
+    );
+    // Note: Node emits process warnings on the next tick.
+    await new Promise((r) => setImmediate(r));
+
+    assert.deepEqual(results, Array(16).fill(undefined));
+    assert.deepEqual(
+      warnings.map((w) => w.name),
+      [],
+      'a MaxListenersExceededWarning means listeners pile up per task',
+    );
+  });
 });
