@@ -183,9 +183,21 @@ function checkCoverage(
   refs: readonly FoundReference[],
   wildcards: ReadonlySet<string>,
 ): void {
-  const used = new Set(
-    refs.flatMap((r) => (r.ref.kind === 'wildcard' ? [r.ref.name] : [])),
-  );
+  const used = new Set<string>();
+  for (const {ref} of refs) {
+    if (ref.kind === 'wildcard') used.add(ref.name);
+    if (ref.kind !== 'params') continue;
+
+    // Note: `{params.x}` in a path names the step's own param first, and
+    // that param's value may carry wildcards (`name: 'sub-{s}'`).
+    const value = step.params.get(ref.name)?.value;
+    const parsed = typeof value === 'string' ? parseTemplate(value) : undefined;
+    for (const part of parsed?.ok === true ? parsed.parts : []) {
+      if (part.kind === 'ref' && part.ref.kind === 'wildcard') {
+        used.add(part.ref.name);
+      }
+    }
+  }
   const missing = [...wildcards].filter((w) => !used.has(w));
   if (missing.length === 0) return;
   const list = missing.map((w) => `{${w}}`).join(', ');

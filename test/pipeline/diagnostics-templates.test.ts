@@ -220,6 +220,33 @@ void test('an output that misses a wildcard would be written twice', () => {
   );
 });
 
+void test('a wildcard an output takes through a step param counts as used', () => {
+  valid(
+    yaml(
+      'steps:',
+      '  a:',
+      '    shell: "true"',
+      '    for_each: {matrix: {subject: [x, y], run: [1, 2]}}',
+      "    params: {name: 'sub-{subject}_run-{run}'}",
+      '    outputs: {o: "out/{params.name}.txt"}',
+    ),
+  );
+  // A global param of that name holds no wildcard: still reported.
+  single(
+    yaml(
+      'params: {name: fixed}',
+      'steps:',
+      '  a:',
+      '    shell: "true"',
+      '    for_each: {matrix: {subject: [x, y]}}',
+      '    outputs: {o: "out/{params.name}.txt"}',
+    ),
+    /^output "o" of step "a" does not use \{subject\}/,
+    6,
+    18,
+  );
+});
+
 void test('for_each step: unknown steps and cycles', () => {
   const unknown = single(
     yaml(
