@@ -226,7 +226,7 @@ function matrixFromParam(
   const written = isSeq(node) ? node.items.map((n) => deref(ctx, n)) : [];
   const values: Scalar[] = [];
   for (const [i, value] of (list as readonly ParamValue[]).entries()) {
-    if (typeof value === 'number') {
+    if (typeof value === 'number' || typeof value === 'boolean') {
       const source = written[i];
       const location = isScalar(source)
         ? ctx.locate(source, param.location)
@@ -237,7 +237,7 @@ function matrixFromParam(
           : ctx.text.slice(location.offset, location.offset + location.length);
       if (text !== undefined && text !== String(value)) {
         ctx.report(
-          `${what}: param "${name}" lists ${text}${location === undefined ? ' (in --set)' : ''}, which is read as the number ${String(value)}, so {${item.key}} would be "${String(value)}"`,
+          `${what}: param "${name}" lists ${text}${location === undefined ? ' (in --set)' : ''}, which is read as the ${typeof value} ${String(value)}, so {${item.key}} would be "${String(value)}"`,
           location ?? item.valueLocation,
           location === undefined
             ? `quote it inside the list to keep the text as written: --set ${name}='[..., "${text}", ...]'`
@@ -313,10 +313,11 @@ function readMatrixValues(
       location.offset,
       location.offset + location.length,
     );
-    // `01` is the number 1 in YAML: a silent rename of every file path.
-    if (typeof value === 'number' && written !== String(value)) {
+    // `01` is the number 1 and `True` the boolean true in YAML: a silent
+    // rename of every file path.
+    if (typeof value !== 'string' && written !== String(value)) {
       ctx.report(
-        `matrix value ${written} is read as the number ${String(value)}, so {${item.key}} would be "${String(value)}"`,
+        `matrix value ${written} is read as the ${typeof value} ${String(value)}, so {${item.key}} would be "${String(value)}"`,
         location,
         `quote it to keep the text as written: "${written}"`,
       );

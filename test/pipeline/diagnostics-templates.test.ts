@@ -506,6 +506,40 @@ void test('a --set list for a matrix is checked for numbers read differently', (
   );
 });
 
+void test('booleans written other than true and false are misread matrix values', () => {
+  const text = yaml(
+    'params:',
+    '  flags: [yes, FALSE]',
+    'steps:',
+    '  a:',
+    '    shell: "true"',
+    "    for_each: {matrix: {f: [True, false], g: '{params.flags}'}}",
+    '    outputs: {o: "{f}-{g}.txt"}',
+  );
+  assert.deepEqual(
+    invalid(text).map((d) => [d.message, d.location?.line, d.location?.column]),
+    [
+      [
+        'matrix values of "g": param "flags" lists FALSE, which is read as the boolean false, so {g} would be "false"',
+        2,
+        16,
+      ],
+      [
+        'matrix value True is read as the boolean true, so {f} would be "true"',
+        6,
+        29,
+      ],
+    ],
+  );
+  // As written by YAML's own spelling, or quoted, they stand.
+  const fine = valid(
+    text
+      .replace('[True, false]', '[true, false]')
+      .replace('[yes, FALSE]', "[yes, 'FALSE']"),
+  ).steps.get('a')?.forEach?.matrix;
+  assert.deepEqual(fine?.get('f')?.value, [true, false]);
+});
+
 void test('a matrix param reference must name a list of distinct plain values', () => {
   const text = yaml(
     'params:',
