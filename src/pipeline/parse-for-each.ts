@@ -226,11 +226,14 @@ function matrixFromParam(
   const written = isSeq(node) ? node.items.map((n) => deref(ctx, n)) : [];
   const values: Scalar[] = [];
   for (const [i, value] of (list as readonly ParamValue[]).entries()) {
+    const source = written[i];
+    const location = isScalar(source)
+      ? ctx.locate(source, param.location)
+      : undefined;
+    const usedHere = [
+      {message: 'used as matrix values here', location: item.valueLocation},
+    ];
     if (typeof value === 'number' || typeof value === 'boolean') {
-      const source = written[i];
-      const location = isScalar(source)
-        ? ctx.locate(source, param.location)
-        : undefined;
       const text =
         location === undefined
           ? param.setItems?.[i]
@@ -242,14 +245,7 @@ function matrixFromParam(
           location === undefined
             ? `quote it inside the list to keep the text as written: --set ${name}='[..., "${text}", ...]'`
             : `quote it to keep the text as written: "${text}"`,
-          location === undefined
-            ? related
-            : [
-                {
-                  message: 'used as matrix values here',
-                  location: item.valueLocation,
-                },
-              ],
+          location === undefined ? related : usedHere,
         );
         return undefined;
       }
@@ -260,6 +256,16 @@ function matrixFromParam(
         item.valueLocation,
         'list plain values such as `[LAST, AVG]`',
         related,
+      );
+      return undefined;
+    }
+    const unsafe = pathProblem(value);
+    if (unsafe !== undefined) {
+      ctx.report(
+        `${what}: param "${name}" lists ${JSON.stringify(value)}, which ${unsafe}`,
+        location ?? item.valueLocation,
+        PATH_HINT,
+        location === undefined ? related : usedHere,
       );
       return undefined;
     }
@@ -324,6 +330,16 @@ function readMatrixValues(
       valid = false;
       continue;
     }
+    const unsafe = pathProblem(value);
+    if (unsafe !== undefined) {
+      ctx.report(
+        `matrix value ${JSON.stringify(value)} of "${item.key}" ${unsafe}`,
+        location,
+        PATH_HINT,
+      );
+      valid = false;
+      continue;
+    }
     // Note: 1 and "1" are one value in paths and job ids.
     if (values.some((v) => String(v) === String(value))) {
       ctx.report(
@@ -337,4 +353,23 @@ function readMatrixValues(
     values.push(value);
   }
   return valid ? values : undefined;
+}
+
+const PATH_HINT =
+  'a value goes into paths as it is: use one without empty, "." or ".." parts between slashes';
+
+/**
+ * Why a matrix value would not stay itself in a path: an empty value, or
+ * an empty, `.` or `..` part between slashes, is normalised away, so the
+ * job would write somewhere else than its value says (`a/..` is `.`).
+ */
+function pathProblem(value: Scalar): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  if (value === '') return 'is empty';
+  const parts = value.split('/');
+  if (value.startsWith('/')) return 'starts with "/"';
+  if (parts.includes('..')) return 'has a ".." part';
+  if (parts.includes('.')) return 'has a "." part';
+  if (parts.includes('')) return 'has an empty part ("//" or a trailing "/")';
+  return undefined;
 }

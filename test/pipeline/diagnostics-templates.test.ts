@@ -540,6 +540,39 @@ void test('booleans written other than true and false are misread matrix values'
   assert.deepEqual(fine?.get('f')?.value, [true, false]);
 });
 
+void test('matrix values that a path would normalise away are errors', () => {
+  const text = yaml(
+    'params:',
+    "  subs: [x, 'y/.']",
+    'steps:',
+    '  a:',
+    '    shell: "true"',
+    "    for_each: {matrix: {s: [a, 'b/..', '..', '', /abs, 'c//d'], t: '{params.subs}'}}",
+    '    outputs: {o: "out/{s}/{t}.txt"}',
+  );
+  assert.deepEqual(
+    invalid(text).map((d) => d.message),
+    [
+      'matrix values of "t": param "subs" lists "y/.", which has a "." part',
+      'matrix value "b/.." of "s" has a ".." part',
+      'matrix value ".." of "s" has a ".." part',
+      'matrix value "" of "s" is empty',
+      'matrix value "/abs" of "s" starts with "/"',
+      'matrix value "c//d" of "s" has an empty part ("//" or a trailing "/")',
+    ],
+  );
+  // Slashes between named parts, and dots inside names, stand.
+  valid(
+    yaml(
+      'steps:',
+      '  a:',
+      '    shell: "true"',
+      '    for_each: {matrix: {m: [models/small, v1.5, ..x]}}',
+      '    outputs: {o: "out/{m}.txt"}',
+    ),
+  );
+});
+
 void test('a matrix param reference must name a list of distinct plain values', () => {
   const text = yaml(
     'params:',
