@@ -31,6 +31,7 @@ import {
   checkName,
   deref,
   knownKeys,
+  misspeltKeys,
   readMapping,
   toParamValue,
   type Entry,
@@ -151,6 +152,9 @@ function reportAliasCycles(ctx: ParseContext): void {
   walk(ctx.doc.contents);
 }
 
+/** The keys a pipeline file may hold at its top level. */
+const TOP_KEYS = ['params', 'steps'];
+
 /** The top-level `params:` and `steps:`, overrides applied. */
 function readTopLevel(
   ctx: ParseContext,
@@ -173,12 +177,7 @@ function readTopLevel(
   }
   const entries = readMapping(ctx, root, ctx.locate(root), 'the pipeline file');
   if (entries === undefined) return undefined;
-  const keys = knownKeys(
-    ctx,
-    entries,
-    ['params', 'steps'],
-    'the pipeline file',
-  );
+  const keys = knownKeys(ctx, entries, TOP_KEYS, 'the pipeline file');
   const params = new Map<string, GlobalParam>();
   const paramsEntry = keys.get('params');
   if (paramsEntry !== undefined) readGlobalParams(ctx, paramsEntry, params);
@@ -186,6 +185,8 @@ function readTopLevel(
   const drafts = new Map<string, StepDraft>();
   const stepsEntry = keys.get('steps');
   if (stepsEntry === undefined) {
+    // A misspelt `stpes:` is reported with "did you mean" already.
+    if (misspeltKeys(entries, TOP_KEYS).has('steps')) return {params, drafts};
     ctx.report(
       'the pipeline file has no steps: section',
       start,

@@ -11,6 +11,7 @@ import {
   describe,
   deref,
   knownKeys,
+  misspeltKeys,
   readMapping,
   readString,
   toParamValue,
@@ -64,6 +65,7 @@ export function parseStep(
     retries: 0,
     env: [],
     executor: undefined,
+    misspelt: misspeltKeys(entries, STEP_KEYS),
     keys: new Map([...keys].map(([k, e]) => [k, e.keyLocation])),
     names: {inputs: new Map(), outputs: new Map(), params: new Map()},
   };
@@ -71,7 +73,7 @@ export function parseStep(
   if (description !== undefined) {
     draft.description = readString(ctx, description, 'description')?.value;
   }
-  readAction(ctx, draft, keys, entries);
+  readAction(ctx, draft, keys);
   const forEach = keys.get('for_each');
   if (forEach !== undefined) {
     const parsed = parseForEach(ctx, id, forEach, globals);
@@ -103,7 +105,6 @@ function readAction(
   ctx: ParseContext,
   draft: StepDraft,
   keys: ReadonlyMap<string, Entry>,
-  entries: readonly Entry[],
 ): void {
   const task = keys.get('task');
   const shell = keys.get('shell');
@@ -123,10 +124,7 @@ function readAction(
   if (task === undefined && shell === undefined) {
     // A misspelt `tsak:` is already reported with "did you mean"; saying
     // that the step has no task as well would only repeat it.
-    const misspelt = entries.some(
-      (e) => closestNames(e.key, ['task', 'shell']).length > 0,
-    );
-    if (misspelt) return;
+    if (draft.misspelt.has('task') || draft.misspelt.has('shell')) return;
     ctx.report(
       `step "${draft.id}" has neither task nor shell; it must have exactly one`,
       draft.location,

@@ -34,6 +34,8 @@ export interface StepDraft {
   retries: number;
   env: string[];
   executor: ExecutorName | undefined;
+  /** Step keys that an unknown key is a likely typo of (`ouptuts:`). */
+  readonly misspelt: ReadonlySet<string>;
   /** Where each step key (`inputs`, `task`, …) is written. */
   readonly keys: Map<string, SourceLocation>;
   /** Where each input, output and param name is written. */

@@ -87,6 +87,7 @@ function checkPorts(
   }
   for (const [name, port] of Object.entries(declared)) {
     if (port.optional === true || given.has(name)) continue;
+    if (step.misspelt.has(section)) continue;
     ctx.report(
       `step "${step.id}" is missing ${kind} "${name}", which task "${task.name}" requires`,
       missingAt(step, section),
@@ -124,6 +125,7 @@ function checkParams(
   }
   for (const [name, spec] of Object.entries(declared)) {
     if (spec.default !== undefined || step.names.params.has(name)) continue;
+    if (step.misspelt.has('params')) continue;
     ctx.report(
       `step "${step.id}" is missing param "${name}", which task "${task.name}" requires`,
       missingAt(step, 'params'),

@@ -102,6 +102,7 @@ function checkReference(
     case 'wildcard': {
       const bound = scope.wildcards;
       if (bound === undefined || bound.has(ref.name)) return;
+      if (step.forEach === undefined && step.misspelt.has('for_each')) return;
       const why =
         step.forEach === undefined
           ? `step "${step.id}" has no for_each, so ${text} is not bound`
@@ -113,6 +114,8 @@ function checkReference(
       const local = scope.globalOnly !== true;
       if (scope.globalParams.has(ref.name)) return;
       if (local && step.params.has(ref.name)) return;
+      // A misspelt `parms:` is reported already, with "did you mean".
+      if (local && step.misspelt.has('params')) return;
       const known = [
         ...(local ? step.params.keys() : []),
         ...scope.globalParams,
@@ -143,7 +146,7 @@ function checkReference(
       }
       const names =
         ref.kind === 'inputs' ? step.names.inputs : step.names.outputs;
-      if (names.has(ref.name)) return;
+      if (names.has(ref.name) || step.misspelt.has(ref.kind)) return;
       const kind = ref.kind.slice(0, -1);
       ctx.report(
         `${text} names no ${kind} of step "${step.id}"`,

@@ -1,6 +1,6 @@
 import {isAlias, isMap, isScalar, isSeq, type Node} from 'yaml';
 
-import {didYouMean} from '../util/did-you-mean.js';
+import {closestNames, didYouMean} from '../util/did-you-mean.js';
 import type {SourceLocation} from './diagnostic.js';
 import {isScalarValue, type Located, type ParamValue} from './spec.js';
 import {NAME} from './template.js';
@@ -108,6 +108,23 @@ export function knownKeys(
     );
   }
   return known;
+}
+
+/**
+ * The allowed keys that an unknown key among `entries` is a likely typo
+ * of: `ouptuts:` stands for `outputs`. Checks that a key is missing skip
+ * these, as the typo is reported already with "did you mean".
+ */
+export function misspeltKeys(
+  entries: readonly Entry[],
+  allowed: readonly string[],
+): ReadonlySet<string> {
+  const misspelt = new Set<string>();
+  for (const entry of entries) {
+    if (allowed.includes(entry.key)) continue;
+    for (const name of closestNames(entry.key, allowed)) misspelt.add(name);
+  }
+  return misspelt;
 }
 
 /** Reports a name that does not match {@link NAME}; true when it is fine. */

@@ -133,6 +133,78 @@ void test('unknown step keys get a did-you-mean, or the list', () => {
   assert.match(far.hint ?? '', /^expected one of: description, task, shell/);
 });
 
+void test('a misspelt key is reported alone, not also as the key missing', () => {
+  const only = (text: string, key: string) =>
+    assert.deepEqual(
+      invalid(text).map((d) => d.message),
+      [
+        `unknown key "${key}" ${text.startsWith(key) ? 'in the pipeline file' : 'in step "a"'}`,
+      ],
+    );
+  only(yaml('stpes:', '  a: {shell: "true"}'), 'stpes');
+  only(
+    yaml(
+      'steps:',
+      '  a:',
+      '    ouptuts: {o: a.txt}',
+      '    shell: "echo > {outputs.o}"',
+    ),
+    'ouptuts',
+  );
+  only(
+    yaml(
+      'steps:',
+      '  a:',
+      '    inptus: {i: a.txt}',
+      '    shell: "cat {inputs.i}"',
+    ),
+    'inptus',
+  );
+  only(
+    yaml(
+      'steps:',
+      '  a:',
+      '    for_eahc: {matrix: {s: [x]}}',
+      '    outputs: {o: "{s}.txt"}',
+      '    shell: "echo {s} > {outputs.o}"',
+    ),
+    'for_eahc',
+  );
+  only(
+    yaml('steps:', '  a:', '    parms: {x: 1}', '    shell: "echo {params.x}"'),
+    'parms',
+  );
+  // A task's required outputs and params, behind misspelt sections.
+  assert.deepEqual(
+    invalid(
+      yaml(
+        'steps:',
+        '  a:',
+        '    task: model.fit',
+        '    inputs: {bold: a.nii, events: [a.tsv]}',
+        '    outptus: {weights: w.npy}',
+        '    parms: {lag: 1}',
+      ),
+    ).map((d) => d.message),
+    ['unknown key "outptus" in step "a"', 'unknown key "parms" in step "a"'],
+  );
+  // Without a near miss, the missing key is still reported.
+  assert.deepEqual(
+    invalid(
+      yaml(
+        'steps:',
+        '  a:',
+        '    zzzzzz: {o: a.txt}',
+        '    shell: "echo > {outputs.o}"',
+      ),
+    ).map((d) => d.message),
+    [
+      'unknown key "zzzzzz" in step "a"',
+      '{outputs.o} names no output of step "a"',
+    ],
+  );
+});
+
 void test('unknown keys inside for_each, resources and gathers', () => {
   const text = yaml(
     'steps:',
