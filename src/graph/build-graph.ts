@@ -1,4 +1,3 @@
-import {statSync} from 'node:fs';
 import {resolve} from 'node:path';
 
 import {
@@ -9,6 +8,12 @@ import {
 } from '../pipeline/diagnostic.js';
 import type {PipelineSpec} from '../pipeline/spec.js';
 import {pathLocation, type Job} from './job.js';
+import {
+  badSourceDiagnostics,
+  sourceKind,
+  type BadSource,
+  type SourceKind,
+} from './missing-sources.js';
 
 /** The expanded, checked job graph, in a topological order. */
 export interface JobGraph {
@@ -38,6 +43,9 @@ export function buildGraph(
         producers.set(path, job);
         continue;
       }
+      // Note: two jobs with one id are reported above; that they write
+      // one file follows from it.
+      if (first !== job && first.id === job.id) continue;
       const here = job.step.outputs.get(name)?.location;
       const there = outputName(first, path);
       diagnostics.push(
@@ -65,6 +73,7 @@ export function buildGraph(
   diagnostics.push(...nestedOutputs(producers));
 
   const kinds = new Map<string, SourceKind>();
+  const bad: BadSource[] = [];
   for (const job of jobs) {
     const seen = new Set<Job>();
     for (const [name, input] of job.inputs) {
@@ -85,22 +94,18 @@ export function buildGraph(
           kinds.set(path, kind);
         }
         if (kind === 'file') continue;
-        diagnostics.push(
-          kind === 'directory'
-            ? error(
-                `${job.id}: input "${name}" is "${path}", a directory: inputs are files, whose content versions the job`,
-                pathLocation(input, index),
-                'name the files the step reads (a list, or a for_each glob over them), or one file inside that changes whenever the rest do',
-              )
-            : error(
-                `${job.id}: input "${name}" is "${path}", which no step produces and which ${kind === 'missing' ? 'does not exist' : 'is not a regular file'}`,
-                pathLocation(input, index),
-                'check the path, or add a step whose outputs include it',
-              ),
-        );
+        bad.push({
+          job: job.id,
+          step: job.step.id,
+          input: name,
+          path,
+          kind,
+          location: pathLocation(input, index),
+        });
       }
     }
   }
+  diagnostics.push(...badSourceDiagnostics(bad));
   if (diagnostics.length > 0) return {ok: false, diagnostics};
 
   const ordered = topologicalOrder(jobs);
@@ -125,24 +130,26 @@ export function buildGraph(
  */
 function sameIds(jobs: readonly Job[]): Diagnostic[] {
   const seen = new Set<string>();
-  const reported = new Set<string>();
-  const diagnostics: Diagnostic[] = [];
+  // Per step, each id that more than one job has, in order.
+  const repeated = new Map<Job['step'], Set<string>>();
   for (const job of jobs) {
     if (!seen.has(job.id)) {
       seen.add(job.id);
       continue;
     }
-    if (reported.has(job.id)) continue;
-    reported.add(job.id);
-    diagnostics.push(
-      error(
-        `step "${job.step.id}" has two or more jobs called ${job.id}: their for_each bindings print alike`,
-        job.step.forEach?.location ?? job.step.location,
-        'bind every part of a glob that tells files apart with a {wildcard} (not `*`), and list each matrix value once, as text or as a number',
-      ),
-    );
+    const ids = repeated.get(job.step) ?? new Set<string>();
+    ids.add(job.id);
+    repeated.set(job.step, ids);
   }
-  return diagnostics;
+  return [...repeated].map(([step, ids]) => {
+    const shown = [...ids].slice(0, 3).join(', ');
+    const more = ids.size > 3 ? ` and ${ids.size - 3} more` : '';
+    return error(
+      `step "${step.id}" has jobs whose for_each bindings print alike, so several are called ${shown}${more}`,
+      step.forEach?.location ?? step.location,
+      'bind every part of a glob that tells files apart with a {wildcard} (not `*`), and list each matrix value once, as text or as a number',
+    );
+  });
 }
 
 /**
@@ -262,21 +269,4 @@ function cycleDiagnostic(jobs: readonly Job[]): Diagnostic {
     'a job cannot depend, directly or through others, on its own outputs',
     related,
   );
-}
-
-/** What a source input's path holds. */
-type SourceKind = 'file' | 'directory' | 'missing' | 'other';
-
-function sourceKind(path: string): SourceKind {
-  let stats;
-  try {
-    stats = statSync(path, {throwIfNoEntry: false});
-  } catch (err) {
-    // A path below a file (in.txt/x) cannot exist either.
-    if ((err as NodeJS.ErrnoException).code === 'ENOTDIR') return 'missing';
-    throw err;
-  }
-  if (stats === undefined) return 'missing';
-  if (stats.isFile()) return 'file';
-  return stats.isDirectory() ? 'directory' : 'other';
 }

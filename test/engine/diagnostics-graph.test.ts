@@ -70,16 +70,18 @@ void describe('graph diagnostics', {concurrency: FILE_CONCURRENCY}, () => {
     const text = rig.pipeline(
       'steps:',
       '  fan:',
-      '    for_each: {matrix: {d: [x, "./x"]}}',
-      '    outputs: {out: "{d}/out.txt"}',
+      '    for_each: {matrix: {d: [x, y]}}',
+      // Each path names {d}, through the param, but `..` undoes it.
+      "    params: {where: '{d}/..'}",
+      '    outputs: {out: "{params.where}/out.txt"}',
       '    shell: "sh tools/fake.sh fan {outputs.out}"',
     );
     const result = await rejected(rig);
     assert.match(
       result.stderr,
-      /two jobs write "x\/out\.txt": fan\[d=x\] and fan\[d=\.\/x\]/,
+      /two jobs write "out\.txt": fan\[d=x\] and fan\[d=y\]/,
     );
-    assertLocated(result, text, '"{d}/out.txt"');
+    assertLocated(result, text, '"{params.where}/out.txt"');
   });
 
   void test('an input nothing produces and that does not exist', async (t) => {
@@ -102,6 +104,32 @@ void describe('graph diagnostics', {concurrency: FILE_CONCURRENCY}, () => {
     const fixed = await rig.run('run');
     assert.equal(fixed.code, 0, show(fixed));
     assert.equal(rig.count('needs'), 1);
+  });
+
+  void test('missing inputs of a fan-out are one error per input, not per job', async (t) => {
+    const rig = WorkspaceRig.create(t);
+    rig.write('data/a.txt', 'a\n');
+    rig.write('dira/x.txt', 'x\n');
+    const text = rig.pipeline(
+      'steps:',
+      '  fan:',
+      '    for_each: {matrix: {d: [a, b, c, d, e]}}',
+      '    inputs:',
+      '      src: "data/{d}.txt"',
+      '      shared: shared.txt',
+      '      dir: "dir{d}"',
+      '    outputs: {out: "o/{d}.txt"}',
+      '    shell: "sh tools/fake.sh fan {outputs.out} {inputs.src}"',
+    );
+    const result = await rejected(rig);
+    const errors = result.stderr.match(/error: .*/g) ?? [];
+    assert.deepEqual(errors, [
+      'error: 4 jobs of step "fan" (fan[d=b], fan[d=c], fan[d=d] and 1 more): input "src" names 4 paths ("data/b.txt", "data/c.txt", "data/d.txt" and 1 more) that no step produces and that do not exist',
+      'error: 5 jobs of step "fan" (fan[d=a], fan[d=b], fan[d=c] and 2 more): input "shared" is "shared.txt", which no step produces and which does not exist',
+      'error: fan[d=a]: input "dir" is "dira", a directory: inputs are files, whose content versions the job',
+      'error: 4 jobs of step "fan" (fan[d=b], fan[d=c], fan[d=d] and 1 more): input "dir" names 4 paths ("dirb", "dirc", "dird" and 1 more) that no step produces and that do not exist',
+    ]);
+    assertLocated(result, text, '"data/{d}.txt"');
   });
 
   void test('a directory as an input is named as a directory, not missing', async (t) => {
@@ -237,26 +265,32 @@ void describe('graph diagnostics', {concurrency: FILE_CONCURRENCY}, () => {
     assertLocated(result, text, '/tmp/nm-abs.txt');
   });
 
-  void test('an output that leaves the workspace only once a wildcard is bound', async (t) => {
+  void test('an output that leaves the workspace only once its params are filled in', async (t) => {
+    // (Matrix values with ".." or a leading "/" are errors where written.)
     const rig = WorkspaceRig.create(t);
     const text = rig.pipeline(
       'steps:',
-      '  sneaky:',
-      '    for_each: {matrix: {d: [ok, "..", /etc]}}',
-      '    outputs: {out: "{d}/c.txt"}',
-      '    shell: "sh tools/fake.sh sneaky {outputs.out}"',
+      '  up:',
+      '    for_each: {matrix: {d: [x]}}',
+      "    params: {dir: '../{d}'}",
+      '    outputs: {out: "{params.dir}/c.txt"}',
+      '    shell: "sh tools/fake.sh up {outputs.out}"',
+      '  root:',
+      '    for_each: {matrix: {d: [etc]}}',
+      "    params: {dir: '/{d}'}",
+      '    outputs: {out: "{params.dir}/c.txt"}',
+      '    shell: "sh tools/fake.sh root {outputs.out}"',
     );
     const result = await rejected(rig);
     assert.match(
       result.stderr,
-      /sneaky\[d=\.\.\]: output "out" resolves to "\.\.\/c\.txt", outside the workspace/,
+      /up\[d=x\]: output "out" resolves to "\.\.\/x\/c\.txt", outside the workspace/,
     );
     assert.match(
       result.stderr,
-      /sneaky\[d=\/etc\]: output "out" resolves to "\/etc\/c\.txt"/,
+      /root\[d=etc\]: output "out" resolves to "\/etc\/c\.txt"/,
     );
-    assertLocated(result, text, '"{d}/c.txt"');
-    assert.doesNotMatch(result.stderr, /sneaky\[d=ok\]/);
+    assertLocated(result, text, '"{params.dir}/c.txt"');
   });
 
   void test('a for_each glob matching nothing', async (t) => {
@@ -396,18 +430,23 @@ void describe('graph diagnostics', {concurrency: FILE_CONCURRENCY}, () => {
   void test('jobs whose bindings print alike: a glob star that binds nothing', async (t) => {
     // (Matrix values that print alike are caught as repeats when parsed.)
     const rig = WorkspaceRig.create(t);
-    rig.write('data/a/01.txt', 'a\n');
-    rig.write('data/b/01.txt', 'b\n');
+    for (const dir of ['a', 'b']) {
+      for (const sub of ['01', '02']) rig.write(`data/${dir}/${sub}.txt`, '');
+    }
     const text = rig.pipeline(
       'steps:',
       '  star:',
       "    for_each: {glob: 'data/*/{sub}.txt'}",
-      '    shell: "sh tools/fake.sh star"',
+      "    outputs: {o: 'out/{sub}.txt'}",
+      '    shell: "sh tools/fake.sh star {outputs.o}"',
     );
     const result = await rejected(rig);
+    // One error for the step: not one per id, nor the shared outputs that
+    // follow from the shared ids.
+    assert.equal(result.stderr.match(/error:/g)?.length, 1, result.stderr);
     assert.match(
       result.stderr,
-      /error: step "star" has two or more jobs called star\[sub=01\]: their for_each bindings print alike/,
+      /error: step "star" has jobs whose for_each bindings print alike, so several are called star\[sub=01\], star\[sub=02\]/,
     );
     assertLocated(result, text, 'for_each');
   });
