@@ -1,6 +1,6 @@
 import {isScalar, isSeq} from 'yaml';
 
-import {closestNames, didYouMean} from '../util/did-you-mean.js';
+import {didYouMean} from '../util/did-you-mean.js';
 import {parseForEach} from './parse-for-each.js';
 import {namedEntries, nonEmptyPath, readInputs} from './parse-inputs.js';
 import {DEFAULT_RESOURCES, parseResources} from './parse-resources.js';
