@@ -177,7 +177,10 @@ function readTopLevel(
   }
   const entries = readMapping(ctx, root, ctx.locate(root), 'the pipeline file');
   if (entries === undefined) return undefined;
-  const keys = knownKeys(ctx, entries, TOP_KEYS, 'the pipeline file');
+  // Note: `x-…` keys are the user's own, a place for anchors that steps
+  // merge with `<<: *name` (as in Compose files).
+  const own = entries.filter((e) => !e.key.startsWith('x-'));
+  const keys = knownKeys(ctx, own, TOP_KEYS, 'the pipeline file');
   const params = new Map<string, GlobalParam>();
   const paramsEntry = keys.get('params');
   if (paramsEntry !== undefined) readGlobalParams(ctx, paramsEntry, params);
@@ -186,7 +189,7 @@ function readTopLevel(
   const stepsEntry = keys.get('steps');
   if (stepsEntry === undefined) {
     // A misspelt `stpes:` is reported with "did you mean" already.
-    if (misspeltKeys(entries, TOP_KEYS).has('steps')) return {params, drafts};
+    if (misspeltKeys(own, TOP_KEYS).has('steps')) return {params, drafts};
     ctx.report(
       'the pipeline file has no steps: section',
       start,

@@ -59,7 +59,16 @@ export function readMapping(
     return undefined;
   }
   const entries: Entry[] = [];
+  const merged: Entry[] = [];
   for (const pair of node.items) {
+    if (
+      isScalar(pair.key) &&
+      pair.key.type === 'PLAIN' &&
+      pair.key.value === '<<'
+    ) {
+      merged.push(...mergedEntries(ctx, pair.value, location, what));
+      continue;
+    }
     const keyNode = deref(ctx, pair.key);
     const keyLocation = ctx.locate(keyNode, location);
     const keyValue = isScalar(keyNode) ? keyNode.value : undefined;
@@ -80,6 +89,43 @@ export function readMapping(
       value,
       valueLocation: ctx.locate(written, keyLocation),
     });
+  }
+
+  // Note: as YAML's merge key says, keys written in the mapping win over
+  // merged ones, and an earlier merged mapping over a later one.
+  const keys = new Set(entries.map((e) => e.key));
+  for (const entry of merged) {
+    if (keys.has(entry.key)) continue;
+    keys.add(entry.key);
+    entries.push(entry);
+  }
+  return entries;
+}
+
+/**
+ * The entries a merge key brings in: `<<: *defaults` or
+ * `<<: [*a, *b]`, each naming a mapping.
+ */
+function mergedEntries(
+  ctx: ParseContext,
+  value: unknown,
+  location: SourceLocation,
+  what: string,
+): Entry[] {
+  const sources = isSeq(value) ? value.items : [value];
+  const entries: Entry[] = [];
+  for (const source of sources) {
+    const target = deref(ctx, source);
+    const at = ctx.locate(isAlias(source) ? source : target, location);
+    if (!isAlias(source) || !isMap(target)) {
+      ctx.report(
+        `<< in ${what} must name mappings to merge, got ${isAlias(source) ? describe(target) : 'no alias'}`,
+        at,
+        'write `<<: *name` (or `<<: [*a, *b]`) where `&name` marks a mapping, e.g. under a top-level `x-defaults:` key',
+      );
+      continue;
+    }
+    entries.push(...(readMapping(ctx, target, at, what) ?? []));
   }
   return entries;
 }

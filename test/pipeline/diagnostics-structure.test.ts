@@ -205,6 +205,56 @@ void test('a misspelt key is reported alone, not also as the key missing', () =>
   );
 });
 
+void test('merge keys bring in anchored mappings; x- keys hold the anchors', () => {
+  const spec = valid(
+    yaml(
+      'x-heavy: &heavy',
+      '  resources: {cpus: 2, memory: 1GB}',
+      '  retries: 1',
+      'x-env: &env',
+      '  env: [OMP_NUM_THREADS]',
+      '  retries: 3',
+      'steps:',
+      '  a:',
+      '    <<: [*heavy, *env]',
+      '    retries: 2',
+      '    shell: "true"',
+      '  b:',
+      '    <<: *env',
+      '    shell: "true"',
+    ),
+  );
+  const a = spec.steps.get('a');
+  assert.equal(a?.resources.cpus, 2);
+  assert.equal(a?.retries, 2, 'a key written in the step wins');
+  assert.deepEqual(a?.env, ['OMP_NUM_THREADS']);
+  assert.equal(spec.steps.get('b')?.retries, 3);
+
+  // What is merged is checked like what is written.
+  const text = yaml(
+    'x-bad: &bad',
+    '  retires: 2',
+    'steps:',
+    '  a:',
+    '    <<: *bad',
+    '    shell: "true"',
+    '  b:',
+    '    <<: {retries: 1}',
+    '    shell: "true"',
+    '  c:',
+    "    '<<': 1",
+    '    shell: "true"',
+  );
+  assert.deepEqual(
+    invalid(text).map((d) => [d.message, d.location?.line]),
+    [
+      ['unknown key "retires" in step "a"', 2],
+      ['<< in step "b" must name mappings to merge, got no alias', 8],
+      ['unknown key "<<" in step "c"', 11],
+    ],
+  );
+});
+
 void test('unknown keys inside for_each, resources and gathers', () => {
   const text = yaml(
     'steps:',
