@@ -10,6 +10,8 @@ export interface GcOptions {
   readonly keepRuns: number;
   /** Then drop the oldest unneeded entries until the store fits. */
   readonly maxBytes: number | undefined;
+  /** Only count what would go (`gc -n`): nothing is removed. */
+  readonly dryRun?: boolean;
 }
 
 /** What a collection did. */
@@ -18,6 +20,11 @@ export interface GcReport {
   readonly blobsRemoved: number;
   readonly bytesFreed: number;
   readonly bytesKept: number;
+  /**
+   * With a size cap: the bytes the current jobs' outputs need, where that
+   * alone is over the cap (those entries are never dropped).
+   */
+  readonly neededOverCap?: number | undefined;
   /** Why state.db could not give freed pages back, if it could not. */
   readonly compactError?: string | undefined;
 }
@@ -41,6 +48,7 @@ export async function collectGarbage(
   );
   const outputsOf = (chosen: readonly CacheEntry[]) =>
     chosen.flatMap((e) => Object.values(e.outputs));
+  let neededOverCap: number | undefined;
   if (options.maxBytes !== undefined) {
     // Oldest optional entries go first until the distinct blobs fit.
     let total = distinctBytes(outputsOf(kept));
@@ -49,13 +57,15 @@ export async function collectGarbage(
       kept.splice(i, 1);
       total = distinctBytes(outputsOf(kept));
     }
+    if (total > options.maxBytes) neededOverCap = total;
   }
+  const dry = options.dryRun === true;
 
   const keepKeys = new Set(kept.map((e) => e.key));
   const unneededEntries = entries
     .filter((e) => !keepKeys.has(e.key))
     .map((e) => e.key);
-  store.removeCacheEntries(unneededEntries);
+  if (!dry) store.removeCacheEntries(unneededEntries);
 
   const liveBlobs = new Set<string>(outputsOf(kept).map((o) => o.hash));
   const rows = store.blobs.sizes();
@@ -73,7 +83,7 @@ export async function collectGarbage(
       bytesKept += size;
       continue;
     }
-    await rm(blob.path, {force: true});
+    if (!dry) await rm(blob.path, {force: true});
     blobsRemoved++;
     bytesFreed += size;
   }
@@ -88,8 +98,17 @@ export async function collectGarbage(
     unneeded.push(blob.hash);
     bytesFreed += blob.size;
   }
-  store.blobs.remove(unneeded);
+  if (!dry) store.blobs.remove(unneeded);
   blobsRemoved += unneeded.length;
+  if (dry) {
+    return {
+      entriesRemoved: unneededEntries.length,
+      blobsRemoved,
+      bytesFreed,
+      bytesKept,
+      neededOverCap,
+    };
+  }
 
   // The rows are gone either way; a database that cannot shrink now (no
   // room for VACUUM's copy, say) reuses their pages for later rows.
@@ -104,6 +123,7 @@ export async function collectGarbage(
     blobsRemoved,
     bytesFreed,
     bytesKept,
+    neededOverCap,
     compactError,
   };
 }

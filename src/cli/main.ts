@@ -26,7 +26,8 @@ Commands:
 Options:
   -f, --file FILE    pipeline file (default: pipeline.yaml)
   -j, --jobs N       cpus to use at once (default: every core)
-  -n, --dry-run      show what would run or be restored, and why
+  -n, --dry-run      show what would run or be restored, and why (gc:
+                     what would be removed)
   -k, --keep-going   keep running independent jobs after a failure
       --force TARGET rerun TARGET even if it is fresh (repeatable)
       --set NAME=VAL override a global param (repeatable)
@@ -73,6 +74,82 @@ const OPTIONS = {
   version: {type: 'boolean'},
 } as const satisfies ParseArgsConfig['options'];
 
+type OptionName = keyof typeof OPTIONS;
+
+/**
+ * The options each command takes besides -f and -h. Any other is a usage
+ * error: an option silently ignored is worse than none (`gc -n` once
+ * deleted what a researcher meant to preview).
+ */
+const COMMAND_OPTIONS: Readonly<Record<string, readonly OptionName[]>> = {
+  run: [
+    'jobs',
+    'dry-run',
+    'keep-going',
+    'force',
+    'set',
+    'memory',
+    'gpus',
+    'executor',
+    'profile',
+    'max-jobs',
+    'wait',
+    'json',
+    'verbose',
+  ],
+  status: ['set', 'force', 'json'],
+  why: ['set', 'force', 'json'],
+  dag: ['set', 'format', 'json'],
+  watch: [
+    'jobs',
+    'keep-going',
+    'set',
+    'memory',
+    'gpus',
+    'poll',
+    'json',
+    'verbose',
+  ],
+  report: ['set', 'output'],
+  gc: ['keep-runs', 'max-size', 'dry-run'],
+};
+
+/** Commands that take no targets. */
+const NO_TARGETS = new Set(['gc', 'report']);
+
+/**
+ * A usage error for an option `command` does not take, or a target given
+ * to a command that takes none; undefined when all is well.
+ */
+function misplacedOption(
+  command: string,
+  values: Readonly<Record<string, unknown>>,
+  positionals: readonly string[],
+): {message: string; hint: string} | undefined {
+  const allowed = COMMAND_OPTIONS[command] ?? [];
+  for (const [name, value] of Object.entries(values)) {
+    if (value === undefined || name === 'file' || name === 'help') continue;
+    if (allowed.includes(name as OptionName)) continue;
+    const owners = Object.entries(COMMAND_OPTIONS)
+      .filter(([, names]) => names.includes(name as OptionName))
+      .map(([owner]) => owner);
+    return {
+      message: `--${name} is not an option of ${command}`,
+      hint:
+        owners.length === 0
+          ? 'see `neuromake help`'
+          : `it is for ${owners.join(', ')}; see \`neuromake help\``,
+    };
+  }
+  if (NO_TARGETS.has(command) && positionals.length > 0) {
+    return {
+      message: `${command} takes no targets, got "${positionals[0]}"`,
+      hint: 'see `neuromake help`',
+    };
+  }
+  return undefined;
+}
+
 /** Runs the CLI with `argv` (without node and script) and returns the exit code. */
 export async function main(
   argv: readonly string[],
@@ -106,6 +183,16 @@ export async function main(
     return runJobCommand(rest, io);
   }
 
+  if (!(command in COMMAND_OPTIONS)) {
+    return usageError(
+      io,
+      `unknown command "${command}"`,
+      command.startsWith('-')
+        ? 'the command comes first: neuromake <command> [options], e.g. neuromake status -f FILE'
+        : 'see `neuromake help`',
+    );
+  }
+
   let parsed;
   try {
     parsed = parseArgs({
@@ -122,20 +209,21 @@ export async function main(
     io.stdout.write(USAGE);
     return EXIT.ok;
   }
+  const misplaced = misplacedOption(command, values, positionals);
+  if (misplaced !== undefined) {
+    return usageError(io, misplaced.message, misplaced.hint);
+  }
   const file = resolve(values.file ?? 'pipeline.yaml');
   if (command === 'gc') {
     const {gcCommand} = await import('./maintenance-commands.js');
     return gcCommand(
       join(dirname(file), '.neuromake'),
-      {keepRuns: values['keep-runs'], maxSize: values['max-size']},
+      {
+        keepRuns: values['keep-runs'],
+        maxSize: values['max-size'],
+        dryRun: values['dry-run'] === true,
+      },
       io,
-    );
-  }
-  if (!['run', 'status', 'why', 'dag', 'watch', 'report'].includes(command)) {
-    return usageError(
-      io,
-      `unknown command "${command}"`,
-      'see `neuromake help`',
     );
   }
 

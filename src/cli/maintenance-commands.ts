@@ -42,7 +42,11 @@ export function dagCommand(
 /** `neuromake gc [--keep-runs N] [--max-size SIZE]`. */
 export async function gcCommand(
   stateDir: string,
-  flags: {keepRuns: string | undefined; maxSize: string | undefined},
+  flags: {
+    keepRuns: string | undefined;
+    maxSize: string | undefined;
+    dryRun: boolean;
+  },
   io: CliIo,
 ): Promise<number> {
   const keepRuns = flags.keepRuns === undefined ? 0 : Number(flags.keepRuns);
@@ -76,11 +80,16 @@ export async function gcCommand(
     const report = await collectGarbage(
       store,
       new ContentStore(join(stateDir, 'store'), store.blobs),
-      {keepRuns, maxBytes},
+      {keepRuns, maxBytes, dryRun: flags.dryRun},
     );
     io.stdout.write(
-      `removed ${report.entriesRemoved} cache entries and ${report.blobsRemoved} blobs (${formatBytes(report.bytesFreed)}); ${formatBytes(report.bytesKept)} kept\n`,
+      `${flags.dryRun ? 'dry run: would remove' : 'removed'} ${report.entriesRemoved} cache entries and ${report.blobsRemoved} blobs (${formatBytes(report.bytesFreed)}); ${formatBytes(report.bytesKept)} ${flags.dryRun ? 'would be ' : ''}kept\n`,
     );
+    if (report.neededOverCap !== undefined && maxBytes !== undefined) {
+      io.stdout.write(
+        `note: the store stays over --max-size ${formatBytes(maxBytes)}: the current outputs of the pipeline's jobs alone take ${formatBytes(report.neededOverCap)}, and gc never drops those\n`,
+      );
+    }
     if (report.compactError !== undefined) {
       io.stderr.write(
         `neuromake: gc could not shrink ${join(stateDir, 'state.db')}: ${report.compactError}\n  hint: later runs reuse the freed space; run gc again where the file system has room for a copy of it\n`,

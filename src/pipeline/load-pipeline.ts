@@ -87,7 +87,7 @@ export function loadPipelineText(
   // A broken document parses into a partial tree; checking its shape would
   // only produce follow-on errors, so syntax problems are reported alone.
   if (syntax.length > 0) {
-    for (const problem of syntax) reportSyntax(ctx, problem);
+    for (const problem of withoutFollowOns(syntax)) reportSyntax(ctx, problem);
     return fail(sorted(ctx.diagnostics));
   }
   // Note: an alias inside the value it names parses without error, but
@@ -246,6 +246,31 @@ const SYNTAX_HINTS: Partial<Record<ErrorCode, string>> = {
   TAG_RESOLVE_FAILED: 'remove the `!tag`; pipeline files use plain YAML values',
 };
 
+/** Syntax errors that leave the rest of the document readable. */
+const STANDALONE = new Set<ErrorCode>([
+  'DUPLICATE_KEY',
+  'BAD_DQ_ESCAPE',
+  'TAG_RESOLVE_FAILED',
+  'MULTIPLE_DOCS',
+]);
+
+/**
+ * Every standalone error, and of the others only the first: after a
+ * structural error the parser is lost, and a stray `{` once gave 29
+ * errors for one mistake.
+ */
+function withoutFollowOns(problems: readonly YAMLError[]): YAMLError[] {
+  const first = problems.find((p) => !STANDALONE.has(p.code));
+  return problems.filter((p) => STANDALONE.has(p.code) || p === first);
+}
+
+/**
+ * A `{` inside a plain value (`data/sub-{s}.nii` in a `{…}` mapping, or
+ * `{s}.txt` at the start of one) opens a YAML mapping: the mistake behind
+ * most syntax errors in pipeline files, whose paths hold wildcards.
+ */
+const UNQUOTED_BRACE = /[^\s{[,:'"]\{[A-Za-z_]|:\s+\{[A-Za-z_][\w.-]*\}[^\s,}]/;
+
 function reportSyntax(ctx: ParseContext, problem: YAMLError): void {
   const [start, end] = problem.pos;
   const opening = openingQuote(ctx.text, problem);
@@ -260,7 +285,9 @@ function reportSyntax(ctx: ParseContext, problem: YAMLError): void {
       ? ctx.span(start, Math.max(end, start + 1))
       : ctx.span(opening, opening + 1),
     SYNTAX_HINTS[problem.code] ??
-      'check the YAML here: indentation, matching quotes, and ": " after each key',
+      (!STANDALONE.has(problem.code) && UNQUOTED_BRACE.test(lineAt(ctx, start))
+        ? "quote values that hold {wildcards}: unquoted, a `{` starts a YAML mapping (write 'data/sub-{subject}.nii.gz')"
+        : 'check the YAML here: indentation, matching quotes, and ": " after each key'),
   );
 }
 
@@ -303,4 +330,11 @@ function sorted(diagnostics: readonly Diagnostic[]): Diagnostic[] {
       (a.location?.offset ?? Number.MAX_SAFE_INTEGER) -
       (b.location?.offset ?? Number.MAX_SAFE_INTEGER),
   );
+}
+
+/** The source line holding `offset`. */
+function lineAt(ctx: ParseContext, offset: number): string {
+  const from = ctx.text.lastIndexOf('\n', offset - 1) + 1;
+  const to = ctx.text.indexOf('\n', offset);
+  return ctx.text.slice(from, to === -1 ? undefined : to);
 }

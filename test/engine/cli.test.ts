@@ -478,6 +478,16 @@ void describe('the CLI', {concurrency: FILE_CONCURRENCY}, () => {
       [['why'], /why needs a job, step or output/],
       [['gc', '--keep-runs', 'x'], /--keep-runs must be a whole number/],
       [['run', '-f', 'nope.yaml'], /cannot read pipeline file .*nope\.yaml/],
+      // An option of another command is an error, not silently ignored.
+      [['gc', '--json'], /--json is not an option of gc\n.*it is for run/],
+      [['status', '--format', 'dot'], /--format is not an option of status/],
+      [['run', '--keep-runs', '3'], /--keep-runs is not an option of run/],
+      [['report', '-j', '2'], /--jobs is not an option of report/],
+      [['gc', 'one'], /gc takes no targets, got "one"/],
+      [
+        ['-f', 'pipeline.yaml', 'status'],
+        /unknown command "-f"\n.*the command comes first/,
+      ],
     ];
     for (const [args, message] of cases) {
       const result = await rig.run(...args);

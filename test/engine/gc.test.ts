@@ -62,6 +62,25 @@ void describe('gc', {concurrency: FILE_CONCURRENCY}, () => {
     );
   });
 
+  void test('gc -n says what gc would remove and removes nothing', async (t) => {
+    const rig = WorkspaceRig.create(t);
+    const original = await twoGenerations(rig);
+
+    const dry = await rig.run('gc', '-n');
+    assert.equal(dry.code, 0, show(dry));
+    assert.match(
+      dry.stdout,
+      /^dry run: would remove 3 cache entries and 3 blobs \(\d+ B\); \d+ B would be kept\n$/,
+    );
+    assert.equal(rig.blobs().length, 10);
+
+    // The older generation is still there to restore.
+    rig.write('in/b.txt', original);
+    const reverted = await rig.run('run', '--json');
+    assert.equal(outcomes(reverted)['up[s=b]'], 'restored', show(reverted));
+    assert.deepEqual(rig.counts(), {all: 2, post: 4, up: 4});
+  });
+
   void test('gc --keep-runs N keeps what the last N runs used', async (t) => {
     const rig = WorkspaceRig.create(t);
     const original = await twoGenerations(rig);
@@ -92,6 +111,10 @@ void describe('gc', {concurrency: FILE_CONCURRENCY}, () => {
     const gc = await rig.run('gc', '--keep-runs', '10', '--max-size', '1B');
     assert.equal(gc.code, 0, show(gc));
     assert.match(gc.stdout, /^removed 3 cache entries and 3 blobs/);
+    assert.match(
+      gc.stdout,
+      /\nnote: the store stays over --max-size 1 B: the current outputs of the pipeline's jobs alone take \d+ B, and gc never drops those\n$/,
+    );
     assert.equal(rig.blobs().length, 7);
     for (const out of fanOutOutputs()) rig.remove(out);
     const restored = await rig.run('run', '--json');

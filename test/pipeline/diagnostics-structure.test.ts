@@ -13,6 +13,41 @@ void test('YAML syntax errors are located', () => {
   assert.equal(diagnostics[0]?.location?.column, 12);
 });
 
+void test('an unquoted {wildcard} is one syntax error, with a hint to quote', () => {
+  for (const [text, line, column] of [
+    [
+      yaml(
+        'steps:',
+        '  a:',
+        '    for_each: {glob: data/sub-{s}/x.json}',
+        '    outputs: {o: "o/{s}.txt"}',
+        '    shell: "echo > {outputs.o}"',
+      ),
+      3,
+      31,
+    ],
+    [
+      yaml(
+        'steps:',
+        '  a:',
+        '    for_each: {matrix: {s: [x]}}',
+        '    outputs:',
+        '      o: {s}.txt',
+        '    shell: "echo > {outputs.o}"',
+      ),
+      5,
+      13,
+    ],
+  ] as const) {
+    const d = single(text, /^YAML syntax error: /, line, column);
+    assert.match(d.hint ?? '', /^quote values that hold \{wildcards\}/);
+  }
+  // Other syntax errors keep the general hint.
+  const other = invalid(yaml('steps:', '  a: {shell: "true"', '  b: 1'));
+  assert.equal(other.length, 1);
+  assert.doesNotMatch(other[0]?.hint ?? '', /wildcards/);
+});
+
 void test('a duplicate key is a syntax error with a hint', () => {
   const d = single(
     yaml('steps:', '  a: {shell: "true"}', '  a: {shell: "false"}'),
