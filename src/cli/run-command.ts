@@ -93,7 +93,7 @@ export async function runCommand(
   });
   if (!budget.ok) return usageError(io, budget.message, budget.hint);
   const resources = new ResourcePool(budget.budget);
-  const impossible = impossibleJobs(local, resources);
+  const impossible = await overBudget(loaded, local, forced, resources);
   if (impossible.length > 0) {
     logger.log({type: 'diagnostics', diagnostics: impossible});
     return EXIT.usage;
@@ -209,7 +209,54 @@ export async function runCommand(
   }
 }
 
-/** Jobs asking for more than the whole budget: reported before running. */
+/**
+ * Jobs that have to run but ask for more than the whole budget: reported
+ * before anything runs. A fresh or restorable job needs no resources (a
+ * model trained on a GPU node, its tables made on a laptop), so only the
+ * jobs asking too much are checked, and they only if they must run.
+ */
+async function overBudget(
+  loaded: LoadedPipeline,
+  local: readonly Job[],
+  forced: ReadonlySet<Job>,
+  resources: ResourcePool,
+): Promise<Diagnostic[]> {
+  const asking = local.filter(
+    (j) => resources.impossible(j.step.resources) !== undefined,
+  );
+  if (asking.length === 0) return [];
+  const state = openState({
+    stateDir: loaded.stateDir,
+    workspace: loaded.spec.workspace,
+  });
+  try {
+    const statuses = await planStatus(
+      upstreamClosure(loaded.graph, asking),
+      {
+        ...state,
+        spec: loaded.spec,
+        producers: loaded.graph.producers,
+        env: process.env,
+      },
+      forced,
+    );
+    const idle = new Set(
+      statuses
+        .filter(
+          (s) => s.verdict.kind === 'fresh' || s.verdict.kind === 'restore',
+        )
+        .map((s) => s.job),
+    );
+    return impossibleJobs(
+      asking.filter((j) => !idle.has(j)),
+      resources,
+    );
+  } finally {
+    state.store.close();
+  }
+}
+
+/** Jobs asking for more than the whole budget, one error per step. */
 function impossibleJobs(
   jobs: readonly Job[],
   resources: ResourcePool,
@@ -225,7 +272,7 @@ function impossibleJobs(
       error(
         `step "${job.step.id}" ${problem}`,
         job.step.location,
-        "lower the step's resources or raise the budget",
+        "lower the step's resources or raise the budget; a job that is fresh, or whose outputs are in the store, needs none",
       ),
     );
   }

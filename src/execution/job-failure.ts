@@ -28,6 +28,11 @@ export type JobFailure =
   | {readonly reason: 'not-started'}
   /** Watch mode: it failed with this very key before; edit to retry. */
   | {readonly reason: 'unchanged-since-failure'}
+  /**
+   * It has to run (no fresh or stored outputs fit), but asks for more than
+   * the run's whole budget.
+   */
+  | {readonly reason: 'over-budget'; readonly message: string}
   /** The job's executor cannot run here (a Slurm step in watch mode). */
   | {readonly reason: 'executor-unavailable'; readonly message: string}
   /** sbatch refused the job, or Slurm says it can never start. */
@@ -84,6 +89,8 @@ export function describeFailure(f: JobFailure): string {
       return 'failed before with the same inputs, params and code; not retried until one of them changes';
     case 'executor-unavailable':
       return f.message;
+    case 'over-budget':
+      return `it has to run, but ${f.message}`;
     case 'slurm-rejected':
       return `Slurm refused ${f.slurmJob === undefined ? 'the job' : `job ${f.slurmJob}`}: ${f.message}`;
     case 'slurm-failed':

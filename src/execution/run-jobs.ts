@@ -333,7 +333,7 @@ class JobRun {
           job: job.id,
           verbose: true,
         });
-        this.#queue.push({job, key: verdict.key});
+        this.#enqueue(job, verdict.key);
         return undefined;
       }
       case 'input-missing':
@@ -349,6 +349,27 @@ class JobRun {
           `Internal error: ${job.id} evaluated before its inputs`,
         );
     }
+  }
+
+  /**
+   * Queues a job to run, or fails it when it asks for more than its
+   * runner's whole budget. A fresh or restorable job needs no resources,
+   * so the run checks its budget only here, when a job really has to run.
+   */
+  #enqueue(job: Job, key: JobKey): void {
+    const admission =
+      this.#context.runnerFor(job).admission ?? this.#context.resources;
+    const problem = admission.impossible(job.step.resources);
+    if (problem !== undefined) {
+      this.#fail(
+        job,
+        {reason: 'over-budget', message: problem},
+        undefined,
+        key.hash,
+      );
+      return;
+    }
+    this.#queue.push({job, key});
   }
 
   async #restore(
@@ -387,7 +408,7 @@ class JobRun {
         job: job.id,
         message: `cannot restore ${job.id} from the store, so it runs: ${err instanceof Error ? err.message : String(err)}`,
       });
-      this.#queue.push({job, key});
+      this.#enqueue(job, key);
     }
   }
 

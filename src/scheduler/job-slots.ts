@@ -8,6 +8,8 @@ import type {Allocation} from './resource-pool.js';
  */
 export interface Admission {
   fits(wants: Resources): boolean;
+  /** Why `wants` can never be admitted, or undefined when it can. */
+  impossible(wants: Resources): string | undefined;
   take(wants: Resources): Allocation;
   give(allocation: Allocation): void;
 }
@@ -38,6 +40,10 @@ export class JobSlots implements Admission {
 
   fits(_wants: Resources): boolean {
     return this.#free.length > 0;
+  }
+
+  impossible(_wants: Resources): string | undefined {
+    return undefined;
   }
 
   take(wants: Resources): Allocation {

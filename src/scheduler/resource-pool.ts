@@ -37,18 +37,25 @@ export class ResourcePool {
     this.#freeSlots = [...Array(Math.ceil(budget.cpus)).keys()];
   }
 
-  /** What in `wants` can never fit this budget, or undefined. */
+  /** What in `wants` can never fit this budget (all of it), or undefined. */
   impossible(wants: Resources): string | undefined {
+    const problems: string[] = [];
     if (wants.cpus > this.budget.cpus) {
-      return `needs ${wants.cpus} cpus but the budget is ${this.budget.cpus} (raise -j/--jobs)`;
+      problems.push(
+        `needs ${wants.cpus} cpus but the budget is ${this.budget.cpus} (raise -j/--jobs)`,
+      );
     }
     if (wants.memoryBytes > this.budget.memoryBytes) {
-      return `needs ${formatBytes(wants.memoryBytes)} of memory but the budget is ${formatBytes(this.budget.memoryBytes)} (raise --memory)`;
+      problems.push(
+        `needs ${formatSize(wants.memoryBytes)} of memory but the budget is ${formatSize(this.budget.memoryBytes)} (raise --memory)`,
+      );
     }
     if (wants.gpus > this.budget.gpus.length) {
-      return `needs ${wants.gpus} GPU(s) but ${this.budget.gpus.length} are available (see --gpus)`;
+      problems.push(
+        `needs ${wants.gpus} GPU(s) but ${this.budget.gpus.length} are available (see --gpus)`,
+      );
     }
-    return undefined;
+    return problems.length === 0 ? undefined : problems.join(', and ');
   }
 
   fits(wants: Resources): boolean {
@@ -78,6 +85,22 @@ export class ResourcePool {
     this.#freeSlots.push(allocation.slot);
     this.#freeSlots.sort((a, b) => a - b);
   }
+}
+
+/**
+ * A memory size as a pipeline may write it: decimal units (`16 GB`), with
+ * the binary figure beside it where that reads differently (`14.9 GiB`).
+ */
+export function formatSize(bytes: number): string {
+  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000;
+    unit++;
+  }
+  const decimal = `${Number(value.toFixed(unit === 0 ? 0 : 2))} ${units[unit]}`;
+  return unit === 0 ? decimal : `${decimal} (${formatBytes(bytes)})`;
 }
 
 /** Formats a byte count with a binary unit. */

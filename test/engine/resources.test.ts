@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import {describe, test} from 'node:test';
 
+import Database from 'better-sqlite3';
+
 import {spanStep} from '../rig/fixtures.js';
 import {
   assertAlone,
@@ -12,6 +14,7 @@ import {
 import {
   lineOf,
   locate,
+  outcomes,
   show,
   WorkspaceRig,
   FILE_CONCURRENCY,
@@ -79,7 +82,7 @@ void describe('resource limits', {concurrency: FILE_CONCURRENCY}, () => {
     assert.equal(result.code, 2, show(result));
     assert.match(
       result.stderr,
-      /error: step "huge" needs 1\.9 GiB of memory but the budget is 953\.7 MiB/,
+      /error: step "huge" needs 2 GB \(1\.9 GiB\) of memory but the budget is 1 GB \(953\.7 MiB\)/,
     );
     assert.ok(
       result.stderr.includes(`pipeline.yaml:${locate(text, 'huge:')}`),
@@ -96,6 +99,16 @@ void describe('resource limits', {concurrency: FILE_CONCURRENCY}, () => {
     assert.equal(cpus.code, 2, show(cpus));
     assert.match(cpus.stderr, /step "wide" needs 4 cpus but the budget is 2/);
 
+    // Every resource that does not fit is named at once.
+    rig.pipeline('steps:', ...spanStep('all', 1, 0, '{cpus: 4, gpus: 1}'));
+    Object.assign(rig.env, {CUDA_VISIBLE_DEVICES: ''});
+    const both = await rig.run('run', '-j', '2');
+    assert.equal(both.code, 2, show(both));
+    assert.match(
+      both.stderr,
+      /step "all" needs 4 cpus but the budget is 2 \(raise -j\/--jobs\), and needs 1 GPU\(s\) but 0 are available/,
+    );
+
     rig.pipeline('steps:', ...spanStep('gpu', 1, 0, '{gpus: 2}'));
     Object.assign(rig.env, EIGHT_VISIBLE);
     const gpus = await rig.run('run', '--gpus', '1');
@@ -105,6 +118,61 @@ void describe('resource limits', {concurrency: FILE_CONCURRENCY}, () => {
       /step "gpu" needs 2 GPU\(s\) but 1 are available/,
     );
     assert.deepEqual(rig.counts(), {});
+  });
+
+  void test('a fresh or restorable job may ask for more than the budget', async (t) => {
+    // Trained on a GPU node, its tables made on a laptop.
+    const rig = WorkspaceRig.create(t);
+    rig.pipeline(
+      'steps:',
+      '  train:',
+      '    outputs: {out: model.txt}',
+      '    shell: "sh tools/fake.sh train {outputs.out}"',
+      '    resources: {cpus: 4, gpus: 1}',
+      '  table:',
+      '    inputs: {model: model.txt}',
+      '    outputs: {out: table.txt}',
+      '    shell: "sh tools/fake.sh table {outputs.out} {inputs.model}"',
+    );
+    Object.assign(rig.env, EIGHT_VISIBLE);
+    const gpuNode = await rig.run('run', '-j', '4', '--gpus', '1');
+    assert.equal(gpuNode.code, 0, show(gpuNode));
+
+    Object.assign(rig.env, {CUDA_VISIBLE_DEVICES: ''});
+    const laptop = await rig.run('run', '-j', '2', '--force', 'table');
+    assert.equal(laptop.code, 0, show(laptop));
+    rig.remove('model.txt');
+    const restored = await rig.run('run', '-j', '2', '--json');
+    assert.equal(outcomes(restored)['train'], 'restored', show(restored));
+    assert.deepEqual(rig.counts(), {train: 1, table: 2});
+
+    // Once it has to run, it is an error before anything runs.
+    for (const args of [
+      ['--force', 'train'],
+      ['--force', 'train', '-n'],
+    ]) {
+      const result = await rig.run('run', '-j', '2', ...args);
+      assert.equal(result.code, 2, `${args.join(' ')}: ${show(result)}`);
+      assert.match(result.stderr, /step "train" needs 4 cpus/);
+    }
+
+    // A restore that fails (its stored copy is corrupt) leaves a job that
+    // must run: it fails, saying why, rather than wait for ever.
+    const hash = rig.sha256('model.txt');
+    rig.remove('model.txt');
+    const db = new Database(rig.path('.neuromake/state.db'));
+    db.prepare('UPDATE blobs SET bytes = ? WHERE hash = ?').run(
+      Buffer.from('corrupt\n'),
+      hash,
+    );
+    db.close();
+    const lost = await rig.run('run', '-j', '2');
+    assert.equal(lost.code, 1, show(lost));
+    assert.match(
+      lost.stdout + lost.stderr,
+      /failed +train: over-budget: it has to run, but needs 4 cpus but the budget is 2/,
+    );
+    assert.deepEqual(rig.counts(), {train: 1, table: 2});
   });
 
   void test('GPU jobs each see one distinct device, at most two at once', async (t) => {
