@@ -11,7 +11,7 @@ export type FileHash =
 
 /**
  * Content hashes of workspace files, memoized in the state store by
- * (path, size, mtime, inode): an unchanged file is stat'ed, never reread,
+ * (path, size, mtime, inode, ctime): an unchanged file is stat'ed, never reread,
  * so a no-op rerun does not touch the bytes of large NIfTI files.
  */
 export class FileHasher {
@@ -114,9 +114,22 @@ export class FileHasher {
 }
 
 function stampOf(stats: FileStamp): FileStamp {
-  return {size: stats.size, mtimeMs: stats.mtimeMs, ino: stats.ino};
+  return {
+    size: stats.size,
+    mtimeMs: stats.mtimeMs,
+    ino: stats.ino,
+    ctimeMs: stats.ctimeMs,
+  };
 }
 
+/** Equal stats; a change time counts where both stamps know it. */
 function sameStamp(a: FileStamp, b: FileStamp): boolean {
-  return a.size === b.size && a.mtimeMs === b.mtimeMs && a.ino === b.ino;
+  return (
+    a.size === b.size &&
+    a.mtimeMs === b.mtimeMs &&
+    a.ino === b.ino &&
+    (a.ctimeMs === undefined ||
+      b.ctimeMs === undefined ||
+      a.ctimeMs === b.ctimeMs)
+  );
 }

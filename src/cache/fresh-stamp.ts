@@ -20,7 +20,7 @@ import {pathProbe, type ProbeKind} from './fs-probes.js';
  * graph ends with every job up to date, it lists every fact the plan and
  * the job keys rested on that is not in the pipeline text: the stat of
  * each input, output, script, task and engine module (the same (size, mtime,
- * inode) the hash memo trusts), the directories globs listed and the paths
+ * inode, ctime) the hash memo trusts), the directories globs listed and the paths
  * probed. While all of them still hold, nothing can have changed a key or
  * an output, so `run` can answer "all fresh" from the stamp alone, without
  * loading the state store or planning (see fast-noop-run.ts).
@@ -37,15 +37,17 @@ export interface FreshStamp {
    * the values of the env variables jobs are keyed on. */
   readonly identity: Sha256Hex;
   readonly envNames: readonly string[];
-  /** path (workspace-relative or absolute), size, mtimeMs, ino; a file
-   * probed with the same stat is left to its probe (stat'ed once). */
-  readonly files: readonly (readonly [string, number, number, number])[];
+  /** path (workspace-relative or absolute), size, mtimeMs, ino, ctimeMs
+   * (null when the memo has none); a file probed with the same stat is
+   * left to its probe (stat'ed once). */
+  readonly files: readonly StampedFile[];
   /** Absolute path, mtimeMs, ino of each directory a glob listed. */
   readonly directories: readonly (readonly [string, number, number])[];
-  /** Absolute path, kind, and for files size, mtimeMs, ino. */
+  /** Absolute path, kind, and for files size, mtimeMs, ino, ctimeMs. */
   readonly probes: readonly (readonly [
     string,
     ProbeKind,
+    number,
     number,
     number,
     number,
@@ -54,7 +56,7 @@ export interface FreshStamp {
   readonly jobs: readonly string[];
   readonly steps: number;
   /** The largest request of any job: a budget below it needs the full
-   * path, which reports the job as impossible. */
+   * path, which reports a job that does not fit if it has to run. */
   readonly demand: {
     readonly cpus: number;
     readonly memoryBytes: number;
@@ -62,7 +64,16 @@ export interface FreshStamp {
   };
 }
 
-const FORMAT = 1;
+/** A file of the stamp: path, size, mtimeMs, ino, ctimeMs or null. */
+export type StampedFile = readonly [
+  string,
+  number,
+  number,
+  number,
+  number | null,
+];
+
+const FORMAT = 2;
 const FILE = 'fresh.json';
 
 /** What the pipeline identity is made of. */
@@ -134,7 +145,7 @@ export function stampHolds(stamp: FreshStamp, workspace: string): boolean {
   // Note: string concatenation, not path.resolve, which costs more than
   // the stat itself over 10,000 files; stamp paths are already normal.
   const prefix = `${workspace}/`;
-  for (const [path, size, mtimeMs, ino] of stamp.files) {
+  for (const [path, size, mtimeMs, ino, ctimeMs] of stamp.files) {
     const full = path.startsWith('/') ? path : prefix + path;
     const stats = statSync(full, {throwIfNoEntry: false});
     if (
@@ -142,6 +153,7 @@ export function stampHolds(stamp: FreshStamp, workspace: string): boolean {
       stats.size !== size ||
       stats.mtimeMs !== mtimeMs ||
       stats.ino !== ino ||
+      (ctimeMs !== null && stats.ctimeMs !== ctimeMs) ||
       !stats.isFile()
     ) {
       return false;
@@ -155,7 +167,7 @@ export function stampHolds(stamp: FreshStamp, workspace: string): boolean {
     if (stats?.mtimeMs !== mtimeMs || stats.ino !== ino) return false;
     directories.set(path, stats);
   }
-  for (const [path, kind, size, mtimeMs, ino] of stamp.probes) {
+  for (const [path, kind, size, mtimeMs, ino, ctimeMs] of stamp.probes) {
     const now = pathProbe(
       directories.get(path) ?? statSync(path, {throwIfNoEntry: false}),
     );
@@ -163,7 +175,8 @@ export function stampHolds(stamp: FreshStamp, workspace: string): boolean {
       now.kind !== kind ||
       now.size !== size ||
       now.mtimeMs !== mtimeMs ||
-      now.ino !== ino
+      now.ino !== ino ||
+      now.ctimeMs !== ctimeMs
     ) {
       return false;
     }
@@ -176,7 +189,7 @@ export function stampHolds(stamp: FreshStamp, workspace: string): boolean {
  * stamp's file list. Editing one (in development, without a version bump)
  * voids stamps, as it may change what fresh means.
  */
-export function engineFiles(): [string, number, number, number][] {
+export function engineFiles(): StampedFile[] {
   const src = dirname(dirname(fileURLToPath(import.meta.url)));
   const files: string[] = [];
   for (const dir of ['cache', 'graph', 'pipeline']) {
@@ -190,6 +203,6 @@ export function engineFiles(): [string, number, number, number][] {
   return files.map((file) => {
     const path = join(src, file);
     const stats = statSync(path);
-    return [path, stats.size, stats.mtimeMs, stats.ino];
+    return [path, stats.size, stats.mtimeMs, stats.ino, null] as const;
   });
 }

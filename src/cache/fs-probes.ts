@@ -17,6 +17,7 @@ export interface PathProbe {
   readonly size: number;
   readonly mtimeMs: number;
   readonly ino: number;
+  readonly ctimeMs: number;
 }
 
 /**
@@ -76,9 +77,15 @@ export function probeKind(stats: Stats | undefined): ProbeKind {
 export function pathProbe(stats: Stats | undefined): PathProbe {
   const kind = probeKind(stats);
   if (stats === undefined || (kind !== 'file' && kind !== 'executable')) {
-    return {kind, size: 0, mtimeMs: 0, ino: 0};
+    return {kind, size: 0, mtimeMs: 0, ino: 0, ctimeMs: 0};
   }
-  return {kind, size: stats.size, mtimeMs: stats.mtimeMs, ino: stats.ino};
+  return {
+    kind,
+    size: stats.size,
+    mtimeMs: stats.mtimeMs,
+    ino: stats.ino,
+    ctimeMs: stats.ctimeMs,
+  };
 }
 
 /** Probes without recording, for callers that have no FsProbes. */

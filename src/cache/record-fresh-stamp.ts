@@ -6,6 +6,7 @@ import {
   stampIdentity,
   writeFreshStamp,
   type FreshStamp,
+  type StampedFile,
 } from './fresh-stamp.js';
 import type {FsProbes} from './fs-probes.js';
 import type {StateStore} from './state-store.js';
@@ -49,9 +50,9 @@ export function recordFreshStamp(sources: StampSources): boolean {
   const probed = sources.probes.paths();
   const probes: FreshStamp['probes'][number][] = [];
   for (const [path, p] of probed) {
-    probes.push([path, p.kind, p.size, p.mtimeMs, p.ino]);
+    probes.push([path, p.kind, p.size, p.mtimeMs, p.ino, p.ctimeMs]);
   }
-  const files: [string, number, number, number][] = [];
+  const files: StampedFile[] = [];
   const prefix = `${spec.workspace}/`;
   for (const path of paths) {
     const memo = store.file(path);
@@ -64,14 +65,15 @@ export function recordFreshStamp(sources: StampSources): boolean {
       (p?.kind === 'file' || p?.kind === 'executable') &&
       p.size === memo.size &&
       p.mtimeMs === memo.mtimeMs &&
-      p.ino === memo.ino
+      p.ino === memo.ino &&
+      (memo.ctimeMs === undefined || p.ctimeMs === memo.ctimeMs)
     ) {
       continue;
     }
-    files.push([path, memo.size, memo.mtimeMs, memo.ino]);
+    files.push([path, memo.size, memo.mtimeMs, memo.ino, memo.ctimeMs ?? null]);
   }
   for (const [path, stamp] of codeFilesRead()) {
-    files.push([path, stamp.size, stamp.mtimeMs, stamp.ino]);
+    files.push([path, stamp.size, stamp.mtimeMs, stamp.ino, null]);
   }
 
   // Racy files: a file written in the same clock tick as our record could

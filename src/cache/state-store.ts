@@ -11,6 +11,14 @@ export interface FileStamp {
   readonly size: number;
   readonly mtimeMs: number;
   readonly ino: number;
+  /**
+   * The inode's change time, where it was read from a stat of the file as
+   * it is now: a copy that keeps size and mtime (`cp -p`, an archive's
+   * fixed timestamps, a reused inode) still moves it, as git relies on.
+   * Undefined when unknown (a stamp from before our own rename, which
+   * moves it): the other fields are then trusted alone.
+   */
+  readonly ctimeMs?: number | undefined;
 }
 
 /** A memoized content hash. */
@@ -109,9 +117,17 @@ export class StateStore {
     if (!columns.some((c) => c.name === 'reasons')) {
       db.exec('ALTER TABLE timeline ADD COLUMN reasons TEXT');
     }
+    // Stores written before change times were kept gain the column; their
+    // memos, without one, are checked as before until rehashed.
+    const fileColumns = db.prepare('PRAGMA table_info(files)').all() as {
+      name: string;
+    }[];
+    if (!fileColumns.some((c) => c.name === 'ctime')) {
+      db.exec('ALTER TABLE files ADD COLUMN ctime REAL');
+    }
     this.#statements = {
       putFile: db.prepare(
-        'INSERT OR REPLACE INTO files (path, size, mtime, ino, hash) VALUES (?, ?, ?, ?, ?)',
+        'INSERT OR REPLACE INTO files (path, size, mtime, ino, hash, ctime) VALUES (?, ?, ?, ?, ?, ?)',
       ),
       putJob: db.prepare(
         'INSERT OR REPLACE INTO jobs (id, key, record, outputs, run, ms) VALUES (?, ?, ?, ?, ?, ?)',
@@ -134,7 +150,7 @@ export class StateStore {
     // Rows come as arrays (raw), one object fewer per row than named
     // columns: a no-op rerun of 10,000 jobs loads ~20,000 rows here.
     for (const row of db
-      .prepare('SELECT path, size, mtime, ino, hash FROM files')
+      .prepare('SELECT path, size, mtime, ino, hash, ctime FROM files')
       .raw()
       .all() as FileRow[]) {
       this.#files.set(row[0], {
@@ -142,6 +158,7 @@ export class StateStore {
         mtimeMs: row[2],
         ino: row[3],
         hash: row[4] as Sha256Hex,
+        ctimeMs: row[5] ?? undefined,
       });
     }
     for (const row of db
@@ -174,6 +191,7 @@ export class StateStore {
         record.mtimeMs,
         record.ino,
         record.hash,
+        record.ctimeMs ?? null,
       ),
     );
   }
@@ -363,8 +381,8 @@ export interface PendingOutput {
   readonly token: string | null;
 }
 
-/** A `files` row: path, size, mtime, ino, hash. */
-type FileRow = [string, number, number, number, string];
+/** A `files` row: path, size, mtime, ino, hash, ctime. */
+type FileRow = [string, number, number, number, string, number | null];
 
 /** A `jobs` row: id, key, record, outputs, run, ms. */
 type JobRow = [string, string, string, string, number, number];

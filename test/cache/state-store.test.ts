@@ -42,7 +42,9 @@ void test('a store written before loads every field of its rows', () => {
 
     const store = StateStore.open(dir);
     try {
+      // Rows from before change times were kept have none: not compared.
       assert.deepEqual(store.file('out/a.txt'), {
+        ctimeMs: undefined,
         size: 12,
         mtimeMs: 1700000000123.5,
         ino: 4242,

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import {utimesSync} from 'node:fs';
+import {statSync, utimesSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {describe, test} from 'node:test';
 
@@ -88,6 +88,30 @@ void describe('freshness', {concurrency: FILE_CONCURRENCY}, () => {
     const result = await rig.run('run');
     assert.equal(result.code, 0, show(result));
     assert.deepEqual(rig.counts(), {all: 1, post: 3, up: 3});
+  });
+
+  void test('an edit that keeps size, mtime and inode is seen by its change time', async (t) => {
+    // As `cp -p` over the file, or an archive's fixed timestamps, leave it.
+    const rig = WorkspaceRig.create(t);
+    fanOut(rig);
+    const fixed = 1_000_000_000; // whole seconds: set back exactly
+    const edit = (text: string) => {
+      writeFileSync(rig.path('in/a.txt'), text); // in place: same inode
+      utimesSync(rig.path('in/a.txt'), fixed, fixed);
+    };
+    edit('subject a\n');
+    Object.assign(rig.env, {NEUROMAKE_NO_STAMP: '1'});
+    assert.equal((await rig.run('run')).code, 0);
+    const inode = statSync(rig.path('in/a.txt')).ino;
+
+    edit('subject A\n');
+    assert.equal(statSync(rig.path('in/a.txt')).ino, inode);
+    const why = await rig.run('why', 'up[s=a]');
+    assert.match(why.stdout, /input src changed: in\/a\.txt/, show(why));
+    const result = await rig.run('run');
+    assert.equal(result.code, 0, show(result));
+    assert.deepEqual(rig.counts(), {all: 2, post: 4, up: 4});
+    assert.match(rig.read('out/all.txt'), /^subject A\n/);
   });
 
   void test('editing a script a command names reruns the jobs that use it', async (t) => {

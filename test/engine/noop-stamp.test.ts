@@ -161,6 +161,17 @@ void describe('the no-op stamp', {concurrency: FILE_CONCURRENCY}, () => {
         ran: {up: 1, post: 1, all: 1},
       },
       {
+        what: 'an input edited in place, same size, its mtime set back',
+        change: (rig) => {
+          const file = rig.path('in/b.txt');
+          const before = statSync(file);
+          writeFileSync(file, 'subject B\n');
+          utimesSync(file, before.atime, before.mtime);
+          assert.equal(statSync(file).mtimeMs, before.mtimeMs);
+        },
+        ran: {up: 1, post: 1, all: 1},
+      },
+      {
         what: 'an output deleted (restored from the store)',
         change: (rig) => rig.remove('out/c.post'),
         ran: {},
@@ -287,9 +298,15 @@ void describe('the no-op stamp', {concurrency: FILE_CONCURRENCY}, () => {
     await stamp(rig, '-j', '2');
     assert.ok(fromStamp(await rig.run('run', '-j', '2', '--json')));
 
-    const narrow = await rig.run('run', '-j', '1');
-    assert.equal(narrow.code, 2, show(narrow));
-    assert.match(narrow.stderr, /needs 2 cpus but the budget is 1/);
+    // Below the stamp's demand, the full path decides: a fresh job needs
+    // no cpus, one that has to run is an error.
+    const narrow = await rig.run('run', '-j', '1', '--json');
+    assert.equal(narrow.code, 0, show(narrow));
+    assert.equal(fromStamp(narrow), false);
+    allFresh(narrow, 1);
+    const forced = await rig.run('run', '-j', '1', '--force', 'wide');
+    assert.equal(forced.code, 2, show(forced));
+    assert.match(forced.stderr, /needs 2 cpus but the budget is 1/);
 
     rig.write(
       '.neuromake/lock',
