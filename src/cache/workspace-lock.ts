@@ -18,6 +18,24 @@ export interface LockBusy {
   readonly since: string;
 }
 
+/**
+ * What to tell someone whose run found the workspace locked: wait, or,
+ * for a lock taken on another machine (whose processes cannot be checked
+ * from here, so it is never taken over), how to clear it if that run is
+ * gone.
+ */
+export function busyHint(
+  busy: LockBusy,
+  stateDir: string,
+  wait: string,
+): string {
+  if (busy.host === hostname() || busy.host === '?') return wait;
+  return `${wait}; the lock was taken on ${busy.host}, whose processes cannot be checked from here: if no neuromake runs there any more (a stopped container or node), delete ${join(stateDir, 'lock')}`;
+}
+
+/** Lock contents this process wrote and holds (its pid is its own). */
+const held = new Set<string>();
+
 interface Owner {
   pid: number;
   host: string;
@@ -91,7 +109,9 @@ function tryTake(path: string, base: string, depth: number): Taken | Refused {
     const seen = readLock(path);
     if (seen === undefined) continue;
     const owner = parseOwner(seen);
-    if (owner !== undefined && isAlive(owner)) return refused(owner, false);
+    if (owner !== undefined && isAlive(owner, seen)) {
+      return refused(owner, false);
+    }
     if (!removeStale(path, seen, base, depth)) return refused(owner, true);
   }
   return refused(parseOwner(readLock(path) ?? ''), true);
@@ -143,6 +163,7 @@ function removeStale(
  */
 function releaseLock(path: string, mine: string): void {
   if (readLock(path) === mine) rmSync(path, {force: true});
+  held.delete(mine);
 }
 
 function lockContent(): string {
@@ -165,6 +186,7 @@ function createLock(path: string, content: string): boolean {
   writeFileSync(temp, content);
   try {
     linkSync(temp, path);
+    held.add(content);
     return true;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
@@ -208,10 +230,13 @@ function refused(owner: Owner | undefined, takeover: boolean): Refused {
   };
 }
 
-function isAlive(owner: {pid: number; host: string}): boolean {
+function isAlive(owner: {pid: number; host: string}, content: string): boolean {
   // A lock from another host (a shared file system) cannot be probed;
   // treat it as alive rather than risk two runs in one workspace.
   if (owner.host !== hostname()) return true;
+  // Note: our own pid in a lock we did not write is a dead run's, whose
+  // pid came round again (a container's entrypoint after a restart).
+  if (owner.pid === process.pid) return held.has(content);
   try {
     process.kill(owner.pid, 0);
     return true;

@@ -3,7 +3,7 @@ import {join} from 'node:path';
 import {ContentStore} from '../cache/content-store.js';
 import {collectGarbage} from '../cache/gc.js';
 import {StateStore} from '../cache/state-store.js';
-import {lockWorkspace} from '../cache/workspace-lock.js';
+import {busyHint, lockWorkspace} from '../cache/workspace-lock.js';
 import {formatDag} from '../graph/dag-format.js';
 import {resolveTargets, upstreamClosure} from '../graph/select-jobs.js';
 import {parseSize} from '../pipeline/parse-size.js';
@@ -72,8 +72,8 @@ export async function gcCommand(
   if (!lock.ok)
     return usageError(
       io,
-      `a run (pid ${lock.error.pid}) is using this workspace`,
-      'run gc when it has finished',
+      `a run (pid ${lock.error.pid} on ${lock.error.host}) is using this workspace`,
+      busyHint(lock.error, stateDir, 'run gc when it has finished'),
     );
   const store = StateStore.open(stateDir);
   try {

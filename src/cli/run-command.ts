@@ -7,7 +7,7 @@ import {slurmCli} from '../execution/slurm/slurm-command.js';
 import {SlurmRunner} from '../execution/slurm/slurm-runner.js';
 import {cancelLeftovers} from '../execution/slurm/submitted-jobs.js';
 import {TaskPool} from '../execution/task-pool.js';
-import {lockWorkspace} from '../cache/workspace-lock.js';
+import {busyHint, lockWorkspace} from '../cache/workspace-lock.js';
 import {planStatus} from '../cache/plan-status.js';
 import {recordFreshStamp} from '../cache/record-fresh-stamp.js';
 import {describeReason} from '../cache/stale-reason.js';
@@ -120,7 +120,11 @@ export async function runCommand(
     return usageError(
       io,
       `another neuromake (pid ${e.pid} on ${e.host}, since ${e.since}) is running in this workspace`,
-      'wait for it to finish, or pass --wait to queue behind it',
+      busyHint(
+        e,
+        loaded.stateDir,
+        'wait for it to finish, or pass --wait to queue behind it',
+      ),
     );
   }
 

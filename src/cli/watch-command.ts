@@ -1,4 +1,4 @@
-import {lockWorkspace} from '../cache/workspace-lock.js';
+import {busyHint, lockWorkspace} from '../cache/workspace-lock.js';
 import {TaskPool} from '../execution/task-pool.js';
 import type {Logger} from '../logging/events.js';
 import {ResourcePool} from '../scheduler/resource-pool.js';
@@ -43,8 +43,12 @@ export async function watchCommand(
   if (!lock.ok) {
     return usageError(
       io,
-      `another neuromake (pid ${lock.error.pid}) is running in this workspace`,
-      'stop it first: watch mode keeps the workspace for itself',
+      `another neuromake (pid ${lock.error.pid} on ${lock.error.host}) is running in this workspace`,
+      busyHint(
+        lock.error,
+        flags.stateDir,
+        'stop it first: watch mode keeps the workspace for itself',
+      ),
     );
   }
   // As `run` does: jobs see the workspace as their working directory.

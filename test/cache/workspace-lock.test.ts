@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import {fork, spawnSync, type ChildProcess} from 'node:child_process';
+import {fork, spawn, spawnSync, type ChildProcess} from 'node:child_process';
 import {createHash} from 'node:crypto';
 import {
   existsSync,
@@ -171,21 +171,16 @@ void describe('the workspace lock', () => {
 
   void test('a live owner is reported and, with wait, waited for', async (t) => {
     const stateDir = tempDir(t);
-    const owner = JSON.stringify({
-      pid: process.pid,
-      host: hostname(),
-      since: 'noon',
-    });
+    const live = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)']);
+    t.after(() => live.kill());
+    const pid = live.pid;
+    assert.ok(pid !== undefined);
+    const owner = JSON.stringify({pid, host: hostname(), since: 'noon'});
     writeFileSync(join(stateDir, 'lock'), owner);
     const busy = await lockWorkspace(stateDir, {wait: false});
     assert.deepEqual(busy, {
       ok: false,
-      error: {
-        reason: 'workspace-busy',
-        pid: process.pid,
-        host: hostname(),
-        since: 'noon',
-      },
+      error: {reason: 'workspace-busy', pid, host: hostname(), since: 'noon'},
     });
 
     const waits: number[] = [];
@@ -197,7 +192,25 @@ void describe('the workspace lock', () => {
     setTimeout(() => rmSync(join(stateDir, 'lock')), 100);
     const lock = await waiting;
     assert.ok(lock.ok);
-    assert.deepEqual(waits, [process.pid]);
+    assert.deepEqual(waits, [pid]);
     lock.release();
+  });
+
+  void test("a lock naming this process's pid that it did not write is stale", async (t) => {
+    // A dead run's lock whose pid came round again: a container's
+    // entrypoint gets the same low pid after a restart.
+    const stateDir = tempDir(t);
+    writeFileSync(
+      join(stateDir, 'lock'),
+      JSON.stringify({pid: process.pid, host: hostname(), since: 'boot'}),
+    );
+    const lock = await lockWorkspace(stateDir, {wait: false});
+    assert.ok(lock.ok, 'the lock of the earlier incarnation was taken over');
+
+    // The lock this process holds still keeps it (and others) out.
+    const again = await lockWorkspace(stateDir, {wait: false});
+    assert.equal(again.ok, false);
+    lock.release();
+    assert.equal(existsSync(join(stateDir, 'lock')), false);
   });
 });

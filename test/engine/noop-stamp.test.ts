@@ -315,5 +315,11 @@ void describe('the no-op stamp', {concurrency: FILE_CONCURRENCY}, () => {
     const busy = await rig.run('run', '-j', '2');
     assert.equal(busy.code, 2, show(busy));
     assert.match(busy.stderr, /pid 4242 on elsewhere\.example/);
+    // Its processes cannot be checked from here: the hint says how to clear
+    // a lock left by a run that is gone.
+    assert.match(
+      busy.stderr,
+      /hint: .*taken on elsewhere\.example.*delete \S*\.neuromake\/lock/,
+    );
   });
 });
