@@ -175,7 +175,16 @@ export class StateStore {
   /** Opens (creating if needed) the store in `stateDir`. */
   static open(stateDir: string): StateStore {
     mkdirSync(stateDir, {recursive: true});
-    return new StateStore(new Database(join(stateDir, 'state.db')));
+    const path = join(stateDir, 'state.db');
+    let db: Database.Database | undefined;
+    try {
+      db = new Database(path);
+      return new StateStore(db);
+    } catch (err) {
+      db?.close();
+      if (isDamage(err)) throw new DamagedStateError(path, err);
+      throw err;
+    }
   }
 
   file(path: string): FileRecord | undefined {
@@ -433,3 +442,30 @@ CREATE TABLE IF NOT EXISTS timeline (
   run INTEGER, job TEXT, outcome TEXT, start_ms REAL, end_ms REAL,
   slot INTEGER, reasons TEXT);
 `;
+
+/** SQLite's codes for a file that is not, or no longer, a sound database. */
+const DAMAGE_CODES = new Set(['SQLITE_CORRUPT', 'SQLITE_NOTADB']);
+
+/** Whether `err` is SQLite saying the database file is damaged. */
+export function isDamage(err: unknown): boolean {
+  const code = (err as {code?: unknown} | null)?.code;
+  return typeof code === 'string' && DAMAGE_CODES.has(code);
+}
+
+/**
+ * The state database cannot be read: a disk fault, a copy cut short, a
+ * file written over. Nothing in the workspace is lost, but the records of
+ * what ran are, so the way out is a new database.
+ */
+export class DamagedStateError extends Error {
+  constructor(
+    readonly path: string,
+    cause: unknown,
+  ) {
+    super(
+      `the state database ${path} is damaged (${cause instanceof Error ? cause.message : String(cause)})`,
+      {cause},
+    );
+    this.name = 'DamagedStateError';
+  }
+}

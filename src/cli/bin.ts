@@ -1,4 +1,6 @@
+import {DamagedStateError, isDamage} from '../cache/state-store.js';
 import type {CliIo} from './cli-io.js';
+import {EXIT} from './cli-io.js';
 import {main} from './main.js';
 
 // The process entry point: wires the real streams into `main` and turns an
@@ -34,6 +36,19 @@ main(process.argv.slice(2), io).then(
     process.exitCode = code;
   },
   (err: unknown) => {
+    // Note: a damaged state database is the machine's fault, not ours;
+    // it may show first deep inside a run, where only its code tells it.
+    if (err instanceof DamagedStateError || isDamage(err)) {
+      const what =
+        err instanceof DamagedStateError
+          ? err.message
+          : `the state database .neuromake/state.db is damaged (${(err as Error).message})`;
+      process.stderr.write(
+        `neuromake: ${what}\n  hint: move it away (with any state.db-wal and state.db-shm beside it); the next run starts a new one and runs every job again (the records of what ran, and the stored outputs of up to 64 KiB, were in it)\n`,
+      );
+      process.exitCode = EXIT.usage;
+      return;
+    }
     const text =
       err instanceof Error ? (err.stack ?? err.message) : String(err);
     process.stderr.write(`neuromake: Internal error: ${text}\n`);

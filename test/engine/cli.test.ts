@@ -497,6 +497,30 @@ void describe('the CLI', {concurrency: FILE_CONCURRENCY}, () => {
     assert.deepEqual(rig.counts(), {});
   });
 
+  void test('a damaged state database is named, with how to recover, not an internal error', async (t) => {
+    const rig = WorkspaceRig.create(t);
+    fanOut(rig);
+    assert.equal((await rig.run('run')).code, 0);
+    rig.write('.neuromake/state.db', 'not a database\n');
+    for (const f of ['state.db-wal', 'state.db-shm']) {
+      rig.remove(`.neuromake/${f}`);
+    }
+    for (const command of ['run', 'status']) {
+      const result = await rig.run(command);
+      assert.equal(result.code, 2, `${command}: ${show(result)}`);
+      assert.match(
+        result.stderr,
+        /^neuromake: the state database \S*\.neuromake\/state\.db is damaged \(file is not a database\)\n  hint: move it away/,
+      );
+      assert.doesNotMatch(result.stderr, /Internal error|\n +at /);
+    }
+
+    rig.remove('.neuromake/state.db');
+    const fresh = await rig.run('run');
+    assert.equal(fresh.code, 0, show(fresh));
+    assert.deepEqual(rig.counts(), {all: 2, post: 6, up: 6});
+  });
+
   void test('help and --version exit 0', async (t) => {
     const rig = WorkspaceRig.create(t);
     const help = await rig.run('help');
