@@ -510,7 +510,7 @@ void describe('the CLI', {concurrency: FILE_CONCURRENCY}, () => {
       assert.equal(result.code, 2, `${command}: ${show(result)}`);
       assert.match(
         result.stderr,
-        /^neuromake: the state database \S*\.neuromake\/state\.db is damaged \(file is not a database\)\n  hint: move it away/,
+        /^neuromake: the state database \S*\.neuromake\/state\.db is damaged \(file is not a database\)\n {2}hint: move it away/,
       );
       assert.doesNotMatch(result.stderr, /Internal error|\n +at /);
     }
