@@ -66,6 +66,21 @@ export function applyOverrides(
       continue;
     }
     const {value, items} = parseOverrideValue(ctx, text);
+
+    // Note: `--set sub=02` for a param the file gives as text ('01') is
+    // read as the number 2, a silent rename of every path it is in.
+    if (
+      typeof current.value === 'string' &&
+      typeof value === 'number' &&
+      String(value) !== text.trim()
+    ) {
+      ctx.report(
+        `--set ${name}=${text}: ${text.trim()} is read as the number ${String(value)}, so {params.${name}} would be "${String(value)}" where the file has the text ${JSON.stringify(current.value)}`,
+        undefined,
+        `quote it to keep the text as written: --set "${name}='${text.trim()}'"`,
+        [{message: `param "${name}" is set here`, location: current.location}],
+      );
+    }
     params.set(name, {
       value,
       location: current.location,

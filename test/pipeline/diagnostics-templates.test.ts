@@ -474,6 +474,31 @@ void test('a matrix may take its values from a global list param', () => {
   );
 });
 
+void test('a --set number written otherwise, for a param the file gives as text, is an error', () => {
+  const text = yaml(
+    "params: {sub: '01', alpha: 1}",
+    'steps:',
+    '  a:',
+    '    shell: "echo {params.alpha}"',
+    "    outputs: {o: 'out/sub-{params.sub}.txt'}",
+  );
+  const set = (...pairs: [string, string][]) => ({overrides: new Map(pairs)});
+  const d = invalid(text, set(['sub', '02']));
+  assert.deepEqual(
+    d.map((x) => [x.message, x.hint]),
+    [
+      [
+        '--set sub=02: 02 is read as the number 2, so {params.sub} would be "2" where the file has the text "01"',
+        `quote it to keep the text as written: --set "sub='02'"`,
+      ],
+    ],
+  );
+  // Quoted, written as YAML writes it, or for a number param, it stands.
+  valid(text, set(['sub', "'02'"]));
+  valid(text, set(['sub', '3']));
+  valid(text, set(['alpha', '1.0']));
+});
+
 void test('a --set list for a matrix is checked for numbers read differently', () => {
   const text = yaml(
     'params:',
