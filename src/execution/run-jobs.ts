@@ -16,6 +16,7 @@ import {CommitBatcher} from './commit-batcher.js';
 import {describeFailure, type JobFailure} from './job-failure.js';
 import {safeName} from './job-file-name.js';
 import {JobLog} from './job-log.js';
+import {logTail} from './log-tail.js';
 import {JobOutputs, releasePending, restoreOutputs} from './job-outputs.js';
 import type {ActionRunner, Lane} from './action-runner.js';
 import {StartQueue, type StartedJob} from './start-queue.js';
@@ -671,6 +672,7 @@ class JobRun {
       reason: failure.reason,
       message: describeFailure(failure),
       log,
+      tail: log === undefined || log === '' ? undefined : logTail(log),
       willRetry: false,
     });
     this.#skipDownstream(job);

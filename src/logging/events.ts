@@ -47,6 +47,8 @@ export type EngineEvent =
       readonly reason: string;
       readonly message: string;
       readonly log: string | undefined;
+      /** The last lines the job wrote to its log (a final failure's). */
+      readonly tail?: readonly string[] | undefined;
       readonly willRetry: boolean;
     }
   | {

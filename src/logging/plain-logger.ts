@@ -66,9 +66,20 @@ function formatJobFailed(e: Of<'job-failed'>, p: Palette): string {
   const word = e.willRetry ? 'retrying' : 'failed';
   const paint = e.willRetry ? p.yellow : (s: string) => p.red(p.bold(s));
   const head = `${label(word, paint)}${e.job}: ${e.reason}: ${e.message}`;
-  const log =
-    e.log === undefined ? '' : `\n${' '.repeat(LABEL_WIDTH)}log: ${e.log}`;
-  return indentRest(head) + log;
+  const pad = ' '.repeat(LABEL_WIDTH);
+  const tail = (e.tail ?? []).map((line) => `\n${pad}${p.dim('|')} ${line}`);
+  const log = e.log === undefined ? '' : `\n${pad}log: ${shellQuoted(e.log)}`;
+  return indentRest(head) + tail.join('') + log;
+}
+
+/**
+ * A path as it can be pasted into a shell: a job's log is named after its
+ * id, whose `[`, `]` and `=` a shell would take as a glob.
+ */
+function shellQuoted(path: string): string {
+  return /^[\w./@%+:,-]+$/.test(path)
+    ? path
+    : `'${path.replaceAll("'", "'\\''")}'`;
 }
 
 /** `warning: [job] message`. */

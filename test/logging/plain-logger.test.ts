@@ -106,6 +106,27 @@ describe('PlainLogger', () => {
     assert.match(out, /0 fresh, 1 failed in/);
   });
 
+  it('shows the last lines a failed job wrote, and quotes a log path a shell would glob', () => {
+    const {err} = run([
+      {
+        type: 'job-failed',
+        job: 'fit[subject=03]',
+        reason: 'exit-non-zero',
+        message: 'command exited with code 1',
+        log: '/w/.neuromake/logs/fit[subject=03].log',
+        tail: ['Traceback (most recent call last):', 'KeyError: 03'],
+        willRetry: false,
+      },
+    ]);
+    assert.equal(
+      err,
+      'failed   fit[subject=03]: exit-non-zero: command exited with code 1\n' +
+        '         | Traceback (most recent call last):\n' +
+        '         | KeyError: 03\n' +
+        "         log: '/w/.neuromake/logs/fit[subject=03].log'\n",
+    );
+  });
+
   it('says when a failure will be retried', () => {
     const {err} = run([
       {
