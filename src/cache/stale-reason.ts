@@ -125,7 +125,7 @@ export function describeReason(r: StaleReason): string {
     case 'output-moved':
       return `output ${r.name} moved: ${r.old ?? '(none)'} → ${r.new ?? '(none)'}`;
     case 'env-changed':
-      return `environment ${r.name}: ${show(r.old)} → ${show(r.new)}`;
+      return `environment ${r.name}: ${showEnv(r.old)} → ${showEnv(r.new)}`;
     case 'output-missing':
       return `output ${r.path} is missing`;
     case 'output-modified':
@@ -143,6 +143,11 @@ function short(hash: string | undefined): string {
 
 function show(value: unknown): string {
   return value === undefined ? '(unset)' : JSON.stringify(value);
+}
+
+/** An environment value; keys record an unset variable as null. */
+function showEnv(value: unknown): string {
+  return value === null ? '(unset)' : show(value);
 }
 
 /**

@@ -58,7 +58,7 @@ export async function runCommand(
     return usageError(
       io,
       `no step, job or output is called "${targets.error.target}"`,
-      targets.error.hint ?? 'run `neuromake dag` to list jobs',
+      targets.error.hint,
     );
   }
   const forcedTargets = resolveTargets(graph, flags.force);

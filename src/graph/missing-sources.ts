@@ -83,7 +83,9 @@ export function badSourceDiagnostics(
         ? `${who}: input "${first.input}" ${what}, which no step produces and which ${state}`
         : `${who}: input "${first.input}" ${what} that no step produces and that ${first.kind === 'missing' ? 'do not exist' : 'are not regular files'}`,
       first.location,
-      'check the path, or add a step whose outputs include it',
+      /[*?]/.test(first.path)
+        ? 'inputs are paths, not globs: fan out over the files with `for_each: {glob: …}`, and take them all in one job with a gather (`{from: STEP, output: NAME}`), or list them'
+        : 'check the path, or add a step whose outputs include it',
     );
   });
 }

@@ -1,3 +1,4 @@
+import {existsSync} from 'node:fs';
 import path, {isAbsolute, posix} from 'node:path';
 
 import {didYouMean} from '../util/did-you-mean.js';
@@ -8,8 +9,8 @@ import type {Job} from './job.js';
 export interface UnknownTarget {
   readonly reason: 'unknown-target';
   readonly target: string;
-  /** A `did you mean` hint, when a name is close. */
-  readonly hint: string | undefined;
+  /** What the target may have meant, or how to find a right one. */
+  readonly hint: string;
 }
 
 /**
@@ -30,21 +31,49 @@ export function resolveTargets(
     else if (byStep.length > 0) found.push(...byStep);
     else if (byPath !== undefined) found.push(byPath);
     else {
-      const names = [
-        ...new Set(graph.jobs.map((j) => j.step.id)),
-        ...graph.byId.keys(),
-      ];
       return {
         ok: false,
-        error: {
-          reason: 'unknown-target',
-          target,
-          hint: didYouMean(target, names),
-        },
+        error: {reason: 'unknown-target', target, hint: hintFor(graph, target)},
       };
     }
   }
   return {ok: true, jobs: found};
+}
+
+/**
+ * What a target that names nothing may have meant: a close name; for
+ * `step[…]`, the wildcards that step's ids bind, with one of its ids; for
+ * a path, what is there (a source file, a directory of outputs).
+ */
+function hintFor(graph: JobGraph, target: string): string {
+  const names = [
+    ...new Set(graph.jobs.map((j) => j.step.id)),
+    ...graph.byId.keys(),
+  ];
+  const close = didYouMean(target, names);
+  if (close !== undefined) return close;
+
+  const step = /^([^[\]]+)\[/.exec(target)?.[1];
+  const example = graph.jobs.find((j) => j.step.id === step);
+  if (example !== undefined) {
+    const bound = [...example.bindings.keys()];
+    return bound.length === 0
+      ? `step "${step}" has one job, called ${step}`
+      : `a job id names every wildcard of its step: "${step}" binds ${bound.join(', ')}, e.g. ${example.id} (or give the step, ${step}, for all its jobs)`;
+  }
+
+  const relative = outputPath(graph, target);
+  const inside = [...graph.producers].filter(([p]) =>
+    p.startsWith(`${relative}/`),
+  );
+  if (inside.length > 0) {
+    const steps = [...new Set(inside.map(([, j]) => j.step.id))];
+    return `"${target}" is a directory of outputs: name one of its ${inside.length} files (e.g. ${inside[0]![0]}) or the step that writes them (${steps.join(', ')})`;
+  }
+  if (existsSync(path.resolve(graph.workspace, relative))) {
+    return `"${target}" is a source file, which no step writes: name a step, a job or an output`;
+  }
+  return 'name a step, a job or an output path; `neuromake dag --format json` lists every job';
 }
 
 /**

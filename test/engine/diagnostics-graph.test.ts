@@ -100,6 +100,25 @@ void describe('graph diagnostics', {concurrency: FILE_CONCURRENCY}, () => {
     );
     assertLocated(result, text, 'missing/file.txt');
 
+    // A glob written as an input is told how neuromake takes many files.
+    rig.write('data/a.txt', 'a\n');
+    rig.pipeline(
+      'steps:',
+      '  needs:',
+      '    inputs: {src: "data/*.txt"}',
+      '    outputs: {out: needs.txt}',
+      '    shell: "sh tools/fake.sh needs {outputs.out} {inputs.src}"',
+    );
+    const glob = await rejected(rig);
+    assert.match(glob.stderr, /hint: inputs are paths, not globs: fan out/);
+
+    rig.pipeline(
+      'steps:',
+      '  needs:',
+      '    inputs: {src: missing/file.txt}',
+      '    outputs: {out: needs.txt}',
+      '    shell: "sh tools/fake.sh needs {outputs.out} {inputs.src}"',
+    );
     rig.write('missing/file.txt', 'here now\n');
     const fixed = await rig.run('run');
     assert.equal(fixed.code, 0, show(fixed));
@@ -327,6 +346,24 @@ void describe('graph diagnostics', {concurrency: FILE_CONCURRENCY}, () => {
     const job = await rig.run('run', 'per[s=3]');
     assert.equal(job.code, 2, show(job));
     assert.match(job.stderr, /no step, job or output is called "per\[s=3\]"/);
+    // Each kind of near miss is told what would name something.
+    const hints: [string, RegExp][] = [
+      [
+        'per[subject=1]',
+        /hint: a job id names every wildcard of its step: "per" binds s, e\.g\. per\[s=1\]/,
+      ],
+      [
+        'o',
+        /hint: "o" is a directory of outputs: name one of its 2 files \(e\.g\. o\/1\.txt\) or the step that writes them \(per\)/,
+      ],
+      ['pipeline.yaml', /hint: "pipeline\.yaml" is a source file/],
+      ['zzzzzz', /hint: .*`neuromake dag --format json` lists every job/],
+    ];
+    for (const [target, hint] of hints) {
+      const result = await rig.run('status', target);
+      assert.equal(result.code, 2, show(result));
+      assert.match(result.stderr, hint, target);
+    }
     const forced = await rig.run('run', '--force', 'nope');
     assert.equal(forced.code, 2, show(forced));
     assert.match(

@@ -63,7 +63,10 @@ void describe('failures and -k', {concurrency: FILE_CONCURRENCY}, () => {
       /failed\s+up\[s=a\]: exit-non-zero: command exited with code 1/,
     );
     // What the job wrote last is shown, so the cause needs no log opened.
-    assert.match(result.stderr, /\n +\| fake\.sh: up\[s=a\] was told to fail\n/);
+    assert.match(
+      result.stderr,
+      /\n +\| fake\.sh: up\[s=a\] was told to fail\n/,
+    );
     const log = /log: '(\S+)'/.exec(result.stderr)?.[1];
     assert.ok(log !== undefined, result.stderr);
     assert.match(rig.read(log), /up\[s=a\] was told to fail/);

@@ -135,6 +135,15 @@ void describe('params', {concurrency: FILE_CONCURRENCY}, () => {
     assert.equal(run.code, 0, show(run));
     assert.equal(rig.read('flavour.txt'), '+flavoured\nlime\n');
     assert.equal(rig.count('flavoured'), 2);
+
+    // Unset is said as such, apart from the empty string.
+    delete rig.env['NM_FLAVOUR'];
+    const unset = await rig.run('why', 'flavoured');
+    assert.match(unset.stdout, /environment NM_FLAVOUR: "lime" → \(unset\)/);
+    assert.equal((await rig.run('run')).code, 0);
+    rig.env['NM_FLAVOUR'] = '';
+    const empty = await rig.run('why', 'flavoured');
+    assert.match(empty.stdout, /environment NM_FLAVOUR: \(unset\) → ""/);
   });
 
   void test('a step param written with no value is null, even where a global param has the name', async (t) => {
