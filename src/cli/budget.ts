@@ -68,6 +68,11 @@ export function resolveBudget(flags: {
     gpus = within.gpus;
   } else if (flags.needGpus) {
     gpus = detectGpus();
+    const raw = process.env['CUDA_VISIBLE_DEVICES'];
+    if (raw !== undefined && listsByName(raw)) {
+      const gpuNote = `CUDA_VISIBLE_DEVICES="${raw}" names devices by UUID or MIG id, and neuromake hands out numeric device ids: list the devices by index there, or give --gpus`;
+      return {ok: true, budget: {cpus, memoryBytes, gpus, gpuNote}};
+    }
   }
   return {ok: true, budget: {cpus, memoryBytes, gpus}};
 }
@@ -101,9 +106,7 @@ function withinVisible(
   const named = `CUDA_VISIBLE_DEVICES="${raw}"`;
   // Note: a job is handed device ids; a UUID or MIG entry names a device
   // no id can be checked against.
-  const byName =
-    raw !== undefined &&
-    raw.split(',').some((s) => s.trim() !== '' && !/^\d+$/.test(s.trim()));
+  const byName = raw !== undefined && listsByName(raw);
   const byNameHint =
     'neuromake hands out numeric device ids: list the devices by index in CUDA_VISIBLE_DEVICES';
   const noneHint =
@@ -147,6 +150,11 @@ function withinVisible(
     };
   }
   return {ok: true, gpus: flag.ids};
+}
+
+/** Whether CUDA_VISIBLE_DEVICES names a device other than by index. */
+function listsByName(raw: string): boolean {
+  return raw.split(',').some((s) => s.trim() !== '' && !/^\d+$/.test(s.trim()));
 }
 
 /** The numeric device ids CUDA_VISIBLE_DEVICES lists, in its order. */

@@ -13,6 +13,11 @@ export interface CliIo {
   };
   readonly stderr: {write(chunk: string): void};
   readonly color: boolean;
+  /**
+   * `--json` was given: a usage error is also a `diagnostics` event on
+   * stdout, so a tool reading the events sees why the command stopped.
+   */
+  readonly json?: boolean;
 }
 
 /** Exit codes, as documented in the README. */
@@ -45,5 +50,13 @@ export function diagnosticFormatter(color: boolean): (d: Diagnostic) => string {
 export function usageError(io: CliIo, message: string, hint?: string): number {
   io.stderr.write(`neuromake: ${message}\n`);
   if (hint !== undefined) io.stderr.write(`  hint: ${hint}\n`);
+  if (io.json === true) {
+    const event = {
+      time: new Date().toISOString(),
+      type: 'diagnostics',
+      diagnostics: [{severity: 'error', message, hint}],
+    };
+    io.stdout.write(`${JSON.stringify(event)}\n`);
+  }
   return EXIT.usage;
 }

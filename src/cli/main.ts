@@ -205,6 +205,8 @@ export async function main(
     return usageError(io, (err as Error).message, 'see `neuromake help`');
   }
   const {values, positionals} = parsed;
+  // Note: from here on a usage error is also a JSON event under --json.
+  if (values.json === true) io = {...io, json: true};
   if (values.help === true) {
     io.stdout.write(USAGE);
     return EXIT.ok;

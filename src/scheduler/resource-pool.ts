@@ -6,6 +6,8 @@ export interface Budget {
   readonly memoryBytes: number;
   /** GPU device ids that may be handed out, e.g. [0, 1]. */
   readonly gpus: readonly number[];
+  /** Why there are fewer GPUs than the machine may have, if known. */
+  readonly gpuNote?: string | undefined;
 }
 
 /** What a started job holds until it finishes. */
@@ -51,8 +53,9 @@ export class ResourcePool {
       );
     }
     if (wants.gpus > this.budget.gpus.length) {
+      const note = this.budget.gpuNote;
       problems.push(
-        `needs ${wants.gpus} GPU(s) but ${this.budget.gpus.length} are available (see --gpus)`,
+        `needs ${wants.gpus} GPU(s) but ${this.budget.gpus.length} are available (${note ?? 'see --gpus'})`,
       );
     }
     return problems.length === 0 ? undefined : problems.join(', and ');

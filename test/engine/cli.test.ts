@@ -495,6 +495,22 @@ void describe('the CLI', {concurrency: FILE_CONCURRENCY}, () => {
       assert.match(result.stdout + result.stderr, message, args.join(' '));
     }
     assert.deepEqual(rig.counts(), {});
+
+    // Under --json, a usage error is also an event for the reading tool.
+    for (const args of [
+      ['run', '--json', 'nope'],
+      ['run', '--json', '-j', '0'],
+    ]) {
+      const result = await rig.run(...args);
+      assert.equal(result.code, 2, show(result));
+      const events = result.stdout
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as Record<string, unknown>);
+      assert.equal(events.length, 1, result.stdout);
+      assert.equal(events[0]?.['type'], 'diagnostics');
+      assert.match(JSON.stringify(events[0]), /"severity":"error"/);
+    }
   });
 
   void test('a damaged state database is named, with how to recover, not an internal error', async (t) => {
