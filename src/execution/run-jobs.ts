@@ -315,6 +315,16 @@ class JobRun {
         return undefined;
       case 'restore':
         this.#reasons.set(job, verdict.reasons.map(describeReason));
+        // Note: a hand edit of an output is lost here; say so, not just
+        // "restored".
+        for (const r of verdict.reasons) {
+          if (r.reason !== 'output-modified') continue;
+          this.#context.logger.log({
+            type: 'warning',
+            job: job.id,
+            message: `${r.path} was changed outside neuromake: its recorded version is put back (to keep an edited output, copy it elsewhere or make it an input)`,
+          });
+        }
         return this.#restore(job, verdict.key, verdict.entry.outputs);
       case 'run': {
         if (this.#context.failedKeys?.get(job.id) === verdict.key.hash) {

@@ -4,6 +4,7 @@ import {describe, test} from 'node:test';
 import {INLINE_BLOB_MAX} from '../../src/cache/blob-table.js';
 import {fanOut, fanOutOutputs} from '../rig/fixtures.js';
 import {
+  eventsOf,
   outcomes,
   runEnd,
   show,
@@ -106,6 +107,13 @@ void describe('restore from the store', {concurrency: FILE_CONCURRENCY}, () => {
     assert.equal(outcomes(result)['post[s=a]'], 'fresh');
     assert.deepEqual(rig.counts(), {all: 1, post: 3, up: 3});
     assert.deepEqual(snapshot(rig), original);
+    // The edit is lost, and the run says so.
+    assert.deepEqual(
+      eventsOf(result, 'warning').map((e) => e.message),
+      [
+        'out/a.up was changed outside neuromake: its recorded version is put back (to keep an edited output, copy it elsewhere or make it an input)',
+      ],
+    );
   });
 
   void test('a deleted output directory is restored in full', async (t) => {
