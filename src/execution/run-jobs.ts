@@ -510,7 +510,13 @@ class JobRun {
       this.#counts.skipped++;
       return;
     }
-    this.#fail(job, failure ?? {reason: 'interrupted'}, logPath, key.hash);
+    this.#fail(
+      job,
+      failure ?? {reason: 'interrupted'},
+      logPath,
+      key.hash,
+      retries + 1,
+    );
   }
 
   async #attempt(
@@ -672,6 +678,7 @@ class JobRun {
     failure: JobFailure,
     log: string | undefined,
     key: string | undefined,
+    attempts = 1,
   ): void {
     this.#settled.add(job);
     this.#failed.push(job.id);
@@ -683,6 +690,7 @@ class JobRun {
       message: describeFailure(failure),
       log,
       tail: log === undefined || log === '' ? undefined : logTail(log),
+      attempts: attempts > 1 ? attempts : undefined,
       willRetry: false,
     });
     this.#skipDownstream(job);

@@ -49,6 +49,8 @@ export type EngineEvent =
       readonly log: string | undefined;
       /** The last lines the job wrote to its log (a final failure's). */
       readonly tail?: readonly string[] | undefined;
+      /** How many attempts failed, where the step allows retries. */
+      readonly attempts?: number | undefined;
       readonly willRetry: boolean;
     }
   | {

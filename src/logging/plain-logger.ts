@@ -65,7 +65,8 @@ function formatJobDone(e: Of<'job-done'>, p: Palette): string {
 function formatJobFailed(e: Of<'job-failed'>, p: Palette): string {
   const word = e.willRetry ? 'retrying' : 'failed';
   const paint = e.willRetry ? p.yellow : (s: string) => p.red(p.bold(s));
-  const head = `${label(word, paint)}${e.job}: ${e.reason}: ${e.message}`;
+  const tries = e.attempts === undefined ? '' : ` (${e.attempts} attempts)`;
+  const head = `${label(word, paint)}${e.job}${tries}: ${e.reason}: ${e.message}`;
   const pad = ' '.repeat(LABEL_WIDTH);
   const tail = (e.tail ?? []).map((line) => `\n${pad}${p.dim('|')} ${line}`);
   const log = e.log === undefined ? '' : `\n${pad}log: ${shellQuoted(e.log)}`;

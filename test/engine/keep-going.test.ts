@@ -165,4 +165,22 @@ void describe('failures and -k', {concurrency: FILE_CONCURRENCY}, () => {
     assert.equal(rig.read('flaky.txt'), '+flaky\n');
     assert.deepEqual(rig.tempFiles(), []);
   });
+
+  void test('retries: a job that never succeeds says how many attempts failed', async (t) => {
+    const rig = WorkspaceRig.create(t);
+    rig.pipeline(
+      'steps:',
+      '  broken:',
+      '    retries: 2',
+      '    outputs: {out: broken.txt}',
+      '    shell: "sh tools/fake.sh broken {outputs.out} && false"',
+    );
+    const result = await rig.run('run');
+    assert.equal(result.code, 1, show(result));
+    assert.equal(rig.count('broken'), 3);
+    assert.match(
+      result.stderr,
+      /^failed +broken \(3 attempts\): exit-non-zero: command exited with code 1$/m,
+    );
+  });
 });
