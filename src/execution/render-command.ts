@@ -1,4 +1,4 @@
-import {resolve} from 'node:path';
+import {posix, resolve} from 'node:path';
 
 import {probeKind, UNRECORDED, type Probe} from '../cache/fs-probes.js';
 import type {Job} from '../graph/job.js';
@@ -73,18 +73,46 @@ export function scriptsNamed(
 ): string[] {
   const declared = declaredPaths(job);
   const scripts = new Set<string>();
-  for (const word of commandWords(command)) {
-    if (word === '' || declared.has(word) || !/[./]/.test(word)) continue;
-    if (word.startsWith('-')) continue;
-    const kind = probeKind(probe.stat(resolve(workspace, word)));
+  for (const path of namedPaths(command)) {
+    if (path === '' || declared.has(path) || !/[./]/.test(path)) continue;
+    if (path.startsWith('-')) continue;
+    const kind = probeKind(probe.stat(resolve(workspace, path)));
     if (
       kind === 'executable' ||
-      (kind === 'file' && SCRIPT_EXTENSION.test(word))
+      (kind === 'file' && SCRIPT_EXTENSION.test(path))
     ) {
-      scripts.add(word);
+      scripts.add(path);
     }
   }
   return [...scripts].sort();
+}
+
+/**
+ * The words of a command as paths from the workspace: after `cd DIR`, a
+ * relative word is also taken from DIR (`cd scripts && ./fit.sh` runs
+ * scripts/fit.sh), as well as from the workspace, since where `cd` stops
+ * applying is past what words alone can tell.
+ */
+function namedPaths(command: string): string[] {
+  const words = commandWords(command);
+  const paths: string[] = [];
+  let dir: string | undefined;
+  for (let i = 0; i < words.length; i++) {
+    const word = words[i]!;
+    if (word === 'cd') {
+      const target = words[i + 1];
+      if (target !== undefined && !target.startsWith('/')) {
+        dir = dir === undefined ? target : posix.join(dir, target);
+      }
+      i++;
+      continue;
+    }
+    paths.push(word);
+    if (dir !== undefined && word !== '' && !word.startsWith('/')) {
+      paths.push(posix.join(dir, word));
+    }
+  }
+  return paths;
 }
 
 /**
@@ -93,7 +121,7 @@ export function scriptsNamed(
  */
 export function scriptCandidates(command: string, job: Job): string[] {
   const declared = declaredPaths(job);
-  return commandWords(command).filter(
+  return namedPaths(command).filter(
     (word) =>
       word !== '' &&
       !word.startsWith('-') &&
