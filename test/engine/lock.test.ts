@@ -53,7 +53,9 @@ void describe('the workspace lock', {concurrency: FILE_CONCURRENCY}, () => {
     assert.equal(gc.code, 2, show(gc));
     assert.match(
       gc.stderr,
-      new RegExp(`a run \\(pid ${first.pid}\\) is using this workspace`),
+      new RegExp(
+        `a run \\(pid ${first.pid} on ${hostname()}\\) is using this workspace`,
+      ),
     );
 
     rig.openGate('go');
