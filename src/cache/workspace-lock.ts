@@ -33,6 +33,20 @@ export function busyHint(
   return `${wait}; the lock was taken on ${busy.host}, whose processes cannot be checked from here: if no neuromake runs there any more (a stopped container or node), delete ${join(stateDir, 'lock')}`;
 }
 
+/**
+ * The live run holding the workspace, if any, without taking the lock:
+ * for `status`, whose verdicts lag behind the jobs such a run has yet to
+ * record.
+ */
+export function lockOwner(stateDir: string): LockBusy | undefined {
+  const seen = readLock(join(stateDir, 'lock'));
+  const owner = seen === undefined ? undefined : parseOwner(seen);
+  if (owner === undefined || seen === undefined || !isAlive(owner, seen)) {
+    return undefined;
+  }
+  return {reason: 'workspace-busy', ...owner};
+}
+
 /** Lock contents this process wrote and holds (its pid is its own). */
 const held = new Set<string>();
 

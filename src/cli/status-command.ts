@@ -1,5 +1,6 @@
 import {planStatus, type JobStatus} from '../cache/plan-status.js';
 import {reasonLines, stateWord} from '../cache/status-text.js';
+import {lockOwner} from '../cache/workspace-lock.js';
 import {resolveTargets, upstreamClosure} from '../graph/select-jobs.js';
 import {EXIT, usageError, type CliIo} from './cli-io.js';
 import type {LoadedPipeline} from './load-graph.js';
@@ -93,6 +94,14 @@ export async function statusCommand(
     io.stdout.write(
       `${result.statuses.length - stale} fresh, ${stale} not fresh of ${result.statuses.length} jobs\n`,
     );
+    // Note: jobs a running run has started show as not fresh until it
+    // records them.
+    const running = lockOwner(loaded.stateDir);
+    if (running !== undefined) {
+      io.stdout.write(
+        `a run (pid ${running.pid} on ${running.host}, since ${running.since}) is going on: the jobs it is running show as not fresh until it records them\n`,
+      );
+    }
   }
   return EXIT.ok;
 }

@@ -58,10 +58,23 @@ void describe('the workspace lock', {concurrency: FILE_CONCURRENCY}, () => {
       ),
     );
 
+    // status reads on, and says why a job being run is not fresh yet.
+    const status = await rig.run('status');
+    assert.equal(status.code, 0, show(status));
+    assert.match(
+      status.stdout,
+      new RegExp(
+        `^a run \\(pid ${first.pid} on ${hostname()}, since [^)]+\\) is going on: the jobs it is running show as not fresh until it records them$`,
+        'm',
+      ),
+    );
+
     rig.openGate('go');
     const done = await first.done;
     assert.equal(done.code, 0, show(done));
     assert.equal(rig.count('held'), 1);
+    const after = await rig.run('status');
+    assert.doesNotMatch(after.stdout, /is going on/);
   });
 
   void test('--wait queues behind the running run, then succeeds', async (t) => {
