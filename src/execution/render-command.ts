@@ -1,4 +1,4 @@
-import {posix, resolve} from 'node:path';
+import {resolve} from 'node:path';
 
 import {probeKind, UNRECORDED, type Probe} from '../cache/fs-probes.js';
 import type {Job} from '../graph/job.js';
@@ -59,6 +59,12 @@ export function shellQuote(word: string): string {
 }
 
 /**
+ * TODO(#2): a file the job writes and then runs (`cc -o build/prog x.c &&
+ * ./build/prog`) is taken for a script, so its changing content reruns the
+ * job every time; telling such files apart needs a record of what a job
+ * wrote besides its outputs. Scripts after `cd DIR` are not followed, as
+ * doing so made every job that builds in DIR such a case.
+ *
  * Scripts a command names that are not declared inputs or outputs, such as
  * `python3 scripts/fit.py`: existing files with a script's extension, or
  * executable ones. Their content joins the job's key, so editing the script
@@ -73,46 +79,18 @@ export function scriptsNamed(
 ): string[] {
   const declared = declaredPaths(job);
   const scripts = new Set<string>();
-  for (const path of namedPaths(command)) {
-    if (path === '' || declared.has(path) || !/[./]/.test(path)) continue;
-    if (path.startsWith('-')) continue;
-    const kind = probeKind(probe.stat(resolve(workspace, path)));
+  for (const word of commandWords(command)) {
+    if (word === '' || declared.has(word) || !/[./]/.test(word)) continue;
+    if (word.startsWith('-')) continue;
+    const kind = probeKind(probe.stat(resolve(workspace, word)));
     if (
       kind === 'executable' ||
-      (kind === 'file' && SCRIPT_EXTENSION.test(path))
+      (kind === 'file' && SCRIPT_EXTENSION.test(word))
     ) {
-      scripts.add(path);
+      scripts.add(word);
     }
   }
   return [...scripts].sort();
-}
-
-/**
- * The words of a command as paths from the workspace: after `cd DIR`, a
- * relative word is also taken from DIR (`cd scripts && ./fit.sh` runs
- * scripts/fit.sh), as well as from the workspace, since where `cd` stops
- * applying is past what words alone can tell.
- */
-function namedPaths(command: string): string[] {
-  const words = commandWords(command);
-  const paths: string[] = [];
-  let dir: string | undefined;
-  for (let i = 0; i < words.length; i++) {
-    const word = words[i]!;
-    if (word === 'cd') {
-      const target = words[i + 1];
-      if (target !== undefined && !target.startsWith('/')) {
-        dir = dir === undefined ? target : posix.join(dir, target);
-      }
-      i++;
-      continue;
-    }
-    paths.push(word);
-    if (dir !== undefined && word !== '' && !word.startsWith('/')) {
-      paths.push(posix.join(dir, word));
-    }
-  }
-  return paths;
 }
 
 /**
@@ -121,7 +99,7 @@ function namedPaths(command: string): string[] {
  */
 export function scriptCandidates(command: string, job: Job): string[] {
   const declared = declaredPaths(job);
-  return namedPaths(command).filter(
+  return commandWords(command).filter(
     (word) =>
       word !== '' &&
       !word.startsWith('-') &&
