@@ -55,13 +55,6 @@ export interface FreshStamp {
   /** Job ids in graph order, for the per-job `fresh` events. */
   readonly jobs: readonly string[];
   readonly steps: number;
-  /** The largest request of any job: a budget below it needs the full
-   * path, which reports a job that does not fit if it has to run. */
-  readonly demand: {
-    readonly cpus: number;
-    readonly memoryBytes: number;
-    readonly gpus: number;
-  };
 }
 
 /** A file of the stamp: path, size, mtimeMs, ino, ctimeMs or null. */

@@ -33,17 +33,12 @@ export function recordFreshStamp(sources: StampSources): boolean {
   const {spec, graph, store} = sources;
   const paths = new Set<string>();
   const envNames = new Set<string>();
-  const demand = {cpus: 0, memoryBytes: 0, gpus: 0};
   for (const job of graph.jobs) {
     for (const input of job.inputs.values()) {
       for (const path of input.paths) paths.add(path);
     }
     for (const path of job.outputs.values()) paths.add(path);
     for (const name of job.step.env) envNames.add(name);
-    const r = job.step.resources;
-    demand.cpus = Math.max(demand.cpus, r.cpus);
-    demand.memoryBytes = Math.max(demand.memoryBytes, r.memoryBytes);
-    demand.gpus = Math.max(demand.gpus, r.gpus);
   }
 
   // Probed files carry their own stat (a script's content is keyed).
@@ -111,7 +106,6 @@ export function recordFreshStamp(sources: StampSources): boolean {
       probes,
       jobs: graph.jobs.map((j) => j.id),
       steps: spec.steps.size,
-      demand,
     },
     (token) => keepToken(store, token),
   );

@@ -286,7 +286,7 @@ void describe('the no-op stamp', {concurrency: FILE_CONCURRENCY}, () => {
     assert.equal(rig.count('flavoured'), 2);
   });
 
-  void test('a stamp never hides a budget error or a busy workspace', async (t) => {
+  void test('a stamp never hides a job that does not fit, a bad flag or a busy workspace', async (t) => {
     const rig = WorkspaceRig.create(t);
     rig.pipeline(
       'steps:',
@@ -298,12 +298,15 @@ void describe('the no-op stamp', {concurrency: FILE_CONCURRENCY}, () => {
     await stamp(rig, '-j', '2');
     assert.ok(fromStamp(await rig.run('run', '-j', '2', '--json')));
 
-    // Below the stamp's demand, the full path decides: a fresh job needs
-    // no cpus, one that has to run is an error.
+    // A fresh job needs no cpus: a smaller budget is still answered from
+    // the stamp (a laptop after a GPU node); one that has to run is an
+    // error.
     const narrow = await rig.run('run', '-j', '1', '--json');
     assert.equal(narrow.code, 0, show(narrow));
-    assert.equal(fromStamp(narrow), false);
+    assert.ok(fromStamp(narrow), show(narrow));
     allFresh(narrow, 1);
+    const badFlag = await rig.run('run', '-j', '0');
+    assert.equal(badFlag.code, 2, show(badFlag));
     const forced = await rig.run('run', '-j', '1', '--force', 'wide');
     assert.equal(forced.code, 2, show(forced));
     assert.match(forced.stderr, /needs 2 cpus but the budget is 1/);
