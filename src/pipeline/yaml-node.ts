@@ -61,11 +61,7 @@ export function readMapping(
   const entries: Entry[] = [];
   const merged: Entry[] = [];
   for (const pair of node.items) {
-    if (
-      isScalar(pair.key) &&
-      pair.key.type === 'PLAIN' &&
-      pair.key.value === '<<'
-    ) {
+    if (isMergeKey(pair.key)) {
       merged.push(...mergedEntries(ctx, pair.value, location, what));
       continue;
     }
@@ -219,13 +215,40 @@ export function toParamValue(ctx: ParseContext, node: Node | null): ParamValue {
     return node.items.map((n) => toParamValue(ctx, deref(ctx, n)));
   if (isMap(node)) {
     const object: Record<string, ParamValue> = {};
+    const merged: {readonly [key: string]: ParamValue}[] = [];
     for (const pair of node.items) {
+      if (isMergeKey(pair.key)) {
+        // As in readMapping: written keys win, then earlier merged maps.
+        const sources = isSeq(pair.value) ? pair.value.items : [pair.value];
+        for (const source of sources) {
+          const target = deref(ctx, source);
+          if (!isMap(target)) continue;
+          merged.push(
+            toParamValue(ctx, target) as {readonly [key: string]: ParamValue},
+          );
+        }
+        continue;
+      }
       const key = deref(ctx, pair.key);
       const name = isScalar(key) ? String(key.value) : String(key);
       object[name] = toParamValue(ctx, deref(ctx, pair.value));
+    }
+    for (const source of merged) {
+      for (const [name, value] of Object.entries(source)) {
+        if (!(name in object)) object[name] = value;
+      }
     }
     return object;
   }
   const value = isScalar(node) ? node.value : null;
   return isScalarValue(value) ? value : null;
+}
+
+/**
+ * YAML's merge key: a plain `<<` (a quoted one is an ordinary key). Under
+ * `%YAML 1.1` the parser gives it a symbol of its own for a value.
+ */
+function isMergeKey(key: unknown): boolean {
+  if (!isScalar(key) || key.type !== 'PLAIN') return false;
+  return key.value === '<<' || typeof key.value === 'symbol';
 }

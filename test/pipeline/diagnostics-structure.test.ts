@@ -265,6 +265,33 @@ void test('merge keys bring in anchored mappings; x- keys hold the anchors', () 
   assert.deepEqual(a?.env, ['OMP_NUM_THREADS']);
   assert.equal(spec.steps.get('b')?.retries, 3);
 
+  // Inside a param's value too (a config mapping), written keys winning.
+  const params = valid(
+    yaml(
+      'x-base: &base {lr: 0.1, depth: 3}',
+      'params:',
+      '  cfg: {<<: *base, lr: 0.5}',
+      'steps:',
+      '  a: {shell: "true", params: {opt: {<<: [*base], depth: 4}}}',
+    ),
+  );
+  assert.deepEqual(params.params.get('cfg')?.value, {lr: 0.5, depth: 3});
+  // YAML 1.1, which defines the merge key, reads it the same way.
+  const old = valid(
+    yaml(
+      '%YAML 1.1',
+      '---',
+      'x-d: &d {retries: 1}',
+      'steps:',
+      '  a: {<<: *d, shell: "true"}',
+    ),
+  );
+  assert.equal(old.steps.get('a')?.retries, 1);
+  assert.deepEqual(params.steps.get('a')?.params.get('opt')?.value, {
+    depth: 4,
+    lr: 0.1,
+  });
+
   // What is merged is checked like what is written.
   const text = yaml(
     'x-bad: &bad',
