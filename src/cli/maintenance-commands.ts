@@ -75,7 +75,14 @@ export async function gcCommand(
       `a run (pid ${lock.error.pid} on ${lock.error.host}) is using this workspace`,
       busyHint(lock.error, stateDir, 'run gc when it has finished'),
     );
-  const store = StateStore.open(stateDir);
+  let store: StateStore;
+  try {
+    store = StateStore.open(stateDir);
+  } catch (err) {
+    // A damaged database is reported by bin.ts; the lock must go first.
+    lock.release();
+    throw err;
+  }
   try {
     const report = await collectGarbage(
       store,

@@ -14,12 +14,25 @@ export interface WorkspaceState {
   readonly probes?: FsProbes | undefined;
 }
 
-/** Opens `.neuromake/state.db` and the content store beside it. */
-export function openState(where: {
-  readonly stateDir: string;
-  readonly workspace: string;
-}): WorkspaceState {
-  const store = StateStore.open(where.stateDir);
+/**
+ * Opens `.neuromake/state.db` and the content store beside it. `held`:
+ * the workspace lock the caller holds, released should the database not
+ * open (a damaged one), so no lock outlives the command.
+ */
+export function openState(
+  where: {
+    readonly stateDir: string;
+    readonly workspace: string;
+  },
+  held?: {release(): void},
+): WorkspaceState {
+  let store: StateStore;
+  try {
+    store = StateStore.open(where.stateDir);
+  } catch (err) {
+    held?.release();
+    throw err;
+  }
   return {
     store,
     hasher: new FileHasher(where.workspace, store),

@@ -133,10 +133,10 @@ export async function runCommand(
   // checkout lives.
   process.chdir(spec.workspace);
   const state = {
-    ...openState({
-      stateDir: loaded.stateDir,
-      workspace: loaded.spec.workspace,
-    }),
+    ...openState(
+      {stateDir: loaded.stateDir, workspace: loaded.spec.workspace},
+      lock,
+    ),
     probes: loaded.probes,
   };
   const controller = new AbortController();

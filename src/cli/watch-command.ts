@@ -53,10 +53,10 @@ export async function watchCommand(
   }
   // As `run` does: jobs see the workspace as their working directory.
   process.chdir(flags.workspace);
-  const state = openState({
-    stateDir: flags.stateDir,
-    workspace: flags.workspace,
-  });
+  const state = openState(
+    {stateDir: flags.stateDir, workspace: flags.workspace},
+    lock,
+  );
   const pool = new TaskPool(budget.budget.cpus);
   const controller = new AbortController();
   const stopListening = listenForInterrupts(controller, logger);

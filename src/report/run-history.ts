@@ -3,7 +3,11 @@ import {join} from 'node:path';
 
 import Database from 'better-sqlite3';
 
-import type {TimelineEntry} from '../cache/state-store.js';
+import {
+  DamagedStateError,
+  isDamage,
+  type TimelineEntry,
+} from '../cache/state-store.js';
 
 /** A row of the state DB's `runs` table. */
 export interface RunRecord {
@@ -40,6 +44,16 @@ const EMPTY: RunHistory = {
  * lets a reader see the last committed state).
  */
 export function readRunHistory(stateDir: string): RunHistory {
+  try {
+    return readHistory(stateDir);
+  } catch (err) {
+    if (isDamage(err))
+      throw new DamagedStateError(join(stateDir, 'state.db'), err);
+    throw err;
+  }
+}
+
+function readHistory(stateDir: string): RunHistory {
   const file = join(stateDir, 'state.db');
   if (!existsSync(file)) return EMPTY;
   const db = new Database(file, {readonly: true, fileMustExist: true});

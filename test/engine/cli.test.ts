@@ -521,14 +521,21 @@ void describe('the CLI', {concurrency: FILE_CONCURRENCY}, () => {
     for (const f of ['state.db-wal', 'state.db-shm']) {
       rig.remove(`.neuromake/${f}`);
     }
-    for (const command of ['run', 'status']) {
-      const result = await rig.run(command);
+    for (const command of [
+      ['run'],
+      ['run', '--force', 'all'],
+      ['status'],
+      ['gc', '-n'],
+      ['report'],
+    ]) {
+      const result = await rig.run(...command);
       assert.equal(result.code, 2, `${command}: ${show(result)}`);
       assert.match(
         result.stderr,
         /^neuromake: the state database \S*\.neuromake\/state\.db is damaged \(file is not a database\)\n {2}hint: move it away/,
       );
       assert.doesNotMatch(result.stderr, /Internal error|\n +at /);
+      assert.ok(!rig.exists('.neuromake/lock'), `${command} left its lock`);
     }
 
     rig.remove('.neuromake/state.db');
