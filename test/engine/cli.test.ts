@@ -529,13 +529,16 @@ void describe('the CLI', {concurrency: FILE_CONCURRENCY}, () => {
       ['report'],
     ]) {
       const result = await rig.run(...command);
-      assert.equal(result.code, 2, `${command}: ${show(result)}`);
+      assert.equal(result.code, 2, `${command.join(' ')}: ${show(result)}`);
       assert.match(
         result.stderr,
         /^neuromake: the state database \S*\.neuromake\/state\.db is damaged \(file is not a database\)\n {2}hint: move it away/,
       );
       assert.doesNotMatch(result.stderr, /Internal error|\n +at /);
-      assert.ok(!rig.exists('.neuromake/lock'), `${command} left its lock`);
+      assert.ok(
+        !rig.exists('.neuromake/lock'),
+        `${command.join(' ')} left its lock`,
+      );
     }
 
     rig.remove('.neuromake/state.db');
