@@ -54,7 +54,7 @@ export class LocalRunner implements ActionRunner {
     );
     return runShell({
       command,
-      header: `$ ${command}\n`,
+      header: commandHeader(command),
       cwd: this.#spec.workspace,
       baseEnv: baseEnvironment(),
       jobEnv: jobVariables(job, allocation, this.#gpuBudget, this.#inheritGpus),
@@ -159,4 +159,13 @@ function jobVariables(
   }
   env['NEUROMAKE_CPUS'] = threads;
   return env;
+}
+
+/**
+ * A shell job's first log lines: its command, `$ ` before the first line
+ * and `> ` before each further one (as a shell prompts for them), so the
+ * command reads apart from what the job writes (see log-tail.ts).
+ */
+export function commandHeader(command: string): string {
+  return `$ ${command.trimEnd().replaceAll('\n', '\n> ')}\n`;
 }

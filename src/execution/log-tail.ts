@@ -32,17 +32,36 @@ export function logTail(path: string): string[] {
   }
 
   const lines = text.split('\n');
-  // A read from the middle starts inside a line: drop its piece.
-  if (!fromStart) lines.shift();
-  else if (lines[0]?.startsWith('$ ') === true) lines.shift();
+  // A read from the middle starts inside a line: drop its piece, unless
+  // it is all there is (one very long last line).
+  if (!fromStart && lines.length > 2) lines.shift();
+  else if (!fromStart) lines[0] = `…${lines[0] ?? ''}`;
+  else if (lines[0]?.startsWith('$ ') === true) {
+    lines.shift();
+    while ((lines[0] ?? '').startsWith('> ')) lines.shift();
+  }
   while (lines.length > 0) {
     const last = lines[lines.length - 1]!;
     if (last.trim() === '' || last.startsWith('neuromake: ')) lines.pop();
     else break;
   }
-  return lines
-    .slice(-TAIL_LINES)
-    .map((line) =>
-      line.length > LINE_MAX ? `${line.slice(0, LINE_MAX)}…` : line,
-    );
+  return lines.slice(-TAIL_LINES).map(printable);
+}
+
+/**
+ * A log line as a terminal would leave it, safe to print: what follows the
+ * last carriage return (a progress bar's final state), colour escapes
+ * removed, other control characters shown as `?`, at most
+ * {@link LINE_MAX} characters (whole code points).
+ */
+function printable(line: string): string {
+  const shown = (line.split('\r').at(-1) ?? '')
+    // eslint-disable-next-line no-control-regex -- escapes are what is cut
+    .replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '')
+    // eslint-disable-next-line no-control-regex -- and control characters
+    .replace(/[\x00-\x08\x0b-\x1f\x7f]/g, '?');
+  const chars = Array.from(shown);
+  return chars.length > LINE_MAX
+    ? `${chars.slice(0, LINE_MAX).join('')}…`
+    : shown;
 }
