@@ -71,11 +71,11 @@ export function applyOverrides(
     // read as the number 2, a silent rename of every path it is in.
     if (
       typeof current.value === 'string' &&
-      typeof value === 'number' &&
+      (typeof value === 'number' || typeof value === 'boolean') &&
       String(value) !== text.trim()
     ) {
       ctx.report(
-        `--set ${name}=${text}: ${text.trim()} is read as the number ${String(value)}, so {params.${name}} would be "${String(value)}" where the file has the text ${JSON.stringify(current.value)}`,
+        `--set ${name}=${text}: ${text.trim()} is read as the ${typeof value} ${String(value)}, so {params.${name}} would be "${String(value)}" where the file has the text ${JSON.stringify(current.value)}`,
         undefined,
         `quote it to keep the text as written: --set "${name}='${text.trim()}'"`,
         [{message: `param "${name}" is set here`, location: current.location}],

@@ -493,6 +493,10 @@ void test('a --set number written otherwise, for a param the file gives as text,
       ],
     ],
   );
+  assert.match(
+    invalid(text, set(['sub', 'True']))[0]?.message ?? '',
+    /True is read as the boolean true, so \{params\.sub\} would be "true"/,
+  );
   // Quoted, written as YAML writes it, or for a number param, it stands.
   valid(text, set(['sub', "'02'"]));
   valid(text, set(['sub', '3']));
