@@ -7,7 +7,7 @@ import {busyHint, lockWorkspace} from '../cache/workspace-lock.js';
 import {formatDag} from '../graph/dag-format.js';
 import {resolveTargets, upstreamClosure} from '../graph/select-jobs.js';
 import {parseSize} from '../pipeline/parse-size.js';
-import {formatBytes} from '../scheduler/resource-pool.js';
+import {formatBytes, formatSize} from '../scheduler/resource-pool.js';
 import {findTask, taskNames} from '../tasks/registry.js';
 import {EXIT, usageError, type CliIo} from './cli-io.js';
 import type {LoadedPipeline} from './load-graph.js';
@@ -94,7 +94,7 @@ export async function gcCommand(
     );
     if (report.neededOverCap !== undefined && maxBytes !== undefined) {
       io.stdout.write(
-        `note: the store stays over --max-size ${formatBytes(maxBytes)}: the current outputs of the pipeline's jobs alone take ${formatBytes(report.neededOverCap)}, and gc never drops those\n`,
+        `note: the store stays over --max-size ${formatSize(maxBytes)}: the current outputs of the pipeline's jobs alone take ${formatSize(report.neededOverCap)}, and gc never drops those\n`,
       );
     }
     if (report.compactError !== undefined) {

@@ -90,7 +90,7 @@ export function describeFailure(f: JobFailure): string {
     case 'executor-unavailable':
       return f.message;
     case 'over-budget':
-      return `it has to run, but ${f.message}`;
+      return `it has to run but does not fit the budget: it ${f.message}`;
     case 'slurm-rejected':
       return `Slurm refused ${f.slurmJob === undefined ? 'the job' : `job ${f.slurmJob}`}: ${f.message}`;
     case 'slurm-failed':

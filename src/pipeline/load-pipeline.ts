@@ -180,7 +180,13 @@ function readTopLevel(
   // Note: `x-…` keys are the user's own, a place for anchors that steps
   // merge with `<<: *name` (as in Compose files).
   const own = entries.filter((e) => !e.key.startsWith('x-'));
-  const keys = knownKeys(ctx, own, TOP_KEYS, 'the pipeline file');
+  const keys = knownKeys(
+    ctx,
+    own,
+    TOP_KEYS,
+    'the pipeline file',
+    ' (or x-NAME for a block of anchors that steps merge)',
+  );
   const params = new Map<string, GlobalParam>();
   const paramsEntry = keys.get('params');
   if (paramsEntry !== undefined) readGlobalParams(ctx, paramsEntry, params);

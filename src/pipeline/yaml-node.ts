@@ -99,8 +99,8 @@ export function readMapping(
 }
 
 /**
- * The entries a merge key brings in: `<<: *defaults` or
- * `<<: [*a, *b]`, each naming a mapping.
+ * The entries a merge key brings in: `<<: *defaults`, `<<: [*a, *b]`, or
+ * a mapping written in place, as YAML's merge key allows.
  */
 function mergedEntries(
   ctx: ParseContext,
@@ -113,9 +113,9 @@ function mergedEntries(
   for (const source of sources) {
     const target = deref(ctx, source);
     const at = ctx.locate(isAlias(source) ? source : target, location);
-    if (!isAlias(source) || !isMap(target)) {
+    if (!isMap(target)) {
       ctx.report(
-        `<< in ${what} must name mappings to merge, got ${isAlias(source) ? describe(target) : 'no alias'}`,
+        `<< in ${what} must name mappings to merge, got ${describe(target)}`,
         at,
         'write `<<: *name` (or `<<: [*a, *b]`) where `&name` marks a mapping, e.g. under a top-level `x-defaults:` key',
       );
@@ -135,6 +135,8 @@ export function knownKeys(
   entries: readonly Entry[],
   allowed: readonly string[],
   where: string,
+  /** Said after the list of keys when no known key is close. */
+  more = '',
 ): Map<string, Entry> {
   const known = new Map<string, Entry>();
   for (const entry of entries) {
@@ -146,7 +148,7 @@ export function knownKeys(
       `unknown key "${entry.key}" in ${where}`,
       entry.keyLocation,
       didYouMean(entry.key, allowed) ??
-        `expected one of: ${allowed.join(', ')}`,
+        `expected one of: ${allowed.join(', ')}${more}`,
     );
   }
   return known;

@@ -180,7 +180,7 @@ void describe('resource limits', {concurrency: FILE_CONCURRENCY}, () => {
     assert.equal(lost.code, 1, show(lost));
     assert.match(
       lost.stdout + lost.stderr,
-      /failed +train: over-budget: it has to run, but needs 4 cpus but the budget is 2/,
+      /failed +train: over-budget: it has to run but does not fit the budget: it needs 4 cpus but the budget is 2/,
     );
     assert.deepEqual(rig.counts(), {train: 1, table: 2});
   });

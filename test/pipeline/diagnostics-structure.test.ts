@@ -301,7 +301,7 @@ void test('merge keys bring in anchored mappings; x- keys hold the anchors', () 
     '    <<: *bad',
     '    shell: "true"',
     '  b:',
-    '    <<: {retries: 1}',
+    '    <<: [retries]',
     '    shell: "true"',
     '  c:',
     "    '<<': 1",
@@ -311,9 +311,25 @@ void test('merge keys bring in anchored mappings; x- keys hold the anchors', () 
     invalid(text).map((d) => [d.message, d.location?.line]),
     [
       ['unknown key "retires" in step "a"', 2],
-      ['<< in step "b" must name mappings to merge, got no alias', 8],
+      [
+        '<< in step "b" must name mappings to merge, got the string "retries"',
+        8,
+      ],
       ['unknown key "<<" in step "c"', 11],
     ],
+  );
+  // A mapping written in place merges too.
+  assert.equal(
+    valid(yaml('steps:', '  b: {<<: {retries: 1}, shell: "true"}')).steps.get(
+      'b',
+    )?.retries,
+    1,
+  );
+  // Keys of one's own at the top level are x- keys; the hint says so.
+  assert.match(
+    invalid(yaml('x_defaults: {}', 'steps:', '  a: {shell: "true"}'))[0]
+      ?.hint ?? '',
+    /or x-NAME for a block of anchors/,
   );
 });
 
