@@ -96,12 +96,12 @@ export function loadPipelineText(
   if (ctx.failed) return fail(sorted(ctx.diagnostics));
   const steps = readTopLevel(ctx, options.overrides);
   if (steps === undefined) return fail(sorted(ctx.diagnostics));
-  const {params, drafts} = steps;
+  const {params, drafts, paramsMisspelt} = steps;
   const bindings = resolveBindings(ctx, drafts);
   const globalNames = new Set(params.keys());
   for (const draft of drafts.values()) {
     validateTask(ctx, draft, options.tasks ?? BUILT_IN_TASKS);
-    validateTemplates(ctx, draft, globalNames, bindings);
+    validateTemplates(ctx, draft, globalNames, bindings, paramsMisspelt);
     validateGathers(ctx, draft, drafts);
   }
   if (ctx.failed) return fail(sorted(ctx.diagnostics));
@@ -160,7 +160,12 @@ function readTopLevel(
   ctx: ParseContext,
   overrides: ReadonlyMap<string, string> | undefined,
 ):
-  | {params: Map<string, GlobalParam>; drafts: Map<string, StepDraft>}
+  | {
+      params: Map<string, GlobalParam>;
+      drafts: Map<string, StepDraft>;
+      /** A misspelt top-level `parms:`: its params are unknown. */
+      paramsMisspelt: boolean;
+    }
   | undefined {
   const root = deref(ctx, ctx.doc.contents);
   const start = ctx.span(root?.range?.[0] ?? 0, root?.range?.[0] ?? 0);
@@ -187,6 +192,8 @@ function readTopLevel(
     'the pipeline file',
     ' (or x-NAME for a block of anchors that steps merge)',
   );
+  const misspelt = misspeltKeys(own, TOP_KEYS);
+  const paramsMisspelt = misspelt.has('params') && !keys.has('params');
   const params = new Map<string, GlobalParam>();
   const paramsEntry = keys.get('params');
   if (paramsEntry !== undefined) readGlobalParams(ctx, paramsEntry, params);
@@ -195,13 +202,13 @@ function readTopLevel(
   const stepsEntry = keys.get('steps');
   if (stepsEntry === undefined) {
     // A misspelt `stpes:` is reported with "did you mean" already.
-    if (misspeltKeys(own, TOP_KEYS).has('steps')) return {params, drafts};
+    if (misspelt.has('steps')) return {params, drafts, paramsMisspelt};
     ctx.report(
       'the pipeline file has no steps: section',
       start,
       'add `steps:` with one indented entry per step',
     );
-    return {params, drafts};
+    return {params, drafts, paramsMisspelt};
   }
   const stepEntries = readMapping(
     ctx,
@@ -221,7 +228,7 @@ function readTopLevel(
     const draft = parseStep(ctx, entry, params);
     if (draft !== undefined) drafts.set(draft.id, draft);
   }
-  return {params, drafts};
+  return {params, drafts, paramsMisspelt};
 }
 
 function readGlobalParams(

@@ -31,6 +31,8 @@ export function validateGathers(
     }
     const outputs = source.names.outputs;
     if (outputs.has(output.value)) continue;
+    // Its misspelt `ouptuts:` is reported already, with "did you mean".
+    if (source.misspelt.has('outputs')) continue;
     ctx.report(
       `step "${source.id}" has no output "${output.value}"`,
       output.location,

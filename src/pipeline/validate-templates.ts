@@ -21,6 +21,8 @@ interface Scope {
   readonly shell: boolean;
   /** In step params, `{params.x}` names a global param only. */
   readonly globalOnly?: boolean;
+  /** The top-level `params:` is misspelt (reported): its names unknown. */
+  readonly globalsMisspelt?: boolean;
 }
 
 /**
@@ -33,9 +35,16 @@ export function validateTemplates(
   step: StepDraft,
   globalParams: ReadonlySet<string>,
   bindings: StepBindings,
+  globalsMisspelt = false,
 ): void {
   const wildcards = bindings.get(step.id);
-  const scope: Scope = {step, globalParams, wildcards, shell: false};
+  const scope: Scope = {
+    step,
+    globalParams,
+    wildcards,
+    shell: false,
+    globalsMisspelt,
+  };
   for (const input of step.inputs.values()) {
     if (input.kind !== 'files') continue;
     for (const pattern of input.patterns) checkTemplate(ctx, pattern, scope);
@@ -116,6 +125,7 @@ function checkReference(
       if (local && step.params.has(ref.name)) return;
       // A misspelt `parms:` is reported already, with "did you mean".
       if (local && step.misspelt.has('params')) return;
+      if (scope.globalsMisspelt === true) return;
       const known = [
         ...(local ? step.params.keys() : []),
         ...scope.globalParams,

@@ -223,6 +223,25 @@ void test('a misspelt key is reported alone, not also as the key missing', () =>
     ).map((d) => d.message),
     ['unknown key "outptus" in step "a"', 'unknown key "parms" in step "a"'],
   );
+  // A misspelt top-level params, and outputs another step gathers.
+  assert.deepEqual(
+    invalid(
+      yaml(
+        'parms: {lag: 2}',
+        'steps:',
+        '  a:',
+        '    ouptuts: {o: a.txt}',
+        '    shell: "echo {params.lag} > {outputs.o}"',
+        '  b:',
+        '    inputs: {all: {from: a, output: o}}',
+        '    shell: "cat {inputs.all}"',
+      ),
+    ).map((d) => d.message),
+    [
+      'unknown key "parms" in the pipeline file',
+      'unknown key "ouptuts" in step "a"',
+    ],
+  );
   // Without a near miss, the missing key is still reported.
   assert.deepEqual(
     invalid(
