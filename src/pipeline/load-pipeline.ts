@@ -336,9 +336,21 @@ function openingQuote(text: string, problem: YAMLError): number | undefined {
   return undefined;
 }
 
-/** File order, so the first problem printed is the first in the file. */
+/**
+ * File order, so the first problem printed is the first in the file, and
+ * each problem once.
+ */
 function sorted(diagnostics: readonly Diagnostic[]): Diagnostic[] {
-  return [...diagnostics].sort(
+  // Note: one mistake in an anchor that several steps merge is met once
+  // per step, at one place, in the same words: said once.
+  const seen = new Set<string>();
+  const once = diagnostics.filter((d) => {
+    const key = `${d.location?.offset ?? ''}\0${d.message}\0${d.hint ?? ''}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+  return once.sort(
     (a, b) =>
       (a.location?.offset ?? Number.MAX_SAFE_INTEGER) -
       (b.location?.offset ?? Number.MAX_SAFE_INTEGER),

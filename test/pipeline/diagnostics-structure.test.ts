@@ -337,6 +337,19 @@ void test('merge keys bring in anchored mappings; x- keys hold the anchors', () 
       ['unknown key "<<" in step "c"', 11],
     ],
   );
+  // A mistake in an anchor three steps merge is said once.
+  assert.deepEqual(
+    invalid(
+      yaml(
+        'x-d: &d {resources: {cpus: 0}}',
+        'steps:',
+        '  a: {<<: *d, shell: "true"}',
+        '  b: {<<: *d, shell: "true"}',
+        '  c: {<<: *d, shell: "true"}',
+      ),
+    ).map((d) => d.message),
+    ['cpus must be a positive number, got the number 0'],
+  );
   // A mapping written in place merges too.
   assert.equal(
     valid(yaml('steps:', '  b: {<<: {retries: 1}, shell: "true"}')).steps.get(
