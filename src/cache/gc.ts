@@ -100,32 +100,26 @@ export async function collectGarbage(
   }
   if (!dry) store.blobs.remove(unneeded);
   blobsRemoved += unneeded.length;
-  if (dry) {
-    return {
-      entriesRemoved: unneededEntries.length,
-      blobsRemoved,
-      bytesFreed,
-      bytesKept,
-      neededOverCap,
-    };
-  }
-
-  // The rows are gone either way; a database that cannot shrink now (no
-  // room for VACUUM's copy, say) reuses their pages for later rows.
-  let compactError: string | undefined;
-  try {
-    store.compact();
-  } catch (err) {
-    compactError = err instanceof Error ? err.message : String(err);
-  }
-  return {
+  const report: GcReport = {
     entriesRemoved: unneededEntries.length,
     blobsRemoved,
     bytesFreed,
     bytesKept,
     neededOverCap,
-    compactError,
   };
+  if (dry) return report;
+
+  // The rows are gone either way; a database that cannot shrink now (no
+  // room for VACUUM's copy, say) reuses their pages for later rows.
+  try {
+    store.compact();
+  } catch (err) {
+    return {
+      ...report,
+      compactError: err instanceof Error ? err.message : String(err),
+    };
+  }
+  return report;
 }
 
 function distinctBytes(outputs: readonly OutputRecord[]): number {
