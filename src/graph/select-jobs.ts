@@ -24,10 +24,12 @@ export function resolveTargets(
   if (targets.length === 0) return {ok: true, jobs: [...graph.jobs]};
   const found: Job[] = [];
   for (const target of targets) {
-    const byJob = graph.byId.get(target) ?? jobByBindings(graph, target);
+    const exact = graph.byId.get(target);
+    const byJobs =
+      exact === undefined ? jobsByBindings(graph, target) : [exact];
     const byStep = graph.jobs.filter((j) => j.step.id === target);
     const byPath = graph.producers.get(outputPath(graph, target));
-    if (byJob !== undefined) found.push(byJob);
+    if (byJobs.length > 0) found.push(...byJobs);
     else if (byStep.length > 0) found.push(...byStep);
     else if (byPath !== undefined) found.push(byPath);
     else {
@@ -59,7 +61,7 @@ function hintFor(graph: JobGraph, target: string): string {
     const bound = [...example.bindings.keys()];
     return bound.length === 0
       ? `step "${step}" has one job, called ${step}`
-      : `a job id names every wildcard of its step: "${step}" binds ${bound.join(', ')}, e.g. ${example.id} (or give the step, ${step}, for all its jobs)`;
+      : `no job of step "${step}" has those values: its jobs bind ${bound.join(', ')}, e.g. ${example.id}; name some of them to select every job with those values, or the step, ${step}, for all`;
   }
 
   const relative = outputPath(graph, target);
@@ -90,23 +92,26 @@ function outputPath(graph: JobGraph, target: string): string {
 }
 
 /**
- * `step[b=2,a=1]`: the job of `step` with those bindings, in whatever
- * order they are written (ids list them in the step's own order).
+ * `step[b=2,a=1]`: the jobs of `step` with those bindings, in whatever
+ * order they are written (ids list them in the step's own order). Naming
+ * only some of the step's wildcards selects every job that has those
+ * values (`fit[model=big]`: each subject and run of that model).
  */
-function jobByBindings(graph: JobGraph, target: string): Job | undefined {
+function jobsByBindings(graph: JobGraph, target: string): Job[] {
   const match = /^([^[\]]+)\[(.*)\]$/.exec(target);
-  if (match === null) return undefined;
+  if (match === null) return [];
   const wanted = new Map<string, string>();
   for (const pair of match[2]!.split(',')) {
     const eq = pair.indexOf('=');
-    if (eq === -1) return undefined;
+    if (eq === -1) return [];
     wanted.set(pair.slice(0, eq), pair.slice(eq + 1));
   }
-  return graph.jobs.find(
+  return graph.jobs.filter(
     (job) =>
       job.step.id === match[1] &&
-      job.bindings.size === wanted.size &&
-      [...job.bindings].every(([k, v]) => wanted.get(k) === String(v)),
+      [...wanted].every(
+        ([k, v]) => job.bindings.has(k) && String(job.bindings.get(k)) === v,
+      ),
   );
 }
 

@@ -442,6 +442,19 @@ void describe('the CLI', {concurrency: FILE_CONCURRENCY}, () => {
     assert.deepEqual(await ids('m[seed=2,x=b]'), ['m[x=b,seed=2]']);
     const unknown = await rig.run('dag', 'm[seed=3,x=b]');
     assert.equal(unknown.code, 2, show(unknown));
+
+    // Some of the wildcards select every job with those values.
+    assert.deepEqual(await ids('m[x=a]'), ['m[x=a,seed=1]', 'm[x=a,seed=2]']);
+    assert.deepEqual(await ids('m[seed=2]'), [
+      'm[x=a,seed=2]',
+      'm[x=b,seed=2]',
+    ]);
+    const partial = await rig.run('run', 'm[seed=1]');
+    assert.equal(partial.code, 0, show(partial));
+    assert.deepEqual(rig.runs('m').sort(), ['m[x=a,seed=1]', 'm[x=b,seed=1]']);
+    const none = await rig.run('run', 'm[x=c]');
+    assert.equal(none.code, 2, show(none));
+    assert.match(none.stderr, /hint: no job of step "m" has those values/);
   });
 
   // --- usage and exit codes -------------------------------------------------

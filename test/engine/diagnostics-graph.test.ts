@@ -350,7 +350,7 @@ void describe('graph diagnostics', {concurrency: FILE_CONCURRENCY}, () => {
     const hints: [string, RegExp][] = [
       [
         'per[subject=1]',
-        /hint: a job id names every wildcard of its step: "per" binds s, e\.g\. per\[s=1\]/,
+        /hint: no job of step "per" has those values: its jobs bind s, e\.g\. per\[s=1\]/,
       ],
       [
         'o',
