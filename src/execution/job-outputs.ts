@@ -224,6 +224,42 @@ export class JobOutputs {
       }
     }
   }
+
+  /**
+   * After a failure: each final output path the job wrote itself (a
+   * command that ignores `{outputs.NAME}`) is put back as the last
+   * successful run left it, from the store, or removed when there is no
+   * such version, so a failed job leaves no half-written output behind.
+   * Returns what it did, a line per path, for the job's log.
+   */
+  async undoFinalWrites(
+    previous: Readonly<Record<string, OutputRecord>> | undefined,
+    contentStore: ContentStore,
+  ): Promise<string[]> {
+    const done: string[] = [];
+    for (const [name, {final, absoluteFinal, absoluteTemp}] of this.paths) {
+      if (!this.#writtenSince(absoluteFinal)) continue;
+      const record = previous?.[name];
+      try {
+        if (record === undefined) throw new Error('no earlier version');
+        await contentStore.copyOut(record.hash, absoluteTemp, record.mode);
+        await rename(absoluteTemp, absoluteFinal);
+        done.push(`put back ${final} as the last successful run left it`);
+      } catch {
+        await removeQuietly(absoluteTemp);
+        // Note: not recursive: only a file the job wrote goes.
+        const removed = await rm(absoluteFinal, {force: true}).then(
+          () => true,
+          () => false,
+        );
+        if (removed) {
+          done.push(`removed ${final}, which the failed job wrote itself`);
+        }
+      }
+    }
+    return done;
+  }
+
   #close(name: string): void {
     const file = this.#opened.get(name);
     if (file === undefined) return;

@@ -565,6 +565,18 @@ class JobRun {
       if (missing !== undefined) {
         log.write(`\nneuromake: ${describeFailure(missing)}\n`);
         await outputs.discard();
+        const undone = await outputs.undoFinalWrites(
+          store.job(job.id)?.outputs,
+          contentStore,
+        );
+        for (const line of undone) {
+          log.write(`neuromake: ${line}\n`);
+          this.#context.logger.log({
+            type: 'warning',
+            job: job.id,
+            message: line,
+          });
+        }
         return {
           ...none,
           failure: signal.aborted ? {reason: 'interrupted'} : missing,

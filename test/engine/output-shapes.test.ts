@@ -58,6 +58,38 @@ void describe(
         text,
         /lazy: missing-output: finished without writing output "out" \(out\/lazy\.txt\)/,
       );
+      // What the failed job wrote is not left as if it were its output;
+      // the old file it did not touch stays.
+      assert.ok(!rig.exists('out/direct.txt'));
+      assert.match(
+        text,
+        /warning: direct: removed out\/direct\.txt, which the failed job wrote itself/,
+      );
+      assert.equal(rig.read('out/lazy.txt'), 'from before\n');
+    });
+
+    void test('a failed job that wrote its final path itself leaves the last good version there', async (t) => {
+      const rig = WorkspaceRig.create(t);
+      const pipeline = (command: string) =>
+        rig.pipeline(
+          'steps:',
+          '  fit:',
+          '    outputs: {out: out/fit.txt}',
+          `    shell: "${command}"`,
+        );
+      pipeline('sh tools/fake.sh fit {outputs.out}');
+      assert.equal((await rig.run('run')).code, 0);
+
+      // The edit writes the final path, half-way, then fails.
+      pipeline('echo half-written > out/fit.txt && false');
+      const failed = await rig.run('run');
+      assert.equal(failed.code, 1, show(failed));
+      assert.equal(rig.read('out/fit.txt'), '+fit\n');
+      assert.match(
+        failed.stderr,
+        /warning: fit: put back out\/fit\.txt as the last successful run left it/,
+      );
+      assert.deepEqual(rig.tempFiles(), []);
     });
 
     void test('an output whose path is held by a directory: a clear error, then a restore once it is moved', async (t) => {
