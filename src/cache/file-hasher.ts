@@ -60,6 +60,18 @@ export class FileHasher {
   }
 
   /**
+   * The hash `path` held when it had the stat `before`, if the memo knows
+   * it (it does for an output neuromake wrote or restored); undefined
+   * when the memo is of another version or there is none.
+   */
+  heldBefore(path: string, before: FileStamp): Sha256Hex | undefined {
+    const memo = this.#store.file(path);
+    return memo !== undefined && sameStamp(memo, stampOf(before))
+      ? memo.hash
+      : undefined;
+  }
+
+  /**
    * Records a hash we already know (an output we just wrote and hashed, or
    * restored from the store), so the next run needs only a stat. `stamp`:
    * the file's stamp when it was hashed, if known (a rename keeps it); if

@@ -92,11 +92,15 @@ export async function gcCommand(
     io.stdout.write(
       `${flags.dryRun ? 'dry run: would remove' : 'removed'} ${report.entriesRemoved} cache entries and ${report.blobsRemoved} blobs (${formatBytes(report.bytesFreed)}); ${formatBytes(report.bytesKept)} ${flags.dryRun ? 'would be ' : ''}kept\n`,
     );
-    if (report.entriesRemoved > 0 && keepRuns === 0) {
+    if (report.entriesRemoved > 0) {
       // Note: what gc drops are results of earlier versions, which a
       // revert would otherwise restore at once.
+      const keep =
+        maxBytes === undefined
+          ? '--keep-runs N keeps what the last N runs used'
+          : 'a larger --max-size keeps more of them';
       io.stdout.write(
-        `note: ${flags.dryRun ? 'these are' : 'those were'} the results of earlier versions of inputs, params and code: going back to one runs its jobs again (--keep-runs N keeps what the last N runs used)\n`,
+        `note: ${flags.dryRun ? 'these are' : 'those were'} the results of earlier versions of inputs, params and code: going back to one runs its jobs again (${keep})\n`,
       );
     }
     if (report.neededOverCap !== undefined && maxBytes !== undefined) {

@@ -10,6 +10,7 @@ import {
   readSync,
   renameSync,
   statSync,
+  type Stats,
 } from 'node:fs';
 import {readdir, rename, rm} from 'node:fs/promises';
 import {basename, dirname, join, resolve} from 'node:path';
@@ -55,6 +56,8 @@ export class JobOutputs {
   readonly #stamps = new Map<string, FileStamp>();
   /** When {@link prepare} ran: about when the job started. */
   #preparedAt = Date.now();
+  /** Output name → the stat of its final path when the job was prepared. */
+  readonly #before = new Map<string, Stats | undefined>();
 
   constructor(job: Job, workspace: string, store: StateStore) {
     this.#workspace = workspace;
@@ -78,7 +81,10 @@ export class JobOutputs {
   prepare(): void {
     this.#preparedAt = Date.now();
     const registered = registeredPatterns(this.#store);
-    for (const {final, absoluteFinal} of this.paths.values()) {
+    for (const [name, {final, absoluteFinal}] of this.paths) {
+      // What was at the final path before the job: what a failure must
+      // leave there (see undoFinalWrites).
+      this.#before.set(name, statSync(absoluteFinal, {throwIfNoEntry: false}));
       // Note: a directory registered in this run was created then too; not
       // creating it again saves a syscall or two per job.
       const pattern = patternFor(dirname(final));
@@ -226,36 +232,43 @@ export class JobOutputs {
   }
 
   /**
-   * After a failure: each final output path the job wrote itself (a
-   * command that ignores `{outputs.NAME}`) is put back as the last
-   * successful run left it, from the store, or removed when there is no
-   * such version, so a failed job leaves no half-written output behind.
-   * Returns what it did, a line per path, for the job's log.
+   * After a failure, undoes what the job wrote to its final output paths
+   * itself (a command that ignores `{outputs.NAME}`), judged against each
+   * path's stat from {@link prepare}: a file the job created is removed;
+   * a file it changed is put back from the store when the memo says what
+   * it held before (an output of ours), and otherwise left as it is, with
+   * a line saying so. Nothing the job did not touch is changed. Returns
+   * what it did, a line per path, for the job's log.
    */
   async undoFinalWrites(
-    previous: Readonly<Record<string, OutputRecord>> | undefined,
+    hasher: FileHasher,
     contentStore: ContentStore,
   ): Promise<string[]> {
     const done: string[] = [];
     for (const [name, {final, absoluteFinal, absoluteTemp}] of this.paths) {
-      if (!this.#writtenSince(absoluteFinal)) continue;
-      const record = previous?.[name];
-      try {
-        if (record === undefined) throw new Error('no earlier version');
-        await contentStore.copyOut(record.hash, absoluteTemp, record.mode);
-        await rename(absoluteTemp, absoluteFinal);
-        done.push(`put back ${final} as the last successful run left it`);
-      } catch {
-        await removeQuietly(absoluteTemp);
-        // Note: not recursive: only a file the job wrote goes.
-        const removed = await rm(absoluteFinal, {force: true}).then(
-          () => true,
-          () => false,
-        );
-        if (removed) {
-          done.push(`removed ${final}, which the failed job wrote itself`);
+      const before = this.#before.get(name);
+      const now = statSync(absoluteFinal, {throwIfNoEntry: false});
+      if (now === undefined || !now.isFile() || sameFile(before, now)) continue;
+      if (before === undefined) {
+        await rm(absoluteFinal, {force: true});
+        done.push(`removed ${final}, which the failed job wrote itself`);
+        continue;
+      }
+      const held = hasher.heldBefore(final, before);
+      if (held !== undefined && (await contentStore.has(held))) {
+        try {
+          await contentStore.copyOut(held, absoluteTemp, before.mode & 0o777);
+          await rename(absoluteTemp, absoluteFinal);
+          hasher.remember(final, held);
+          done.push(`put back ${final} as it was before the failed job`);
+          continue;
+        } catch {
+          await removeQuietly(absoluteTemp);
         }
       }
+      done.push(
+        `${final} was changed by the failed job and is left as it is (what it held before is not in the store)`,
+      );
     }
     return done;
   }
@@ -544,4 +557,15 @@ function tempPathFor(final: string, tag: string): string {
   let name = basename(final);
   while (Buffer.byteLength(prefix + name) > NAME_MAX) name = name.slice(1);
   return join(dirname(final), prefix + name);
+}
+
+/** Whether two stats are of one unchanged file (ctime included). */
+function sameFile(a: Stats | undefined, b: Stats): boolean {
+  return (
+    a !== undefined &&
+    a.ino === b.ino &&
+    a.size === b.size &&
+    a.mtimeMs === b.mtimeMs &&
+    a.ctimeMs === b.ctimeMs
+  );
 }

@@ -565,10 +565,7 @@ class JobRun {
       if (missing !== undefined) {
         log.write(`\nneuromake: ${describeFailure(missing)}\n`);
         await outputs.discard();
-        const undone = await outputs.undoFinalWrites(
-          store.job(job.id)?.outputs,
-          contentStore,
-        );
+        const undone = await outputs.undoFinalWrites(hasher, contentStore);
         for (const line of undone) {
           log.write(`neuromake: ${line}\n`);
           this.#context.logger.log({

@@ -103,7 +103,8 @@ function jobsByBindings(graph: JobGraph, target: string): Job[] {
   const wanted = new Map<string, string>();
   for (const pair of match[2]!.split(',')) {
     const eq = pair.indexOf('=');
-    if (eq === -1) return [];
+    // A wildcard named twice has no job: neither value wins.
+    if (eq === -1 || wanted.has(pair.slice(0, eq))) return [];
     wanted.set(pair.slice(0, eq), pair.slice(eq + 1));
   }
   return graph.jobs.filter(

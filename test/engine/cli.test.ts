@@ -452,6 +452,8 @@ void describe('the CLI', {concurrency: FILE_CONCURRENCY}, () => {
     const partial = await rig.run('run', 'm[seed=1]');
     assert.equal(partial.code, 0, show(partial));
     assert.deepEqual(rig.runs('m').sort(), ['m[x=a,seed=1]', 'm[x=b,seed=1]']);
+    const twice = await rig.run('dag', 'm[x=a,x=b]');
+    assert.equal(twice.code, 2, show(twice));
     const none = await rig.run('run', 'm[x=c]');
     assert.equal(none.code, 2, show(none));
     assert.match(none.stderr, /hint: no job of step "m" has those values/);

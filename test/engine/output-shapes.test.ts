@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import {mkdirSync} from 'node:fs';
+import {mkdirSync, utimesSync} from 'node:fs';
 import {describe, test} from 'node:test';
 
 import {
@@ -87,9 +87,48 @@ void describe(
       assert.equal(rig.read('out/fit.txt'), '+fit\n');
       assert.match(
         failed.stderr,
-        /warning: fit: put back out\/fit\.txt as the last successful run left it/,
+        /warning: fit: put back out\/fit\.txt as it was before the failed job/,
       );
       assert.deepEqual(rig.tempFiles(), []);
+    });
+
+    void test('after a failure, files the job did not create or that are not ours are left alone', async (t) => {
+      const rig = WorkspaceRig.create(t);
+      const pipeline = (command: string, output = 'out.txt') =>
+        rig.pipeline(
+          'steps:',
+          '  a:',
+          `    outputs: {x: ${output}}`,
+          `    shell: "${command}"`,
+        );
+
+      // A file of the user's at the output path, appended to: kept.
+      rig.write('out.txt', 'precious\n');
+      pipeline('echo appended >> out.txt; exit 1');
+      const appended = await rig.run('run');
+      assert.equal(appended.code, 1, show(appended));
+      assert.equal(rig.read('out.txt'), 'precious\nappended\n');
+      assert.match(
+        appended.stderr,
+        /warning: a: out\.txt was changed by the failed job and is left as it is/,
+      );
+
+      // One the job did not touch, with a time in the future: kept, quietly.
+      rig.write('out.txt', 'precious\n');
+      const future = new Date(Date.now() + 3_600_000);
+      utimesSync(rig.path('out.txt'), future, future);
+      pipeline('exit 1');
+      const untouched = await rig.run('run');
+      assert.equal(untouched.code, 1, show(untouched));
+      assert.equal(rig.read('out.txt'), 'precious\n');
+      assert.doesNotMatch(untouched.stderr, /warning/);
+
+      // A path that held nothing before gets nothing back: not another
+      // path's old content.
+      pipeline('echo partial > result.csv; exit 1', 'result.csv');
+      const created = await rig.run('run');
+      assert.equal(created.code, 1, show(created));
+      assert.ok(!rig.exists('result.csv'));
     });
 
     void test('an output whose path is held by a directory: a clear error, then a restore once it is moved', async (t) => {
