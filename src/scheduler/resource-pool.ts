@@ -95,25 +95,28 @@ export class ResourcePool {
  * the binary figure beside it where that reads differently (`14.9 GiB`).
  */
 export function formatSize(bytes: number): string {
-  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1000 && unit < units.length - 1) {
-    value /= 1000;
-    unit++;
-  }
-  const decimal = `${Number(value.toFixed(unit === 0 ? 0 : 2))} ${units[unit]}`;
-  return unit === 0 ? decimal : `${decimal} (${formatBytes(bytes)})`;
+  const [value, unit] = scaled(bytes, 1000, ['B', 'KB', 'MB', 'GB', 'TB']);
+  if (unit === 'B') return `${bytes} B`;
+  return `${Number(value.toFixed(2))} ${unit} (${formatBytes(bytes)})`;
 }
 
 /** Formats a byte count with a binary unit. */
 export function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  const [value, unit] = scaled(bytes, 1024, ['B', 'KiB', 'MiB', 'GiB', 'TiB']);
+  return `${value.toFixed(unit === 'B' ? 0 : 1)} ${unit}`;
+}
+
+/** `bytes` in the largest of `units` (each `step` times the last) below it. */
+function scaled(
+  bytes: number,
+  step: number,
+  units: readonly string[],
+): [number, string] {
   let value = bytes;
   let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
+  while (value >= step && unit < units.length - 1) {
+    value /= step;
     unit++;
   }
-  return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`;
+  return [value, units[unit]!];
 }
