@@ -192,7 +192,11 @@ export function engineFiles(): StampedFile[] {
   }
   // What else goes into keys: how commands are rendered, which module
   // implements which task name.
-  files.push('execution/render-command.js', 'tasks/registry.js');
+  files.push(
+    'execution/render-command.js',
+    'util/shell-quote.js',
+    'tasks/registry.js',
+  );
   return files.map((file) => {
     const path = join(src, file);
     const stats = statSync(path);

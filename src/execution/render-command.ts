@@ -4,6 +4,7 @@ import {probeKind, UNRECORDED, type Probe} from '../cache/fs-probes.js';
 import type {Job} from '../graph/job.js';
 import {valueText} from '../graph/resolve-values.js';
 import {parseTemplate, renderTemplate} from '../pipeline/template.js';
+import {shellQuote} from '../util/shell-quote.js';
 
 /**
  * Renders a shell step's command for one job. `outputPath` maps an output
@@ -50,12 +51,6 @@ export function renderCommand(
     throw new Error(`Internal error: unresolved reference in ${job.id}`);
   }
   return rendered.text;
-}
-
-/** Quotes a word for sh only when it needs it. */
-export function shellQuote(word: string): string {
-  if (/^[A-Za-z0-9_./=:,+@%^-]+$/.test(word)) return word;
-  return `'${word.replaceAll("'", `'\\''`)}'`;
 }
 
 /**

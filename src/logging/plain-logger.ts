@@ -1,3 +1,4 @@
+import {shellQuote} from '../util/shell-quote.js';
 import {unreachable} from '../util/unreachable.js';
 import {type EngineEvent, mayWait, type Logger} from './events.js';
 import {
@@ -69,18 +70,8 @@ function formatJobFailed(e: Of<'job-failed'>, p: Palette): string {
   const head = `${label(word, paint)}${e.job}${tries}: ${e.reason}: ${e.message}`;
   const pad = ' '.repeat(LABEL_WIDTH);
   const tail = (e.tail ?? []).map((line) => `\n${pad}${p.dim('|')} ${line}`);
-  const log = e.log === undefined ? '' : `\n${pad}log: ${shellQuoted(e.log)}`;
+  const log = e.log === undefined ? '' : `\n${pad}log: ${shellQuote(e.log)}`;
   return indentRest(head) + tail.join('') + log;
-}
-
-/**
- * A path as it can be pasted into a shell: a job's log is named after its
- * id, whose `[`, `]` and `=` a shell would take as a glob.
- */
-function shellQuoted(path: string): string {
-  return /^[\w./@%+:,-]+$/.test(path)
-    ? path
-    : `'${path.replaceAll("'", "'\\''")}'`;
 }
 
 /** `warning: [job] message`. */

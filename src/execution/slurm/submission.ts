@@ -1,5 +1,5 @@
 import type {Job} from '../../graph/job.js';
-import {shellQuote} from '../render-command.js';
+import {shellQuote} from '../../util/shell-quote.js';
 import {settingsFor, type ClusterProfile} from './cluster-profile.js';
 
 /** Slurm counts `--mem` in mebibytes. */
