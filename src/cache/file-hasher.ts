@@ -135,7 +135,7 @@ function stampOf(stats: FileStamp): FileStamp {
 }
 
 /** Equal stats; a change time counts where both stamps know it. */
-function sameStamp(a: FileStamp, b: FileStamp): boolean {
+export function sameStamp(a: FileStamp, b: FileStamp): boolean {
   return (
     a.size === b.size &&
     a.mtimeMs === b.mtimeMs &&

@@ -16,7 +16,7 @@ import {readdir, rename, rm} from 'node:fs/promises';
 import {basename, dirname, join, resolve} from 'node:path';
 
 import type {ContentStore} from '../cache/content-store.js';
-import type {FileHasher} from '../cache/file-hasher.js';
+import {sameStamp, type FileHasher} from '../cache/file-hasher.js';
 import type {
   FileStamp,
   OutputRecord,
@@ -248,7 +248,8 @@ export class JobOutputs {
     for (const [name, {final, absoluteFinal, absoluteTemp}] of this.paths) {
       const before = this.#before.get(name);
       const now = statSync(absoluteFinal, {throwIfNoEntry: false});
-      if (now === undefined || !now.isFile() || sameFile(before, now)) continue;
+      if (now === undefined || !now.isFile()) continue;
+      if (before !== undefined && sameStamp(before, now)) continue;
       if (before === undefined) {
         await rm(absoluteFinal, {force: true});
         done.push(`removed ${final}, which the failed job wrote itself`);
@@ -557,15 +558,4 @@ function tempPathFor(final: string, tag: string): string {
   let name = basename(final);
   while (Buffer.byteLength(prefix + name) > NAME_MAX) name = name.slice(1);
   return join(dirname(final), prefix + name);
-}
-
-/** Whether two stats are of one unchanged file (ctime included). */
-function sameFile(a: Stats | undefined, b: Stats): boolean {
-  return (
-    a !== undefined &&
-    a.ino === b.ino &&
-    a.size === b.size &&
-    a.mtimeMs === b.mtimeMs &&
-    a.ctimeMs === b.ctimeMs
-  );
 }
