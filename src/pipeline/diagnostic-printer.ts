@@ -77,10 +77,7 @@ function excerpt(
 ): string[] {
   const text = findSource(location.file, sources);
   if (text === undefined) return [];
-  const lineStart = text.lastIndexOf('\n', location.offset - 1) + 1;
-  let lineEnd = text.indexOf('\n', location.offset);
-  if (lineEnd === -1) lineEnd = text.length;
-  const line = text.slice(lineStart, lineEnd).replace(/\r$/, '');
+  const {start: lineStart, line} = lineAt(text, location.offset);
   const column = location.offset - lineStart;
   // The underline stops at the end of the first line of a multi-line span.
   const width = Math.max(1, Math.min(location.length, line.length - column));
@@ -116,4 +113,15 @@ export function formatDiagnostics(
   return diagnostics
     .map((d) => formatDiagnostic(d, sources, options))
     .join('\n\n');
+}
+
+/** The line of `text` that holds `offset` (without its line break). */
+export function lineAt(
+  text: string,
+  offset: number,
+): {readonly start: number; readonly line: string} {
+  const start = text.lastIndexOf('\n', offset - 1) + 1;
+  let end = text.indexOf('\n', offset);
+  if (end === -1) end = text.length;
+  return {start, line: text.slice(start, end).replace(/\r$/, '')};
 }

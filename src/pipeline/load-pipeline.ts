@@ -15,6 +15,7 @@ import {
 import {fail, ok, type Result} from '../util/result.js';
 import {withoutBom} from '../util/without-bom.js';
 import {error, type Diagnostic} from './diagnostic.js';
+import {lineAt} from './diagnostic-printer.js';
 import {applyOverrides} from './overrides.js';
 import {parseStep} from './parse-step.js';
 import type {GlobalParam, PipelineSpec, StepSpec} from './spec.js';
@@ -298,7 +299,8 @@ function reportSyntax(ctx: ParseContext, problem: YAMLError): void {
       ? ctx.span(start, Math.max(end, start + 1))
       : ctx.span(opening, opening + 1),
     SYNTAX_HINTS[problem.code] ??
-      (!STANDALONE.has(problem.code) && UNQUOTED_BRACE.test(lineAt(ctx, start))
+      (!STANDALONE.has(problem.code) &&
+      UNQUOTED_BRACE.test(lineAt(ctx.text, start).line)
         ? "quote values that hold {wildcards}: unquoted, a `{` starts a YAML mapping (write 'data/sub-{subject}.nii.gz')"
         : 'check the YAML here: indentation, matching quotes, and ": " after each key'),
   );
@@ -355,11 +357,4 @@ function sorted(diagnostics: readonly Diagnostic[]): Diagnostic[] {
       (a.location?.offset ?? Number.MAX_SAFE_INTEGER) -
       (b.location?.offset ?? Number.MAX_SAFE_INTEGER),
   );
-}
-
-/** The source line holding `offset`. */
-function lineAt(ctx: ParseContext, offset: number): string {
-  const from = ctx.text.lastIndexOf('\n', offset - 1) + 1;
-  const to = ctx.text.indexOf('\n', offset);
-  return ctx.text.slice(from, to === -1 ? undefined : to);
 }
