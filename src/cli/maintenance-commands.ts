@@ -1,8 +1,6 @@
-import {join} from 'node:path';
+import {dirname, join} from 'node:path';
 
-import {ContentStore} from '../cache/content-store.js';
 import {collectGarbage} from '../cache/gc.js';
-import {StateStore} from '../cache/state-store.js';
 import {busyHint, lockWorkspace} from '../cache/workspace-lock.js';
 import {formatDag} from '../graph/dag-format.js';
 import {resolveTargets, upstreamClosure} from '../graph/select-jobs.js';
@@ -11,6 +9,7 @@ import {formatBytes, formatSize} from '../scheduler/resource-pool.js';
 import {findTask, taskNames} from '../tasks/registry.js';
 import {EXIT, usageError, type CliIo} from './cli-io.js';
 import type {LoadedPipeline} from './load-graph.js';
+import {openState} from './open-state.js';
 
 /** `neuromake dag [TARGET…] --format dot|mermaid|json` (or `--json`). */
 export function dagCommand(
@@ -75,20 +74,16 @@ export async function gcCommand(
       `a run (pid ${lock.error.pid} on ${lock.error.host}) is using this workspace`,
       busyHint(lock.error, stateDir, 'run gc when it has finished'),
     );
-  let store: StateStore;
+  const {store, contentStore} = openState(
+    {stateDir, workspace: dirname(stateDir)},
+    lock,
+  );
   try {
-    store = StateStore.open(stateDir);
-  } catch (err) {
-    // A damaged database is reported by bin.ts; the lock must go first.
-    lock.release();
-    throw err;
-  }
-  try {
-    const report = await collectGarbage(
-      store,
-      new ContentStore(join(stateDir, 'store'), store.blobs),
-      {keepRuns, maxBytes, dryRun: flags.dryRun},
-    );
+    const report = await collectGarbage(store, contentStore, {
+      keepRuns,
+      maxBytes,
+      dryRun: flags.dryRun,
+    });
     io.stdout.write(
       `${flags.dryRun ? 'dry run: would remove' : 'removed'} ${report.entriesRemoved} cache entries and ${report.blobsRemoved} blobs (${formatBytes(report.bytesFreed)}); ${formatBytes(report.bytesKept)} ${flags.dryRun ? 'would be ' : ''}kept\n`,
     );
