@@ -110,21 +110,11 @@ export class StateStore {
     db.exec(SCHEMA);
     this.blobs = new BlobTable(db, (write) => this.#queue(write));
 
-    // Stores written before the timeline kept reasons gain the column.
-    const columns = db.prepare('PRAGMA table_info(timeline)').all() as {
-      name: string;
-    }[];
-    if (!columns.some((c) => c.name === 'reasons')) {
-      db.exec('ALTER TABLE timeline ADD COLUMN reasons TEXT');
-    }
-    // Stores written before change times were kept gain the column; their
-    // memos, without one, are checked as before until rehashed.
-    const fileColumns = db.prepare('PRAGMA table_info(files)').all() as {
-      name: string;
-    }[];
-    if (!fileColumns.some((c) => c.name === 'ctime')) {
-      db.exec('ALTER TABLE files ADD COLUMN ctime REAL');
-    }
+    // Stores written before the timeline kept reasons, or memos kept
+    // change times, gain the column (old memos, without one, are checked
+    // as before until rehashed).
+    addMissingColumn(db, 'timeline', 'reasons TEXT');
+    addMissingColumn(db, 'files', 'ctime REAL');
     this.#statements = {
       putFile: db.prepare(
         'INSERT OR REPLACE INTO files (path, size, mtime, ino, hash, ctime) VALUES (?, ?, ?, ?, ?, ?)',
@@ -428,7 +418,8 @@ const INCREMENTAL = 2;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS files (
-  path TEXT PRIMARY KEY, size INTEGER, mtime REAL, ino INTEGER, hash TEXT);
+  path TEXT PRIMARY KEY, size INTEGER, mtime REAL, ino INTEGER, hash TEXT,
+  ctime REAL);
 CREATE TABLE IF NOT EXISTS jobs (
   id TEXT PRIMARY KEY, key TEXT, record TEXT, outputs TEXT, run INTEGER,
   ms REAL);
@@ -442,6 +433,21 @@ CREATE TABLE IF NOT EXISTS timeline (
   run INTEGER, job TEXT, outcome TEXT, start_ms REAL, end_ms REAL,
   slot INTEGER, reasons TEXT);
 `;
+
+/** Adds `column` (`name TYPE`) to `table` in a store written without it. */
+function addMissingColumn(
+  db: Database.Database,
+  table: string,
+  column: string,
+): void {
+  const name = column.split(' ')[0];
+  const columns = db.prepare(`PRAGMA table_info(${table})`).all() as {
+    name: string;
+  }[];
+  if (!columns.some((c) => c.name === name)) {
+    db.exec(`ALTER TABLE ${table} ADD COLUMN ${column}`);
+  }
+}
 
 /** SQLite's codes for a file that is not, or no longer, a sound database. */
 const DAMAGE_CODES = new Set(['SQLITE_CORRUPT', 'SQLITE_NOTADB']);
