@@ -86,13 +86,15 @@ void describe('graph diagnostics', {concurrency: FILE_CONCURRENCY}, () => {
 
   void test('an input nothing produces and that does not exist', async (t) => {
     const rig = WorkspaceRig.create(t);
-    const text = rig.pipeline(
-      'steps:',
-      '  needs:',
-      '    inputs: {src: missing/file.txt}',
-      '    outputs: {out: needs.txt}',
-      '    shell: "sh tools/fake.sh needs {outputs.out} {inputs.src}"',
-    );
+    const needs = (src: string) =>
+      rig.pipeline(
+        'steps:',
+        '  needs:',
+        `    inputs: {src: ${src}}`,
+        '    outputs: {out: needs.txt}',
+        '    shell: "sh tools/fake.sh needs {outputs.out} {inputs.src}"',
+      );
+    const text = needs('missing/file.txt');
     const result = await rejected(rig);
     assert.match(
       result.stderr,
@@ -102,23 +104,11 @@ void describe('graph diagnostics', {concurrency: FILE_CONCURRENCY}, () => {
 
     // A glob written as an input is told how neuromake takes many files.
     rig.write('data/a.txt', 'a\n');
-    rig.pipeline(
-      'steps:',
-      '  needs:',
-      '    inputs: {src: "data/*.txt"}',
-      '    outputs: {out: needs.txt}',
-      '    shell: "sh tools/fake.sh needs {outputs.out} {inputs.src}"',
-    );
+    needs('"data/*.txt"');
     const glob = await rejected(rig);
     assert.match(glob.stderr, /hint: inputs are paths, not globs: fan out/);
 
-    rig.pipeline(
-      'steps:',
-      '  needs:',
-      '    inputs: {src: missing/file.txt}',
-      '    outputs: {out: needs.txt}',
-      '    shell: "sh tools/fake.sh needs {outputs.out} {inputs.src}"',
-    );
+    needs('missing/file.txt');
     rig.write('missing/file.txt', 'here now\n');
     const fixed = await rig.run('run');
     assert.equal(fixed.code, 0, show(fixed));
